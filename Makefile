@@ -1,0 +1,58 @@
+# One entry point for every habit; CI calls the same targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The layer's package is importable as Lambda makes it: from the layer's python/ folder.
+RUNPY := PYTHONPATH=layers/shared/python:. $(PY)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/python/requirements.txt | cksum | cut -d' ' -f1)
+SAM_VENV := .venv-sam
+
+.PHONY: venv test lint format run bench build deploy token events remind clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt layers/shared/python/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+test: venv
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+	@if [ -x $(SAM_VENV)/bin/sam ] || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/pip install --quiet aws-sam-cli); then \
+		$(SAM_VENV)/bin/sam validate --lint --region us-east-1; \
+	else echo "aws-sam-cli could not be installed: skipped sam validate"; fi
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+run: venv
+	$(RUNPY) -m devstack
+
+token: venv
+	@$(RUNPY) -m devstack.tokens $(ARGS)
+
+events:
+	@curl -s http://127.0.0.1:$${COUPONS_PORT:-3000}/_local/events
+
+remind:
+	@curl -s -X POST http://127.0.0.1:$${COUPONS_PORT:-3000}/_local/schedules
+
+bench: venv
+	$(RUNPY) -m bench
+
+build:
+	sam build
+
+deploy: build
+	sam deploy --guided
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .hypothesis

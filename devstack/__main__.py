@@ -1,0 +1,59 @@
+"""`make run`: start the local stack, print how to try it, stop everything on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+
+from devstack.stack import LocalStack
+from devstack.tokens import STATE
+
+INFO_FILE = STATE / "local.json"
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    port = int(os.environ.get("COUPONS_PORT", "3000"))
+    emulator_port = int(os.environ.get("COUPONS_EMULATOR_PORT", "0"))
+    stack = LocalStack(port=port, emulator_port=emulator_port).start()
+    info = stack.summary()
+    INFO_FILE.parent.mkdir(parents=True, exist_ok=True)
+    INFO_FILE.write_text(json.dumps(info, indent=2))
+    tokens = info["tokens"]
+    url = info["url"]
+    print(
+        f"""
+Serverless coupons, running locally at {url}   (state in memory: a restart starts clean)
+AWS emulator: {info["emulator"]}   URL and tokens as JSON: {INFO_FILE}
+
+Tokens (ID tokens signed with this machine's local key; `make token ARGS="customer u123"` mints more):
+  merchant m1:  {tokens["merchant_m1"]}
+  staff of m1:  {tokens["staff_m1"]}
+  platform:     {tokens["platform"]}
+  customer u1:  {tokens["customer_u1"]}
+  customer u2:  {tokens["customer_u2"]}
+
+Try:
+  curl -s -X POST {url}/coupons -H "Authorization: Bearer $(jq -r .tokens.merchant_m1 {INFO_FILE})" \\
+    -H 'Content-Type: application/json' -d @events/bodies/create-coupon.json
+  curl -s {url}/coupons -H "Authorization: Bearer $(jq -r .tokens.merchant_m1 {INFO_FILE})"
+  curl -s {url.rsplit("/", 1)[0]}/_local/events      # the events published on the bus
+
+OpenAPI for every function: {url.rsplit("/", 1)[0]}/_local/openapi.json   Ctrl-C stops everything.
+""",
+        flush=True,
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    print("stopping…", flush=True)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""An HTTP server that turns requests into API Gateway REST proxy events for the template's functions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from devstack.apigw import match, rest_event
+from devstack.tokens import verify
+
+log = logging.getLogger("devstack.gateway")
+STAGE = "v1"
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class Gateway(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        port: int,
+        invoke: Callable[[str, dict[str, Any]], Any],
+        local_routes: dict[str, Callable[[str, bytes], tuple[int, str, bytes]]],
+    ) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.invoke = invoke
+        self.local_routes = local_routes
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/{STAGE}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        headers = {**({"Content-Type": "application/json"} if body else {}), **(headers or {})}
+        for key, value in headers.items():
+            if key.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        # The body the template's GatewayResponses give API Gateway's own errors.
+        code = message.lower().replace(" ", "_")
+        self._send(status, json.dumps({"error": {"code": code, "message": message}}).encode())
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._error(413, "Request Too Long")
+        body = self.rfile.read(length) if length else b""
+        if url.path.startswith("/_local/"):
+            route = self.server.local_routes.get(f"{self.command} {url.path}")
+            if not route:
+                return self._error(404, "Not Found")
+            status, content_type, payload = route(url.query, body)
+            return self._send(status, payload, {"Content-Type": content_type})
+        prefix = f"/{STAGE}"
+        if not url.path.startswith(prefix + "/"):
+            return self._error(403, "Missing Authentication Token")
+        path = url.path[len(prefix) :]
+        found = match(self.command, path)
+        if not found:
+            # API Gateway's answer for a path or method it does not know.
+            return self._error(403, "Missing Authentication Token")
+        route, params = found
+        claims = None
+        if not route["public"]:
+            token = self.headers.get("Authorization", "")
+            token = token[7:] if token.lower().startswith("bearer ") else token
+            try:
+                claims = verify(token)
+            except jwt.PyJWTError:
+                return self._error(401, "Unauthorized")
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+        headers["X-Forwarded-Proto"] = "http"
+        event = rest_event(
+            self.command,
+            route["path"],
+            path,
+            path_parameters=params,
+            query=url.query or None,
+            headers=headers,
+            body=body if body else None,
+            claims=claims,
+            stage=STAGE,
+        )
+        if route["public"]:
+            event["requestContext"]["authorizer"] = None
+        try:
+            response = self.server.invoke(route["function"], event)
+        except Exception:
+            log.exception("function %s failed", route["function"])
+            return self._error(502, "Internal server error")
+        payload = response.get("body") or ""
+        data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+        out: dict[str, str] = {}
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            out[key] = values[-1] if isinstance(values, list) else values
+        out.update(response.get("headers") or {})
+        self._send(response.get("statusCode", 200), data, out)
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the gateway; one the API does not define gets API Gateway's 403.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)

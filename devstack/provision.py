@@ -1,0 +1,150 @@
+"""Create the template's tables, buckets, queues, secret and bus on the emulator, named with a prefix."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from devstack import template
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+EVENT_SOURCE = "coupons"
+
+
+@dataclass
+class Stack:
+    """One provisioned copy of the application's state: what each template resource is called here."""
+
+    endpoint: str
+    prefix: str
+    refs: dict[str, str] = field(default_factory=dict)
+    events_queue_url: str = ""
+
+    @property
+    def tables(self) -> dict[str, str]:
+        return {k: v for k, v in self.refs.items() if k in template.resources("AWS::DynamoDB::Table")}
+
+    @property
+    def bus_name(self) -> str:
+        return self.refs["CouponsBus"]
+
+    def environment(self, function: str | None = None) -> dict[str, str]:
+        """A function's environment from the template (Globals, then its own), with Refs resolved here."""
+        loaded = template.load()
+        variables = dict(
+            loaded.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        )
+        if function:
+            props = loaded["Resources"][function]["Properties"]
+            variables.update(props.get("Environment", {}).get("Variables", {}))
+        return {name: str(self.resolve(value)) for name, value in variables.items()}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and "Ref" in value:
+            name = value["Ref"]
+            if name in self.refs:
+                return self.refs[name]
+            parameter = template.load().get("Parameters", {}).get(name)
+            if parameter is not None:
+                return parameter.get("Default", "")
+            return {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": self.prefix}.get(
+                name, ""
+            )
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            logical, attribute = value["Fn::GetAtt"]
+            return self.refs.get(f"{logical}.{attribute}", self.refs.get(logical, ""))
+        return value
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - the emulator's fixed credentials
+    )
+
+
+def provision(endpoint: str, prefix: str) -> Stack:
+    stack = Stack(endpoint=endpoint, prefix=prefix)
+    dynamodb = client("dynamodb", endpoint)
+    for logical, definition in template.table_definitions().items():
+        name = f"{prefix}-{logical}"
+        created = dynamodb.create_table(TableName=name, **definition["create"])["TableDescription"]
+        if definition["ttl_attribute"]:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": definition["ttl_attribute"]},
+            )
+        stack.refs[logical] = name
+        stack.refs[f"{logical}.Arn"] = created["TableArn"]
+        if created.get("LatestStreamArn"):
+            stack.refs[f"{logical}.StreamArn"] = created["LatestStreamArn"]
+    for logical in template.resources("AWS::SecretsManager::Secret"):
+        secret = client("secretsmanager", endpoint).create_secret(
+            Name=f"{prefix}-{logical}", SecretString=secrets.token_urlsafe(48)
+        )
+        stack.refs[logical] = secret["ARN"]
+    s3 = client("s3", endpoint)
+    for logical in template.resources("AWS::S3::Bucket"):
+        name = f"{prefix}-{logical}".lower()
+        s3.create_bucket(Bucket=name)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        stack.refs[logical] = name
+        stack.refs[f"{logical}.Arn"] = f"arn:aws:s3:::{name}"
+    sqs = client("sqs", endpoint)
+    for logical in template.resources("AWS::SQS::Queue"):
+        url = sqs.create_queue(QueueName=f"{prefix}-{logical}")["QueueUrl"]
+        stack.refs[logical] = url
+        stack.refs[f"{logical}.Arn"] = _queue_arn(sqs, url)
+    events = client("events", endpoint)
+    for logical in template.resources("AWS::Events::EventBus"):
+        name = f"{prefix}-{logical}"
+        stack.refs[logical] = name
+        stack.refs[f"{logical}.Arn"] = events.create_event_bus(Name=name)["EventBusArn"]
+    # A catch-all rule into a queue, so developers and tests can read what was published.
+    stack.events_queue_url = sqs.create_queue(QueueName=f"{prefix}-published")["QueueUrl"]
+    events.put_rule(
+        Name=f"{prefix}-all", EventBusName=stack.bus_name, EventPattern=json.dumps({"source": [EVENT_SOURCE]})
+    )
+    events.put_targets(
+        Rule=f"{prefix}-all",
+        EventBusName=stack.bus_name,
+        Targets=[{"Id": "queue", "Arn": _queue_arn(sqs, stack.events_queue_url)}],
+    )
+    return stack
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def drop(stack: Stack) -> None:
+    """Delete what provision made, so a long test session does not grow the emulator's memory."""
+    dynamodb = client("dynamodb", stack.endpoint)
+    for name in stack.tables.values():
+        dynamodb.delete_table(TableName=name)
+    secretsmanager = client("secretsmanager", stack.endpoint)
+    for logical in template.resources("AWS::SecretsManager::Secret"):
+        secretsmanager.delete_secret(SecretId=stack.refs[logical], ForceDeleteWithoutRecovery=True)
+    s3 = client("s3", stack.endpoint)
+    for logical in template.resources("AWS::S3::Bucket"):
+        bucket = stack.refs[logical]
+        versions = s3.list_object_versions(Bucket=bucket)
+        for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
+    events = client("events", stack.endpoint)
+    events.remove_targets(Rule=f"{stack.prefix}-all", EventBusName=stack.bus_name, Ids=["queue"])
+    events.delete_rule(Name=f"{stack.prefix}-all", EventBusName=stack.bus_name)
+    events.delete_event_bus(Name=stack.bus_name)
+    sqs = client("sqs", stack.endpoint)
+    for logical in template.resources("AWS::SQS::Queue"):
+        sqs.delete_queue(QueueUrl=stack.refs[logical])
+    sqs.delete_queue(QueueUrl=stack.events_queue_url)

@@ -1,0 +1,162 @@
+"""The whole application on 127.0.0.1: emulator, template state, function workers, gateway, triggers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from typing import Any
+
+from devstack import template
+from devstack.apigw import routes
+from devstack.clock_event import scheduled
+from devstack.emulator import Emulator
+from devstack.gateway import Gateway
+from devstack.provision import REGION, Stack, provision
+from devstack.tokens import mint
+from devstack.triggers import EventLog, Loop, S3Trigger, StreamTrigger, function_events, rate_seconds
+from devstack.workers import Function
+
+log = logging.getLogger("devstack")
+
+
+class LocalStack:
+    def __init__(self, port: int = 0, emulator_port: int = 0, processes: int = 2) -> None:
+        self.port, self.emulator_port, self.processes = port, emulator_port, processes
+        self.functions: dict[str, Function] = {}
+        self.loops: list[Loop] = []
+        self.schedules: dict[str, str] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> LocalStack:
+        self.emulator = Emulator(port=self.emulator_port).start()
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        self.stack: Stack = provision(self.emulator.url, "local")
+        base = {
+            "AWS_ENDPOINT_URL": self.emulator.url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        for name, resource in template.resources("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            environment = {**self.stack.environment(name), **base, "AWS_LAMBDA_FUNCTION_NAME": name}
+            code = props["CodeUri"].rstrip("/").split("/")[-1]
+            handler = props.get("Handler") or template.load()["Globals"]["Function"].get(
+                "Handler", "app.lambda_handler"
+            )
+            self.functions[name] = Function(name, code, handler, environment, self.processes)
+        self.gateway = Gateway(self.port, self.invoke, self._local_routes())
+        threading.Thread(target=self.gateway.serve_forever, name="gateway", daemon=True).start()
+        self._start_triggers()
+        return self
+
+    def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.gateway.shutdown()
+        self.gateway.server_close()
+        for function in self.functions.values():
+            function.stop()
+        self.emulator.stop()
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        return self.functions[function].invoke(event)
+
+    @property
+    def url(self) -> str:
+        return self.gateway.url
+
+    # --- triggers --------------------------------------------------------------------------------
+
+    def _start_triggers(self) -> None:
+        for function, properties in function_events("DynamoDB"):
+            trigger = StreamTrigger(self.stack, function, properties, self.invoke)
+            self.loops.append(Loop(f"stream:{function}", 0.5, trigger.step))
+        for function, properties in function_events("S3"):
+            trigger = S3Trigger(self.stack, function, properties, self.invoke)
+            self.loops.append(Loop(f"s3:{function}", 0.5, trigger.step))
+        for kind, field in (("Schedule", "Schedule"), ("ScheduleV2", "ScheduleExpression")):
+            for function, properties in function_events(kind):
+                expression = self.stack.resolve(properties[field])
+                self.schedules[function] = expression
+                self.loops.append(
+                    Loop(f"schedule:{function}", rate_seconds(expression), self._fire(function))
+                )
+        self.event_log = EventLog(self.stack)
+        self.loops.append(Loop("events", 1.0, self.event_log.step))
+        for loop in self.loops:
+            loop.start()
+
+    def _fire(self, function: str) -> Any:
+        return lambda: self.invoke(function, scheduled(function))
+
+    # --- local-only endpoints --------------------------------------------------------------------
+
+    def _local_routes(self) -> dict[str, Any]:
+        def events(query: str, body: bytes) -> tuple[int, str, bytes]:
+            return 200, "application/json", json.dumps(self.event_log.snapshot(), indent=1).encode()
+
+        def run_schedules(query: str, body: bytes) -> tuple[int, str, bytes]:
+            results = {name: self.invoke(name, scheduled(name)) for name in self.schedules}
+            return 200, "application/json", json.dumps(results, default=str).encode()
+
+        def openapi(query: str, body: bytes) -> tuple[int, str, bytes]:
+            return 200, "application/json", json.dumps(self.merged_openapi()).encode()
+
+        return {
+            "GET /_local/events": events,
+            "POST /_local/schedules": run_schedules,
+            "GET /_local/openapi.json": openapi,
+        }
+
+    def merged_openapi(self) -> dict[str, Any]:
+        """One OpenAPI document for every function, from each function's own (its docs route)."""
+        from devstack.apigw import rest_event
+
+        merged: dict[str, Any] = {
+            "openapi": "3.1.0",
+            "info": {"title": "Serverless coupons", "version": "1.0.0"},
+            "servers": [{"url": self.url}],
+            "paths": {},
+            "components": {"schemas": {}},
+        }
+        for route in routes():
+            if not route["path"].endswith("/docs"):
+                continue
+            event = rest_event("GET", route["path"], route["path"], query={"format": "json"})
+            response = self.invoke(route["function"], event)
+            document = json.loads(response["body"])
+            for path, operations in document.get("paths", {}).items():
+                if path.endswith("/docs"):
+                    continue
+                merged["paths"].setdefault(path, {}).update(operations)
+            merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
+        merged["components"]["securitySchemes"] = {
+            "idToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+        public = {(r["method"].lower(), r["path"]) for r in routes() if r["public"]}
+        for path, operations in merged["paths"].items():
+            for method, operation in operations.items():
+                if (method, path) not in public:
+                    operation["security"] = [{"idToken": []}]
+        return merged
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "emulator": self.emulator.url,
+            "tokens": {
+                "merchant_m1": mint("merchant", "owner-m1", merchant="m1"),
+                "staff_m1": mint("staff", "staff-m1", merchant="m1"),
+                "platform": mint("platform", "operator"),
+                "customer_u1": mint("customer", "u1", phone="+8613812345678"),
+                "customer_u2": mint("customer", "u2"),
+            },
+        }

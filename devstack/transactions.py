@@ -1,0 +1,108 @@
+"""TransactWriteItems for the emulator with DynamoDB's semantics, at the cost of the items it touches.
+
+moto deep-copies every table a transaction names (stream records included) before each item, so a
+transaction slows down as the table and its stream grow. DynamoDB checks every condition against the
+state before the transaction and writes all or nothing. This does the same: it checks all conditions
+first and writes only if every one holds; if a write then fails (a malformed expression), the touched
+items and the stream are put back as they were. Requests are serialized by the emulator, so nothing
+else runs in between.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+
+CONDITION_FAILED = "The conditional request failed"
+
+
+def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return op["Key"]
+    table = backend.get_table(op["TableName"])
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    seen: set[tuple[str, str]] = set()
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException()
+        op_type, op = next(iter(entry.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise ValueError("Unsupported transaction operation")
+        key = _key_of(self, op_type, op)
+        identity = (op["TableName"], str(dict(sorted(key.items()))))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+        current = self.get_item(op["TableName"], key)
+        condition = op.get("ConditionExpression")
+        if condition is not None:
+            check = get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            )
+            if not check.expr(current):
+                old = None
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    old = current.to_json()["Attributes"]
+                errors.append(("ConditionalCheckFailed", CONDITION_FAILED, old))
+                continue
+        errors.append((None, None, None))
+        planned.append((op_type, op, key))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+
+    # Every condition held: write, keeping what is needed to undo a write that fails half way.
+    before = [
+        (op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key))) for _, op, key in planned
+    ]
+    streams = {
+        name: len(table.stream_shard.items)
+        for name in {op["TableName"] for _, op, _ in planned}
+        if (table := self.get_table(name)).stream_shard is not None
+    }
+    try:
+        for op_type, op, key in planned:
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(op["TableName"], op["Item"])
+            elif op_type == "Delete":
+                self.delete_item(op["TableName"], key)
+            elif op_type == "Update":
+                self.update_item(
+                    op["TableName"],
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+    except Exception:
+        for table_name, key, item in before:
+            if item is None:
+                self.delete_item(table_name, key)
+            else:
+                self.put_item(table_name, item.to_json()["Attributes"])
+        for name, length in streams.items():
+            del self.get_table(name).stream_shard.items[length:]
+        raise
+
+
+def install() -> None:
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

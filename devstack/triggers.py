@@ -1,0 +1,147 @@
+"""The template's triggers, run locally: the table's stream, S3 uploads via SQS, and schedules."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from devstack import template
+from devstack.provision import Stack, client
+from devstack.streams import StreamReader, published
+
+log = logging.getLogger("devstack.triggers")
+Invoke = Callable[[str, dict[str, Any]], Any]
+UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def function_events(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, resource in template.resources("AWS::Serverless::Function").items():
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event.get("Type") == kind:
+                found.append((name, event["Properties"]))
+    return found
+
+
+class Loop(threading.Thread):
+    """A daemon thread calling `step` every `interval` seconds until stopped."""
+
+    def __init__(self, name: str, interval: float, step: Callable[[], None]) -> None:
+        super().__init__(name=name, daemon=True)
+        self.interval, self.step, self.stopped = interval, step, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.step()
+            except Exception:
+                log.exception("%s failed", self.name)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class StreamTrigger:
+    """Delivers the table's stream to its function in batches; a reported failure is retried from there."""
+
+    def __init__(self, stack: Stack, function: str, properties: dict[str, Any], invoke: Invoke) -> None:
+        stream = properties["Stream"]["Fn::GetAtt"][0]
+        self.reader = StreamReader(stack.endpoint, stack.refs[stream])
+        self.function, self.invoke = function, invoke
+        self.batch_size = int(properties.get("BatchSize", 100))
+        self.retries = int(properties.get("MaximumRetryAttempts", 10))
+        self.pending: list[dict[str, Any]] = []
+        self.attempts = 0
+        destination = (properties.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        self.dead_letter = stack.resolve(destination) if destination else None
+        self.endpoint = stack.endpoint
+
+    def step(self) -> None:
+        self.pending.extend(self.reader.poll())
+        while self.pending:
+            batch = self.pending[: self.batch_size]
+            result = self.invoke(self.function, {"Records": batch}) or {}
+            failures = result.get("batchItemFailures") or []
+            if not failures:
+                self.pending, self.attempts = self.pending[len(batch) :], 0
+                continue
+            first = failures[0]["itemIdentifier"]
+            index = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] == first), 0)
+            self.pending = self.pending[index:]
+            self.attempts += 1
+            if self.attempts > self.retries:
+                self._dead_letter(self.pending[:1])
+                self.pending, self.attempts = self.pending[1:], 0
+            return
+
+    def _dead_letter(self, records: list[dict[str, Any]]) -> None:
+        log.error(
+            "stream records to the dead-letter queue: %s", [r["dynamodb"]["SequenceNumber"] for r in records]
+        )
+        if self.dead_letter:
+            queue_url = self.dead_letter if self.dead_letter.startswith("http") else None
+            if queue_url:
+                client("sqs", self.endpoint).send_message(QueueUrl=queue_url, MessageBody=json.dumps(records))
+
+
+class S3Trigger:
+    """moto delivers bucket notifications to an SQS queue; this hands them to the function as S3 events."""
+
+    def __init__(self, stack: Stack, function: str, properties: dict[str, Any], invoke: Invoke) -> None:
+        self.function, self.invoke = function, invoke
+        self.sqs = client("sqs", stack.endpoint)
+        bucket = stack.resolve(properties["Bucket"])
+        self.queue_url = self.sqs.create_queue(QueueName=f"{stack.prefix}-{function}-s3")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]
+        rules = (properties.get("Filter") or {}).get("S3Key", {}).get("Rules", [])
+        events = properties["Events"] if isinstance(properties["Events"], list) else [properties["Events"]]
+        configuration: dict[str, Any] = {"QueueArn": arn["QueueArn"], "Events": events}
+        if rules:
+            configuration["Filter"] = {"Key": {"FilterRules": rules}}
+        client("s3", stack.endpoint).put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [configuration]}
+        )
+
+    def step(self) -> None:
+        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        for message in messages:
+            event = json.loads(message["Body"])
+            if "Records" not in event:  # the s3:TestEvent sent when notifications are configured
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                continue
+            self.invoke(self.function, event)
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def rate_seconds(expression: str) -> float:
+    found = re.fullmatch(r"rate\((\d+)\s+(\w+)\)", expression.strip())
+    if not found:
+        raise ValueError(f"only rate() schedules run locally: {expression}")
+    return int(found.group(1)) * UNITS[found.group(2)]
+
+
+class EventLog:
+    """Keeps the last events the bus delivered to the catch-all queue, for developers to read."""
+
+    def __init__(self, stack: Stack, size: int = 1000) -> None:
+        self.stack, self.events = stack, deque(maxlen=size)
+        self.lock = threading.Lock()
+
+    def step(self) -> None:
+        found = published(self.stack.endpoint, self.stack.events_queue_url)
+        with self.lock:
+            self.events.extend(found)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        self.step()
+        with self.lock:
+            return list(self.events)

@@ -1,0 +1,69 @@
+"""Claiming a coupon and "my coupons": the customer's wallet, a coupon's detail and its QR code."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from coupon_service import qr
+from coupon_service.api import current_caller, resolver, responses
+from coupon_service.claims import Claims
+from coupon_service.idempotency import KEY_PATTERN
+from coupon_service.identity import customer
+from coupon_service.models import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
+from coupon_service.observability import logger, metrics, tracer
+
+app = resolver()
+app.enable_swagger(path="/me/docs", title="Coupons: claiming and the wallet")
+ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The claimed coupon's id")]
+ERRORS = (401, 403, 404, 413)
+
+
+@app.post("/coupons/<couponId>/claims", responses=responses(ClaimedCouponOut, *ERRORS, 409, 503, status=201))
+@tracer.capture_method
+def claim(
+    couponId: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    body: Annotated[ClaimRequest | None, Body()] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response[ClaimedCouponOut]:
+    caller = customer(current_caller(app))
+    claimed = Claims().claim(caller, couponId, idempotency_key, channel, body or ClaimRequest())
+    logger.info("claimed", extra={"coupon_id": couponId, "claim_id": claimed.claim_id})
+    metrics.add_metric(name="CouponClaimed", unit=MetricUnit.Count, value=1)
+    return Response(status_code=201, body=claimed, content_type="application/json")
+
+
+@app.get("/me/coupons", responses=responses(WalletPage, *ERRORS))
+@tracer.capture_method
+def wallet(
+    status: Annotated[WalletStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> WalletPage:
+    return Claims().wallet(customer(current_caller(app)), status, limit, next_token)
+
+
+@app.get("/me/coupons/<claimId>", responses=responses(ClaimedCouponOut, *ERRORS))
+@tracer.capture_method
+def detail(claimId: ClaimId) -> ClaimedCouponOut:
+    return Claims().detail(customer(current_caller(app)), claimId)
+
+
+@app.get("/me/coupons/<claimId>/qr", responses=responses("image/png", *ERRORS))
+@tracer.capture_method
+def code_qr(
+    claimId: ClaimId,
+    size: Annotated[str, Query(pattern="^(" + "|".join(qr.SIZES) + ")$")] = "m",
+):  # a PNG: no response model to validate
+    claim = Claims().owned(customer(current_caller(app)), claimId)
+    return Response(status_code=200, body=qr.render_png(claim["code"], size), content_type="image/png")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,120 @@
+"""Merchant coupon management: the /coupons routes and the public /offers route."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from coupon_service.api import current_caller, resolver, responses
+from coupon_service.coupons import Coupons
+from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
+from coupon_service.identity import merchant_scope
+from coupon_service.models import (
+    CouponCreate,
+    CouponDeleted,
+    CouponOut,
+    CouponPage,
+    CouponPatch,
+    CouponStats,
+    OfferOut,
+    Promotion,
+)
+from coupon_service.observability import logger, metrics, tracer
+from coupon_service.qr import SIZES
+
+app = resolver()
+app.enable_swagger(path="/coupons/docs", title="Coupons: merchant coupon management")
+CouponId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The coupon's id")]
+MERCHANT_ERRORS = (401, 403, 404, 413)
+
+
+def _base_url() -> str:
+    """Where this API is reached, from the request itself (the template cannot name its own URL)."""
+    event = app.current_event
+    host = event.headers.get("Host") or event.request_context.domain_name
+    scheme = event.headers.get("X-Forwarded-Proto") or "https"
+    stage = event.request_context.stage
+    return f"{scheme}://{host}/{stage}" if stage and stage != "$default" else f"{scheme}://{host}"
+
+
+@app.post("/coupons", responses=responses(CouponOut, 401, 403, 409, 413, 503, status=201))
+@tracer.capture_method
+def create_coupon(
+    body: Annotated[CouponCreate, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
+) -> Response[CouponOut]:
+    owner = merchant_scope(current_caller(app))
+    coupon = run_once(
+        f"create-coupon#{owner}", idempotency_key, body, lambda: Coupons().create(owner, body), CouponOut
+    )
+    logger.info("coupon created", extra={"coupon_id": coupon.coupon_id, "mode": coupon.codes.mode})
+    metrics.add_metric(name="CouponCreated", unit=MetricUnit.Count, value=1)
+    return Response(status_code=201, body=coupon, content_type="application/json")
+
+
+@app.get("/coupons", responses=responses(CouponPage, 401, 403, 413))
+@tracer.capture_method
+def list_coupons(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> CouponPage:
+    return Coupons().list(merchant_scope(current_caller(app)), limit, next_token)
+
+
+@app.get("/coupons/<couponId>", responses=responses(CouponOut, *MERCHANT_ERRORS))
+@tracer.capture_method
+def get_coupon(couponId: CouponId) -> CouponOut:
+    return Coupons().get(merchant_scope(current_caller(app)), couponId)
+
+
+@app.patch("/coupons/<couponId>", responses=responses(CouponOut, *MERCHANT_ERRORS, 409, 503))
+@tracer.capture_method
+def edit_coupon(couponId: CouponId, body: Annotated[CouponPatch, Body()]) -> CouponOut:
+    coupon = Coupons().edit(merchant_scope(current_caller(app)), couponId, body)
+    metrics.add_metric(name="CouponEdited", unit=MetricUnit.Count, value=1)
+    return coupon
+
+
+@app.delete("/coupons/<couponId>", responses=responses(CouponDeleted, *MERCHANT_ERRORS))
+@tracer.capture_method
+def delete_coupon(couponId: CouponId) -> CouponDeleted:
+    return Coupons().delete(merchant_scope(current_caller(app)), couponId)
+
+
+@app.get("/coupons/<couponId>/stats", responses=responses(CouponStats, *MERCHANT_ERRORS))
+@tracer.capture_method
+def coupon_stats(couponId: CouponId) -> CouponStats:
+    return Coupons().stats(merchant_scope(current_caller(app)), couponId)
+
+
+@app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
+@tracer.capture_method
+def promotion(couponId: CouponId) -> Promotion:
+    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, _base_url())
+
+
+@app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
+@tracer.capture_method
+def promotion_qr(
+    couponId: CouponId,
+    size: Annotated[str, Query(pattern="^(" + "|".join(SIZES) + ")$")] = "m",
+    logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
+):  # a PNG: no response model to validate
+    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, _base_url(), size, logo)
+    return Response(status_code=200, body=png, content_type="image/png")
+
+
+@app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))
+@tracer.capture_method
+def offer(couponId: CouponId) -> OfferOut:
+    return Coupons().offer(couponId)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    register_context(context)
+    return app.resolve(event, context)

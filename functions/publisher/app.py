@@ -1,0 +1,28 @@
+"""The outbox publisher: turns committed item changes on the table's stream into domain events on the bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from coupon_service.events import derive, put_events
+from coupon_service.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records", [])
+    derived = [(record, found) for record in records for found in derive(record)]
+    failed = put_events([found for _, found in derived])
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(derived) - len(failed))
+    if not failed:
+        return {"batchItemFailures": []}
+    # Streams retry from the first reported record onwards; later events go again with the same event_id.
+    first = min(failed)
+    sequence = derived[first][0]["dynamodb"]["SequenceNumber"]
+    logger.warning("events unpublished", extra={"failed": len(failed), "from_sequence": sequence})
+    metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=len(failed))
+    return {"batchItemFailures": [{"itemIdentifier": sequence}]}

@@ -1,0 +1,1 @@
+"""Serverless coupons: the shared layer package (models, rules, the DynamoDB store, events, QR)."""

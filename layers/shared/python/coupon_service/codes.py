@@ -1,0 +1,77 @@
+"""Coupon codes: unguessable system codes with a check symbol, and the format of imported codes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to misread at a till
+RANDOM_SYMBOLS = 13  # 13 * log2(31) = 64.4 bits from `secrets`
+LENGTH = RANDOM_SYMBOLS + 1
+DISPLAY_GROUP = 4
+# Anchored so the pattern is also safe where it is used with search semantics (e.g. a pydantic pattern).
+IMPORTED_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
+
+_INDEX = {symbol: i for i, symbol in enumerate(ALPHABET)}
+_N = len(ALPHABET)
+
+
+def check_symbol(body: str) -> str:
+    """The Luhn mod N check symbol for `body` (alphabet symbols only).
+
+    Textbook Luhn mod N folds a doubled value by adding its base-N digits, which is only a
+    permutation for even N. With N = 31 that folding maps e.g. 1 and 16 to the same value
+    and misses the 2<->Z transposition, so the doubled value is reduced mod 31 instead:
+    31 is prime, so every single substitution and every adjacent transposition of distinct
+    symbols changes the sum.
+    """
+    total = 0
+    for position, symbol in enumerate(reversed(body)):
+        weight = 2 if position % 2 == 0 else 1
+        total += weight * _INDEX[symbol]
+    return ALPHABET[-total % _N]
+
+
+def _check_sum_ok(code: str) -> bool:
+    return check_symbol(code[:-1]) == code[-1]
+
+
+def new_system_code() -> str:
+    """A fresh random system code: 13 random symbols and a check symbol, 14 in all."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
+    return body + check_symbol(body)
+
+
+def new_system_codes(n: int) -> list[str]:
+    """`n` distinct fresh system codes (distinct within this batch only)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    made: dict[str, None] = {}  # a dict keeps generation order, unlike a set
+    while len(made) < n:
+        made[new_system_code()] = None
+    return list(made)
+
+
+def normalise_system_code(text: str) -> str | None:
+    """The canonical code for what a person typed or scanned, or None if it is not a system code."""
+    # Non-ASCII is refused before upper(): '\u017f'.upper() is 'S', so look-alikes would get through.
+    if not text.isascii():
+        return None
+    code = text.strip().upper().replace(" ", "").replace("-", "")
+    if len(code) != LENGTH or any(symbol not in _INDEX for symbol in code):
+        return None
+    return code if _check_sum_ok(code) else None
+
+
+def is_system_code(text: str) -> bool:
+    return normalise_system_code(text) is not None
+
+
+def format_for_display(code: str) -> str:
+    """A code in blocks of four joined by '-' (e.g. 'ABCD-EFGH-JKMN-PQ'); normalise reads it back."""
+    return "-".join(code[i : i + DISPLAY_GROUP] for i in range(0, len(code), DISPLAY_GROUP))
+
+
+def is_valid_imported_code(text: str) -> bool:
+    """Whether a merchant-supplied code has the allowed shape: 4-64 ASCII letters, digits, '-' or '_'."""
+    return IMPORTED_CODE_RE.fullmatch(text) is not None

@@ -1,0 +1,83 @@
+"""Domain errors: what a caller did wrong or what the state forbids, mapped to HTTP in one place (api.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; never a bug."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.details = details or {}
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (sold out, already used, stale version…)."""
+
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class Invalid(DomainError):
+    """Well-formed input that breaks a rule (a field's value, or a combination of fields)."""
+
+    status = 422
+    code = "invalid"
+
+
+class Locked(DomainError):
+    status = 423
+    code = "locked"
+
+
+class Busy(DomainError):
+    """Contention we could not resolve in time; safe to retry."""
+
+    status = 503
+    code = "busy"

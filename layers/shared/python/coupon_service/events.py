@@ -1,0 +1,280 @@
+"""Domain events derived from committed item changes on the table's stream (the outbox); publishing."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from boto3.dynamodb.types import TypeDeserializer
+from pydantic import BaseModel
+
+from coupon_service.aws import client
+from coupon_service.settings import settings
+from coupon_service.store import _plain
+
+_NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
+_deserializer = TypeDeserializer()
+
+
+class Event(BaseModel):
+    """An event's detail. `event_id` is the same for the same change, so consumers can drop duplicates."""
+
+    detail_type: ClassVar[str]
+    version: str = "1"
+    event_id: str
+    occurred_at: str
+
+
+class CouponCreated(Event):
+    detail_type: ClassVar[str] = "CouponCreated"
+    coupon_id: str
+    merchant_id: str
+    issuer: str
+    kind: str
+    code_mode: str
+    status: str
+    title: str
+
+
+class CouponClaimed(Event):
+    detail_type: ClassVar[str] = "CouponClaimed"
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    channel: str
+    valid_from: str
+    valid_until: str
+
+
+class CouponExpiring(Event):
+    detail_type: ClassVar[str] = "CouponExpiring"
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    valid_until: str
+    message: str
+
+
+class CouponRedeemed(Event):
+    detail_type: ClassVar[str] = "CouponRedeemed"
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    redeemed_by: str
+    store_id: str | None = None
+    order_id: str | None = None
+    order_amount: int | None = None
+    discount: int | None = None
+    currency: str | None = None
+
+
+class RedemptionReversed(Event):
+    detail_type: ClassVar[str] = "RedemptionReversed"
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    usable_again: bool
+
+
+class GiftAccepted(Event):
+    detail_type: ClassVar[str] = "GiftAccepted"
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    giver_id: str
+    friend_id: str
+    friend_name: str
+    notify_giver: bool
+    message: str | None = None
+
+
+class ImportFinished(Event):
+    detail_type: ClassVar[str] = "ImportFinished"
+    job_id: str
+    coupon_id: str
+    merchant_id: str
+    status: str
+    imported: int
+    failed: int
+
+
+def event_id(detail_type: str, identity: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{detail_type}|{identity}"))
+
+
+def _image(record: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = record.get("dynamodb", {}).get(name) or {}
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in raw.items()}
+
+
+def _became(new: dict[str, Any], old: dict[str, Any], attribute: str) -> bool:
+    return new.get(attribute) is not None and old.get(attribute) != new.get(attribute)
+
+
+def _coupon(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if name != "INSERT":
+        return []
+    return [
+        CouponCreated(
+            event_id=event_id("CouponCreated", new["coupon_id"]),
+            occurred_at=new["created_at"],
+            coupon_id=new["coupon_id"],
+            merchant_id=new["merchant_id"],
+            issuer=new["issuer"],
+            kind=new["terms"]["kind"],
+            code_mode=new["codes"]["mode"],
+            status=new["status"],
+            title=new["title"],
+        )
+    ]
+
+
+def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    found: list[Event] = []
+    if name == "INSERT":
+        found.append(
+            CouponClaimed(
+                event_id=event_id("CouponClaimed", new["claim_id"]),
+                occurred_at=new["claimed_at"],
+                claim_id=new["claim_id"],
+                coupon_id=new["coupon_id"],
+                merchant_id=new["merchant_id"],
+                customer_id=new["owner_id"],
+                channel=new.get("channel", "other"),
+                valid_from=new["valid_from"],
+                valid_until=new["valid_until"],
+            )
+        )
+    if name in ("INSERT", "MODIFY") and _became(new, old, "reminded_at"):
+        found.append(
+            CouponExpiring(
+                event_id=event_id("CouponExpiring", new["claim_id"]),
+                occurred_at=new["reminded_at"],
+                claim_id=new["claim_id"],
+                coupon_id=new["coupon_id"],
+                merchant_id=new["merchant_id"],
+                customer_id=new["owner_id"],
+                valid_until=new["valid_until"],
+                message=new.get("reminder_message", ""),
+            )
+        )
+    return found
+
+
+def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    found: list[Event] = []
+    if name == "INSERT":
+        found.append(
+            CouponRedeemed(
+                event_id=event_id("CouponRedeemed", new["redemption_id"]),
+                occurred_at=new["redeemed_at"],
+                **{
+                    k: new.get(k)
+                    for k in CouponRedeemed.model_fields
+                    if k not in {"event_id", "occurred_at", "version"}
+                },
+            )
+        )
+    if name == "MODIFY" and _became(new, old, "reversed_at"):
+        found.append(
+            RedemptionReversed(
+                event_id=event_id("RedemptionReversed", new["redemption_id"]),
+                occurred_at=new["reversed_at"],
+                redemption_id=new["redemption_id"],
+                claim_id=new["claim_id"],
+                coupon_id=new["coupon_id"],
+                merchant_id=new["merchant_id"],
+                usable_again=bool(new.get("usable_again")),
+            )
+        )
+    return found
+
+
+def _gift(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if name != "MODIFY" or not _became(new, old, "accepted_at"):
+        return []
+    return [
+        GiftAccepted(
+            event_id=event_id("GiftAccepted", new["gift_id"]),
+            occurred_at=new["accepted_at"],
+            claim_id=new["claim_id"],
+            coupon_id=new["coupon_id"],
+            merchant_id=new["merchant_id"],
+            giver_id=new["giver_id"],
+            friend_id=new["friend_id"],
+            friend_name=new.get("friend_name", ""),
+            notify_giver=bool(new.get("notify_giver")),
+            message=new.get("message"),
+        )
+    ]
+
+
+def _import_job(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if not _became(new, old, "finished_at"):
+        return []
+    return [
+        ImportFinished(
+            event_id=event_id("ImportFinished", new["job_id"]),
+            occurred_at=new["finished_at"],
+            job_id=new["job_id"],
+            coupon_id=new["coupon_id"],
+            merchant_id=new["merchant_id"],
+            status=new["status"],
+            imported=new.get("imported", 0),
+            failed=new.get("failed", 0),
+        )
+    ]
+
+
+_DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
+    "coupon": _coupon,
+    "claim": _claim,
+    "redemption": _redemption,
+    "gift": _gift,
+    "import_job": _import_job,
+}
+
+
+def derive(record: dict[str, Any]) -> list[Event]:
+    """The domain events one committed change stands for (none for most changes)."""
+    name = record.get("eventName", "")
+    new, old = _image(record, "NewImage"), _image(record, "OldImage")
+    deriver = _DERIVERS.get((new or old).get("type", ""))
+    return deriver(new, old, name) if deriver else []
+
+
+def entry(event: Event) -> dict[str, Any]:
+    return {
+        "Source": settings().event_source,
+        "DetailType": event.detail_type,
+        "Detail": json.dumps(event.model_dump(mode="json")),
+        "EventBusName": settings().event_bus_name,
+    }
+
+
+def put_events(events: list[Event], *, attempts: int = 4) -> list[int]:
+    """Publish in batches of 10; a partly failed batch resends only its failed entries.
+
+    Returns the indexes of the events still unpublished after every attempt.
+    """
+    failed: list[int] = []
+    for start in range(0, len(events), 10):
+        pending = list(range(start, min(start + 10, len(events))))
+        for attempt in range(attempts):
+            response = client("events").put_events(Entries=[entry(events[i]) for i in pending])
+            if not response.get("FailedEntryCount"):
+                pending = []
+                break
+            pending = [i for i, r in zip(pending, response["Entries"], strict=True) if r.get("ErrorCode")]
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        failed.extend(pending)
+    return failed

@@ -1,0 +1,77 @@
+"""Run an operation once per (caller, Idempotency-Key) with Powertools' idempotency utility."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel
+
+from coupon_service.errors import Conflict, Invalid
+from coupon_service.settings import settings
+
+M = TypeVar("M", bound=BaseModel)
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
+
+
+@cache
+def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=table_name)
+
+
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="[scope, key]",
+    payload_validation_jmespath="payload",
+    expires_after_seconds=24 * 3600,
+    hash_function="sha256",
+)
+
+
+def register_context(context: Any) -> None:
+    """Lets an in-progress record expire with the invocation, so a crashed run does not block retries."""
+    _CONFIG.register_lambda_context(context)
+
+
+def run_once(
+    scope: str, key: str | None, payload: BaseModel, operation: Callable[[], M], output: type[M]
+) -> M:
+    """Without a key, just run; with one, a retry returns the first result, a different payload is a 422."""
+    if key is None:
+        return operation()
+
+    def once(request: dict[str, Any]) -> M:
+        return operation()
+
+    once.__annotations__["return"] = output
+    wrapped = idempotent_function(
+        once,
+        data_keyword_argument="request",
+        persistence_store=_persistence(settings().idempotency_table_name),
+        config=_CONFIG,
+        output_serializer=PydanticSerializer,
+    )
+    request = {"scope": scope, "key": key, "payload": payload.model_dump(mode="json")}
+    try:
+        return wrapped(request=request)
+    except IdempotencyAlreadyInProgressError as error:
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress",
+            code="in_progress",
+            field="Idempotency-Key",
+            retry_after=1,
+        ) from error
+    except IdempotencyValidationError as error:
+        raise Invalid(
+            "this Idempotency-Key was used with a different request", field="Idempotency-Key"
+        ) from error

@@ -1,0 +1,80 @@
+"""Who is calling: read only from the API Gateway authorizer context, never from the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from coupon_service.errors import Forbidden, Unauthorized
+
+PLATFORM = "platform"  # the merchant id that owns platform coupons
+
+
+class Caller(BaseModel):
+    user_id: str
+    groups: frozenset[str]
+    merchant_id: str | None = None
+    tags: frozenset[str] = frozenset()
+    name: str | None = None
+    nickname: str | None = None
+    phone: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.nickname or self.name or "a friend"
+
+
+def _split(value: Any) -> frozenset[str]:
+    """Cognito groups reach a REST API as a string: 'a', 'a,b' or '[a, b]' depending on the path."""
+    if isinstance(value, list):
+        return frozenset(str(v) for v in value)
+    text = str(value or "").strip().strip("[]")
+    return frozenset(part.strip() for part in text.replace(" ", ",").split(",") if part.strip())
+
+
+def caller_from_event(event: dict[str, Any]) -> Caller | None:
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    user_id = claims.get("sub")
+    if not user_id:
+        return None
+    return Caller(
+        user_id=user_id,
+        groups=_split(claims.get("cognito:groups")),
+        merchant_id=claims.get("custom:merchant_id") or None,
+        tags=_split(claims.get("custom:tags")),
+        name=claims.get("name"),
+        nickname=claims.get("nickname"),
+        phone=claims.get("phone_number"),
+    )
+
+
+def _require(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise Unauthorized("sign in first")
+    return caller
+
+
+def merchant_scope(caller: Caller | None) -> str:
+    """The merchant whose coupons the caller manages: a merchant's own id, or the platform's."""
+    caller = _require(caller)
+    if "platform" in caller.groups:
+        return PLATFORM
+    if "merchants" in caller.groups and caller.merchant_id:
+        return caller.merchant_id
+    raise Forbidden("this route is for merchants")
+
+
+def staff_merchant(caller: Caller | None) -> str:
+    """The merchant whose till the caller works at (merchants may scan their own coupons too)."""
+    caller = _require(caller)
+    if caller.groups & {"staff", "merchants"} and caller.merchant_id:
+        return caller.merchant_id
+    raise Forbidden("this route is for store staff")
+
+
+def customer(caller: Caller | None) -> Caller:
+    caller = _require(caller)
+    if "customers" not in caller.groups:
+        raise Forbidden("this route is for customers")
+    return caller

@@ -1,0 +1,94 @@
+"""Every DynamoDB key format of the single table, in one place (docs/data-model.md describes them)."""
+
+from __future__ import annotations
+
+import zlib
+
+CHUNK = 100  # codes per pool item: a claim reads one small item, an import of 100,000 codes writes 1,000
+
+
+def coupon(coupon_id: str) -> dict[str, str]:
+    return {"PK": f"COUPON#{coupon_id}", "SK": "COUPON"}
+
+
+def coupon_logo(coupon_id: str) -> dict[str, str]:
+    return {"PK": f"COUPON#{coupon_id}", "SK": "LOGO"}
+
+
+def merchant_coupons(merchant_id: str) -> str:
+    return f"MERCHANT#{merchant_id}"
+
+
+def shard(coupon_id: str, index: int) -> dict[str, str]:
+    # Each shard is its own partition key, so a hot coupon's claims spread over partitions.
+    return {"PK": f"SHARD#{coupon_id}#{index:02d}", "SK": "SHARD"}
+
+
+def audience_member(coupon_id: str, customer_id: str) -> dict[str, str]:
+    return {"PK": f"COUPON#{coupon_id}", "SK": f"AUDIENCE#{customer_id}"}
+
+
+def pool_chunk(coupon_id: str, shard_index: int, chunk: int) -> dict[str, str]:
+    return {"PK": f"POOL#{coupon_id}#{shard_index:02d}", "SK": f"{chunk:07d}"}
+
+
+def holder(customer_id: str, coupon_id: str) -> dict[str, str]:
+    # Keyed by customer, not coupon: a flash sale's per-customer counters never share a partition.
+    return {"PK": f"CUSTOMER#{customer_id}", "SK": f"HOLDS#{coupon_id}"}
+
+
+def claim(claim_id: str) -> dict[str, str]:
+    return {"PK": f"CLAIM#{claim_id}", "SK": "CLAIM"}
+
+
+def wallet(customer_id: str) -> str:
+    return f"OWNER#{customer_id}"
+
+
+def code_lookup(issuer_id: str, code: str) -> str:
+    return f"CODE#{issuer_id}#{code}"
+
+
+def code_registry(merchant_id: str, code: str) -> dict[str, str]:
+    return {"PK": f"CODE#{merchant_id}#{code}", "SK": "CODE"}
+
+
+def claim_records(coupon_id: str, shard_index: int) -> str:
+    return f"RECORDS#{coupon_id}#{shard_index:02d}"
+
+
+def redemption(redemption_id: str) -> dict[str, str]:
+    return {"PK": f"REDEMPTION#{redemption_id}", "SK": "REDEMPTION"}
+
+
+def coupon_redemptions(coupon_id: str) -> str:
+    return f"REDEEMED#{coupon_id}"
+
+
+def gift(token_hash: str) -> dict[str, str]:
+    return {"PK": f"GIFT#{token_hash}", "SK": "GIFT"}
+
+
+def import_job(job_id: str) -> dict[str, str]:
+    return {"PK": f"IMPORT#{job_id}", "SK": "JOB"}
+
+
+def coupon_imports(coupon_id: str) -> str:
+    return f"IMPORTS#{coupon_id}"
+
+
+def reminder_bucket(bucket: str, shard_index: int) -> str:
+    return f"REMIND#{bucket}#{shard_index:02d}"
+
+
+def reminder_checkpoint() -> dict[str, str]:
+    return {"PK": "REMINDERS", "SK": "CHECKPOINT"}
+
+
+REMINDER_SHARDS = 8
+
+
+def reminder_index(remind_at: str, claim_id: str) -> dict[str, str]:
+    """GSI3 keys of a due reminder: hourly buckets spread over shards, so no hour is one hot partition."""
+    shard_index = zlib.crc32(claim_id.encode()) % REMINDER_SHARDS
+    return {"GSI3PK": reminder_bucket(remind_at[:13], shard_index), "GSI3SK": f"{remind_at}#{claim_id}"}

@@ -1,0 +1,363 @@
+"""Coupon models: the terms of each kind, codes, scope, audience and options; API input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    Base64Bytes,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from coupon_service.validity import Validity, is_valid_time_zone
+
+Money = Annotated[int, Field(ge=1, le=100_000_000_00, description="Integer minor units (cents, fen)")]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+class Strict(BaseModel):
+    """Unknown fields are an error everywhere a client can send data."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- terms, one model per kind -------------------------------------------------------------------
+
+
+class DiscountTerms(Strict):
+    kind: Literal["discount"]
+    percent_off: int = Field(ge=1, le=99)
+    max_discount: Money | None = None
+
+
+class CashValueTerms(Strict):
+    kind: Literal["cash_value"]
+    amount_off: Money
+    min_spend: Money | None = None
+
+    @model_validator(mode="after")
+    def _below_min_spend(self) -> CashValueTerms:
+        if self.min_spend is not None and self.amount_off >= self.min_spend:
+            raise ValueError("amount_off must be below min_spend")
+        return self
+
+
+class GiftTerms(Strict):
+    kind: Literal["gift"]
+    item: str = Field(min_length=1, max_length=200)
+
+
+class PointsTerms(Strict):
+    kind: Literal["points"]
+    points: int = Field(ge=1, le=10_000_000)
+
+
+class CashTerms(Strict):
+    kind: Literal["cash"]
+    amount: Money
+
+
+class FreeShippingTerms(Strict):
+    kind: Literal["free_shipping"]
+
+
+class GenericTerms(Strict):
+    kind: Literal["generic"]
+    terms: str = Field(min_length=1, max_length=2000)
+
+
+Terms = Annotated[
+    DiscountTerms | CashValueTerms | GiftTerms | PointsTerms | CashTerms | FreeShippingTerms | GenericTerms,
+    Field(discriminator="kind"),
+]
+GIFTABLE_KINDS = frozenset({"discount", "cash_value", "gift"})
+
+
+# --- codes and inventory -------------------------------------------------------------------------
+
+
+class RandomOnClaimCodes(Strict):
+    mode: Literal["random_on_claim"]
+    inventory: int | None = Field(default=None, ge=1, le=10_000_000, description="None = unlimited")
+
+
+class GeneratedCodes(Strict):
+    mode: Literal["generated"]
+    inventory: int = Field(ge=1, le=100_000)
+
+
+class ImportedCodes(Strict):
+    mode: Literal["imported"]
+    case_sensitive: bool = True
+
+
+Codes = Annotated[RandomOnClaimCodes | GeneratedCodes | ImportedCodes, Field(discriminator="mode")]
+
+
+# --- scope, audience, options --------------------------------------------------------------------
+
+
+class WholeOrder(Strict):
+    type: Literal["order"]
+
+
+class Items(Strict):
+    type: Literal["items"]
+    products: list[Name] = Field(default_factory=list, max_length=500)
+    categories: list[Name] = Field(default_factory=list, max_length=100)
+    brands: list[Name] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Items:
+        if not (self.products or self.categories or self.brands):
+            raise ValueError("list at least one product, category or brand")
+        return self
+
+
+Scope = Annotated[WholeOrder | Items, Field(discriminator="type")]
+
+
+class Everyone(Strict):
+    type: Literal["everyone"]
+
+
+class ListedCustomers(Strict):
+    type: Literal["customers"]
+    customer_ids: list[Name] = Field(min_length=1, max_length=10_000)
+
+
+class TaggedCustomers(Strict):
+    type: Literal["tags"]
+    tags: list[Name] = Field(min_length=1, max_length=20)
+
+
+Audience = Annotated[Everyone | ListedCustomers | TaggedCustomers, Field(discriminator="type")]
+
+
+class SelfService(Strict):
+    enabled: bool = True
+    verification_code: str = Field(
+        pattern=r"^[0-9]{4,12}$", description="The store's code, kept only as a keyed hash; write-only"
+    )
+    staff_code: str | None = Field(default=None, pattern=r"^[0-9]{4,12}$")
+
+
+class Reminder(Strict):
+    hours_before_expiry: int = Field(ge=1, le=168)
+    message: str = Field(min_length=1, max_length=200)
+
+
+class Window(Strict):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Options(Strict):
+    self_service: SelfService | None = None
+    giftable: bool = False
+    notify_giver: bool = False
+    gift_message: str | None = Field(default=None, max_length=200)
+    reminder: Reminder | None = None
+    per_customer_limit: int = Field(default=1, ge=1, le=100)
+    channels: list[Name] = Field(default_factory=list, max_length=20)
+
+
+class CouponCreate(Strict):
+    """What a merchant (or the platform operator) sends to create a coupon."""
+
+    title: str = Field(min_length=1, max_length=60)
+    description: str = Field(default="", max_length=1000)
+    status: Literal["draft", "active"] = "draft"
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    time_zone: str = Field(examples=["Asia/Shanghai"])
+    terms: Terms
+    codes: Codes
+    claim_window: Window
+    validity: Validity
+    scope: Scope = Field(default_factory=lambda: WholeOrder(type="order"))
+    audience: Audience = Field(default_factory=lambda: Everyone(type="everyone"))
+    options: Options = Field(default_factory=Options)
+    merchants: list[Name] | None = Field(
+        default=None, max_length=100, description="Platform coupons only: the merchants it is usable at"
+    )
+    shard_count: int | None = Field(
+        default=None, ge=1, le=50, description="Inventory shards; default by size"
+    )
+    logo_png: Base64Bytes | None = Field(
+        default=None,
+        max_length=48 * 1024,
+        description="Base64 of a small image (PNG or JPEG, at most 48 KB) printed in promotion QR codes",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not is_valid_time_zone(value):
+            raise ValueError("not an IANA time zone")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CouponCreate:
+        if self.options.giftable and self.terms.kind not in GIFTABLE_KINDS:
+            raise ValueError("options.giftable: only discount, cash_value and gift coupons can be gifted")
+        if self.terms.kind == "cash" and (self.codes.mode == "imported" or self.codes.inventory is None):
+            raise ValueError("codes: a cash coupon has a fixed quantity (random_on_claim or generated)")
+        return self
+
+
+class InventoryChange(Strict):
+    total: int = Field(ge=0, le=10_000_000)
+
+
+class CouponPatch(Strict):
+    """An edit, based on the version the merchant last read; kind, face value and code mode never change."""
+
+    version: int = Field(ge=1)
+    status: Literal["active", "paused"] | None = None
+    claim_window: Window | None = None
+    inventory: int | None = Field(default=None, ge=0, le=10_000_000)
+    validity: Validity | None = None
+    shard_count: int | None = Field(default=None, ge=1, le=50)
+    title: str | None = Field(default=None, min_length=1, max_length=60)
+    description: str | None = Field(default=None, max_length=1000)
+
+
+# --- what the API returns ------------------------------------------------------------------------
+
+
+class Inventory(BaseModel):
+    total: int | None = Field(description="None = unlimited")
+    claimed: int
+    remaining: int | None
+
+
+class CouponOut(BaseModel):
+    """A coupon as its merchant sees it (the verification code never leaves the store)."""
+
+    coupon_id: str
+    merchant_id: str
+    issuer: Literal["merchant", "platform"]
+    merchants: list[str] | None = None
+    version: int
+    title: str
+    description: str
+    status: Literal["draft", "active", "paused", "deleted"]
+    currency: str
+    time_zone: str
+    terms: Terms
+    codes: Codes
+    claim_window: Window
+    validity: Validity
+    scope: Scope
+    audience_type: Literal["everyone", "customers", "tags"]
+    audience_tags: list[str] | None = None
+    options: OptionsOut
+    shard_count: int
+    has_logo: bool = False
+    inventory: Inventory
+    created_at: datetime
+    updated_at: datetime
+
+
+class OptionsOut(BaseModel):
+    self_service: bool
+    staff_code_required: bool
+    giftable: bool
+    notify_giver: bool
+    gift_message: str | None
+    reminder: Reminder | None
+    per_customer_limit: int
+    channels: list[str]
+
+
+class CouponPage(BaseModel):
+    items: list[CouponOut]
+    next_token: str | None = None
+
+
+class OfferOut(BaseModel):
+    """What anyone may see of an active coupon open to everyone."""
+
+    coupon_id: str
+    title: str
+    description: str
+    currency: str
+    time_zone: str
+    terms: Terms
+    claim_window: Window
+    validity: Validity
+    scope: Scope
+    giftable: bool
+    sold_out: bool
+
+
+class CouponDeleted(BaseModel):
+    coupon_id: str
+    status: Literal["deleted"] = "deleted"
+
+
+class CouponStats(BaseModel):
+    coupon_id: str
+    inventory: Inventory
+    shards: int
+
+
+class Promotion(BaseModel):
+    coupon_id: str
+    url: str
+    qr_png_url: str
+    qr_sizes: list[str]
+
+
+CouponOut.model_rebuild()
+
+
+# --- claims and the wallet -----------------------------------------------------------------------
+
+
+class ClaimRequest(Strict):
+    """An optional body for a claim; the channel comes as a query parameter."""
+
+    note: str | None = Field(default=None, max_length=200, description="Free text kept with the claim")
+
+
+WalletStatus = Literal["available", "used", "expired", "gifting"]
+
+
+class ClaimedCouponOut(BaseModel):
+    """One customer's coupon: what they hold, its code and its window."""
+
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    merchants: list[str] | None = None
+    title: str
+    description: str
+    currency: str
+    terms: Terms
+    scope: Scope
+    status: WalletStatus
+    code: str
+    valid_from: datetime
+    valid_until: datetime
+    claimed_at: datetime
+    channel: str
+    self_service: bool
+    giftable: bool
+
+
+class WalletPage(BaseModel):
+    items: list[ClaimedCouponOut]
+    next_token: str | None = None

@@ -1,0 +1,263 @@
+"""The one DynamoDB adapter: methods named for access patterns; ClientErrors become domain errors here."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from coupon_service import keys
+from coupon_service.aws import client
+from coupon_service.errors import Busy, Invalid
+from coupon_service.settings import settings
+
+T = TypeVar("T")
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+RETRYABLE_ERRORS = frozenset(
+    {
+        "TransactionConflictException",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+    }
+)
+
+
+# --- (de)serialisation ---------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    return value
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(v=1) -> {':v': {'N': '1'}}."""
+    return {f":{k}": _serializer.serialize(v) for k, v in named.items()}
+
+
+def encode_token(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
+    """An opaque page token is only accepted for the partition it came from (a caller's own listing)."""
+    if not token:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        name, expected = partition
+        if not isinstance(key, dict) or key.get(name, {}).get("S") != expected:
+            raise ValueError
+        if not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values()):
+            raise ValueError
+    except ValueError as error:
+        raise Invalid("not a page token of this listing", field="next_token") from error
+    return key
+
+
+# --- cancellation reasons ------------------------------------------------------------------------
+
+
+class Cancelled(Exception):
+    """A transaction or conditional write refused: per item, the reason code and the item as it was."""
+
+    def __init__(self, reasons: list[tuple[str, dict[str, Any] | None]]) -> None:
+        super().__init__([code for code, _ in reasons])
+        self.reasons = reasons
+
+    def failed(self) -> list[int]:
+        return [i for i, (code, _) in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
+
+    def code_at(self, index: int) -> str:
+        return self.reasons[index][0]
+
+    def old(self, index: int) -> dict[str, Any] | None:
+        return self.reasons[index][1]
+
+
+def _cancelled(error: ClientError) -> Cancelled | None:
+    code = error.response["Error"]["Code"]
+    if code == "ConditionalCheckFailedException":
+        return Cancelled([("ConditionalCheckFailed", from_item(error.response.get("Item")))])
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        return Cancelled([(r.get("Code", "None"), from_item(r.get("Item"))) for r in reasons])
+    return None
+
+
+def _retryable(error: ClientError) -> bool:
+    code = error.response["Error"]["Code"]
+    if code in RETRYABLE_ERRORS:
+        return True
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        return any(r.get("Code") in RETRYABLE_REASONS for r in reasons) and not any(
+            r.get("Code") == "ConditionalCheckFailed" for r in reasons
+        )
+    return False
+
+
+def with_retries(call: Callable[[], T], *, attempts: int = 8, base: float = 0.01) -> T:
+    """Retry conflicts and throttling with full-jitter backoff; condition failures go to the caller."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ClientError as error:
+            if not _retryable(error):
+                cancelled = _cancelled(error)
+                if cancelled is not None:
+                    raise cancelled from error
+                raise
+            if attempt == attempts - 1:
+                raise Busy("the store is busy; retry shortly", code="busy", retry_after=1) from error
+            time.sleep(random.uniform(0, base * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+class Table:
+    """Thin typed wrapper over the low-level client for one table (thread-safe, unlike boto3 resources)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or settings().table_name
+
+    @property
+    def _db(self) -> Any:
+        return client("dynamodb")
+
+    def get(self, key: dict[str, str], *, consistent: bool = True) -> dict[str, Any] | None:
+        response = with_retries(
+            lambda: self._db.get_item(TableName=self.name, Key=to_item(key), ConsistentRead=consistent)
+        )
+        return from_item(response.get("Item"))
+
+    def batch_get(self, key_list: list[dict[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(key_list), 100):
+            pending: dict[str, Any] = {
+                self.name: {
+                    "Keys": [to_item(k) for k in key_list[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(10):
+                response = with_retries(lambda p=pending: self._db.batch_get_item(RequestItems=p))
+                found.extend(from_item(item) for item in response["Responses"].get(self.name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            else:
+                raise Busy("the store is busy; retry shortly", retry_after=1)
+        return found
+
+    def put(self, data: dict[str, Any], **conditions: Any) -> None:
+        with_retries(lambda: self._db.put_item(TableName=self.name, Item=to_item(data), **conditions))
+
+    def update(self, key: dict[str, str], **request: Any) -> dict[str, Any] | None:
+        response = with_retries(
+            lambda: self._db.update_item(TableName=self.name, Key=to_item(key), **request)
+        )
+        return from_item(response.get("Attributes"))
+
+    def delete(self, key: dict[str, str], **conditions: Any) -> None:
+        with_retries(lambda: self._db.delete_item(TableName=self.name, Key=to_item(key), **conditions))
+
+    def transact(self, operations: list[dict[str, Any]]) -> None:
+        """Each operation is {'Put'|'Update'|'ConditionCheck'|'Delete': {...}} without TableName."""
+        items = [{kind: {"TableName": self.name, **body} for kind, body in op.items()} for op in operations]
+        with_retries(lambda: self._db.transact_write_items(TransactItems=items))
+
+    def batch_write(self, items: Iterable[dict[str, Any]]) -> int:
+        """Unconditional puts, 25 per request, unprocessed items resent; returns the requests made."""
+        requests = 0
+        batch: list[dict[str, Any]] = []
+        for data in items:
+            batch.append({"PutRequest": {"Item": to_item(data)}})
+            if len(batch) == 25:
+                requests += self._write_batch(batch)
+                batch = []
+        if batch:
+            requests += self._write_batch(batch)
+        return requests
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> int:
+        pending: dict[str, Any] = {self.name: batch}
+        for attempt in range(12):
+            response = with_retries(lambda p=pending: self._db.batch_write_item(RequestItems=p))
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                return attempt + 1
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise Busy("the store is busy; retry shortly", retry_after=1)
+
+    def query(
+        self,
+        *,
+        index: str | None = None,
+        key_condition: str,
+        limit: int | None = None,
+        forward: bool = True,
+        start_key: dict[str, Any] | None = None,
+        **request: Any,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": forward,
+            **request,
+        }
+        if index:
+            params["IndexName"] = index
+        if limit:
+            params["Limit"] = limit
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        response = with_retries(lambda: self._db.query(**params))
+        return [from_item(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+    def query_all(self, **request: Any) -> Iterator[dict[str, Any]]:
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.query(start_key=start, **request)
+            yield from items
+            if not start:
+                return
+
+
+def shard_keys(coupon_id: str, count: int) -> list[dict[str, str]]:
+    return [keys.shard(coupon_id, i) for i in range(count)]

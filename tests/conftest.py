@@ -1,0 +1,70 @@
+"""Test harness: a serialized emulator per session, fresh tables per test, API events, identities, threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from devstack import provision as provisioning
+from devstack.emulator import Emulator
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": provisioning.REGION,
+        "AWS_REGION": provisioning.REGION,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Coupons",
+        "POWERTOOLS_SERVICE_NAME": "tests",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_DEV": "false",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    server = Emulator().start()
+    os.environ["AWS_ENDPOINT_URL"] = server.url
+    yield server
+    server.stop()
+
+
+def _reset_process_caches() -> None:
+    from aws_lambda_powertools.utilities import parameters
+    from coupon_service import aws, clock, idempotency, settings
+
+    settings.settings.cache_clear()
+    idempotency._persistence.cache_clear()
+    parameters.clear_caches()
+    aws.reset_clients()
+    clock.reset()
+
+
+@pytest.fixture
+def stack(emulator: Emulator) -> Iterator[provisioning.Stack]:
+    """Fresh tables, secret and bus for one test, named apart from every other test's."""
+    created = provisioning.provision(emulator.url, f"t{uuid.uuid4().hex[:10]}")
+    environment = created.environment()
+    saved = {k: os.environ.get(k) for k in environment}
+    os.environ.update(environment)
+    os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ["LOG_LEVEL"] = "WARNING"
+    _reset_process_caches()
+    emulator.faults.rate = 0.0
+    yield created
+    emulator.faults.rate = 0.0
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    provisioning.drop(created)
+    _reset_process_caches()

@@ -1,0 +1,194 @@
+"""End to end over HTTP against the whole local stack, which the tests start and stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+import urllib3
+
+from devstack import template
+from devstack.apigw import routes
+from devstack.stack import LocalStack
+from devstack.tokens import ISSUER, mint
+from tests.support import coupon_body
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+http = urllib3.PoolManager(retries=False, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def local(emulator):
+    # The stack starts an emulator of its own; the session emulator's endpoint must not leak into it.
+    saved = os.environ.pop("AWS_ENDPOINT_URL", None)
+    stack = LocalStack(port=0, processes=1).start()
+    if saved:
+        os.environ["AWS_ENDPOINT_URL"] = saved
+    yield stack
+    stack.stop()
+
+
+def send(local, method, path, token=None, body=None, headers=None):
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    if data is not None:
+        headers.setdefault("Content-Type", "application/json")
+    return http.request(method, local.url + path, body=data, headers=headers)
+
+
+def as_json(response):
+    return json.loads(response.data or b"null")
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.25)
+    return None
+
+
+def test_create_see_offer_and_the_event_on_the_bus(local):
+    merchant = mint("merchant", "owner-m1", merchant="m1")
+    created = send(local, "POST", "/coupons", merchant, coupon_body())
+    assert created.status == 201, created.data
+    coupon_id = as_json(created)["coupon_id"]
+
+    offer = send(local, "GET", f"/offers/{coupon_id}")
+    assert offer.status == 200 and as_json(offer)["coupon_id"] == coupon_id
+
+    def published():
+        events = as_json(http.request("GET", local.url.rsplit("/", 1)[0] + "/_local/events"))
+        return [
+            e for e in events if e["detail-type"] == "CouponCreated" and e["detail"]["coupon_id"] == coupon_id
+        ]
+
+    events = wait_for(published)
+    assert events and len(events) == 1 and events[0]["detail"]["merchant_id"] == "m1"
+
+
+def test_tokens_are_verified(local):
+    good = mint("merchant", "owner-m1", merchant="m1")
+    header, _, signature = good.split(".")
+    tampered_payload = jwt.utils.base64url_encode(
+        json.dumps(
+            {**jwt.decode(good, options={"verify_signature": False}), "custom:merchant_id": "m2"}
+        ).encode()
+    ).decode()
+    unsigned = jwt.encode(
+        {
+            "sub": "x",
+            "cognito:groups": ["merchants"],
+            "iss": ISSUER,
+            "token_use": "id",
+            "exp": int(time.time()) + 60,
+        },
+        key=None,
+        algorithm="none",
+    )
+    for token in [
+        f"{header}.{tampered_payload}.{signature}",
+        unsigned,
+        mint("merchant", "o", merchant="m1", ttl=-10),
+        "not-a-token",
+        None,
+    ]:
+        reply = send(local, "GET", "/coupons", token)
+        assert reply.status == 401, (token, reply.status)
+    assert send(local, "GET", "/coupons", good).status == 200
+
+
+def test_one_merchant_never_reaches_anothers_data(local):
+    m1 = mint("merchant", "owner-m1", merchant="m1")
+    m2 = mint("merchant", "owner-m2", merchant="m2")
+    coupon_id = as_json(send(local, "POST", "/coupons", m1, coupon_body()))["coupon_id"]
+    assert send(local, "GET", f"/coupons/{coupon_id}", m2).status == 404
+    assert send(local, "PATCH", f"/coupons/{coupon_id}", m2, {"version": 1, "status": "paused"}).status == 404
+    assert send(local, "DELETE", f"/coupons/{coupon_id}", m2).status == 404
+    assert coupon_id not in {c["coupon_id"] for c in as_json(send(local, "GET", "/coupons", m2))["items"]}
+    assert as_json(send(local, "GET", f"/coupons/{coupon_id}", m1))["status"] == "active"
+
+
+def test_binary_responses_are_bytes(local):
+    m1 = mint("merchant", "owner-m1", merchant="m1")
+    coupon_id = as_json(send(local, "POST", "/coupons", m1, coupon_body()))["coupon_id"]
+    png = send(local, "GET", f"/coupons/{coupon_id}/promotion/qr?size=s", m1)
+    assert png.status == 200 and png.headers["Content-Type"] == "image/png" and png.data[:4] == b"\x89PNG"
+
+
+def test_every_template_route_is_served_and_every_function_folder_is_in_the_template(local):
+    tokens = {
+        "merchant": mint("merchant", "owner-m1", merchant="m1"),
+        "customer": mint("customer", "u1"),
+    }
+    for route in routes():
+        path = route["path"].replace("{couponId}", "0" * 32).replace("{claimId}", "0" * 32)
+        path = (
+            path.replace("{redemptionId}", "0" * 32).replace("{token}", "t" * 43).replace("{jobId}", "0" * 32)
+        )
+        for token in tokens.values():
+            reply = send(
+                local, route["method"], path, token, body={} if route["method"] in ("POST", "PATCH") else None
+            )
+            # Served: an answer from the function, not the gateway's unknown-route 403 or a crash.
+            assert b"Missing Authentication Token" not in reply.data, route
+            assert reply.status < 500, (route, reply.status, reply.data[:200])
+    in_template = {
+        r["Properties"]["CodeUri"].rstrip("/").split("/")[-1]
+        for r in template.resources("AWS::Serverless::Function").values()
+    }
+    folders = {p.name for p in (template.ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    assert folders == in_template
+
+
+@pytest.mark.parametrize("role", ["merchant", "customer", "staff", "platform", "anonymous"])
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(local, role, tmp_path: Path):
+    tokens = {
+        "merchant": mint("merchant", "owner-m1", merchant="m1"),
+        "customer": mint("customer", "u1"),
+        "staff": mint("staff", "staff-m1", merchant="m1"),
+        "platform": mint("platform", "operator"),
+    }
+    schema = tmp_path / "openapi.json"
+    schema.write_text(json.dumps(local.merged_openapi()))
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("schemathesis_cli.py")),
+        "run",
+        str(schema),
+        "--url",
+        local.url,
+        "--checks",
+        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        "--max-examples",
+        "15",
+        "--max-time",
+        "40",
+        "--workers",
+        "1",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--suppress-health-check",
+        "all",
+        "--no-color",
+    ]
+    if role in tokens:
+        command += ["--header", f"Authorization: Bearer {tokens[role]}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+    assert result.returncode == 0, _failures(result.stdout) + result.stderr[-2000:]
+
+
+def _failures(output: str) -> str:
+    """The part of schemathesis' report that names what failed."""
+    start = output.find("=== FAILURES") if "=== FAILURES" in output else output.find("=== ERRORS")
+    return output[start : start + 12000] if start >= 0 else output[-8000:]

@@ -1,0 +1,247 @@
+"""Claiming and the wallet: checks, codes, windows, idempotency, and the invariants under many threads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from coupon_service import claims, clock, codes, keys
+from coupon_service.store import Table
+
+from tests.support import call, coupon_body, customer, merchant
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_claim_cache():
+    claims.cache.clear()
+    yield
+    claims.cache.clear()
+
+
+def make_coupon(**overrides):
+    reply = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(**overrides))
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def claim(coupon_id, user="u1", key=None, channel=None, **claim_extra):
+    headers = {"Idempotency-Key": key} if key else None
+    query = {"channel": channel} if channel else None
+    return call(
+        "POST",
+        f"/coupons/{coupon_id}/claims",
+        claims=customer(user, **claim_extra),
+        headers=headers,
+        query=query,
+    )
+
+
+def claim_items(coupon_id):
+    table = Table()
+    found = table._db.scan(
+        TableName=table.name,
+        FilterExpression="#t = :c AND coupon_id = :k",
+        ExpressionAttributeNames={"#t": "type"},
+        ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
+    )
+    from coupon_service.store import from_item
+
+    items = [from_item(i) for i in found["Items"]]
+    while "LastEvaluatedKey" in found:
+        found = table._db.scan(
+            TableName=table.name,
+            FilterExpression="#t = :c AND coupon_id = :k",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
+            ExclusiveStartKey=found["LastEvaluatedKey"],
+        )
+        items += [from_item(i) for i in found["Items"]]
+    return items
+
+
+def shards(coupon):
+    return [Table().get(keys.shard(coupon["coupon_id"], i)) for i in range(coupon["shard_count"])]
+
+
+def test_a_claim_gives_a_system_code_and_a_window_and_shows_in_the_wallet():
+    coupon = make_coupon()
+    reply = claim(coupon["coupon_id"], channel="qr", phone_number="+86 138-1234-5678")
+    assert reply.status == 201, reply.json
+    held = reply.json
+    assert codes.is_system_code(held["code"]) and held["status"] == "available"
+    assert held["channel"] == "other"  # the coupon defines no channels
+    wallet = call("GET", "/me/coupons", claims=customer("u1")).json["items"]
+    assert [w["claim_id"] for w in wallet] == [held["claim_id"]]
+    item = Table().get(keys.claim(held["claim_id"]))
+    assert item["phone_masked"] == "+86*******5678" and "13812345678" not in str(item)
+    assert call("GET", f"/me/coupons/{held['claim_id']}", claims=customer("u2")).status == 404
+    png = call("GET", f"/me/coupons/{held['claim_id']}/qr", claims=customer("u1"))
+    assert png.status == 200 and png.raw[:4] == b"\x89PNG"
+    assert call("GET", f"/me/coupons/{held['claim_id']}/qr", claims=customer("u2")).status == 404
+
+
+def test_a_defined_channel_is_recorded():
+    coupon = make_coupon(options={"channels": ["qr", "sms"]})
+    assert claim(coupon["coupon_id"], channel="sms").json["channel"] == "sms"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "status"),
+    [
+        ({"status": "draft"}, "not_found", 404),
+        (
+            {"claim_window": {"start": "2090-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"}},
+            "claim_not_started",
+            409,
+        ),
+        (
+            {"claim_window": {"start": "2000-01-01T00:00:00Z", "end": "2001-01-01T00:00:00Z"}},
+            "claim_ended",
+            409,
+        ),
+        ({"audience": {"type": "customers", "customer_ids": ["u9"]}}, "not_in_audience", 403),
+        ({"audience": {"type": "tags", "tags": ["vip"]}}, "not_in_audience", 403),
+    ],
+)
+def test_refusals_each_with_their_own_error_and_nothing_written(overrides, code, status):
+    coupon = make_coupon(**overrides)
+    reply = claim(coupon["coupon_id"])
+    assert reply.status == status and reply.json["error"]["code"] == code
+    assert claim_items(coupon["coupon_id"]) == []
+    assert sum(s["claimed"] for s in shards(coupon)) == 0
+
+
+def test_paused_and_deleted_coupons_are_refused():
+    coupon = make_coupon()
+    call(
+        "PATCH",
+        f"/coupons/{coupon['coupon_id']}",
+        claims=merchant("m1"),
+        body={"version": 1, "status": "paused"},
+    )
+    claims.cache.clear()
+    assert claim(coupon["coupon_id"]).json["error"]["code"] == "coupon_paused"
+    call("DELETE", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1"))
+    claims.cache.clear()
+    assert claim(coupon["coupon_id"]).json["error"]["code"] == "coupon_deleted"
+    assert claim_items(coupon["coupon_id"]) == []
+
+
+def test_a_stale_cache_never_beats_the_shard():
+    coupon = make_coupon()
+    assert claim(coupon["coupon_id"]).status == 201  # the terms are now cached as active
+    call(
+        "PATCH",
+        f"/coupons/{coupon['coupon_id']}",
+        claims=merchant("m1"),
+        body={"version": 1, "status": "paused"},
+    )
+    reply = claim(coupon["coupon_id"], user="u2")
+    assert reply.status == 409 and reply.json["error"]["code"] == "coupon_paused"
+    assert len(claim_items(coupon["coupon_id"])) == 1
+
+
+def test_audience_members_and_tags_may_claim():
+    listed = make_coupon(audience={"type": "customers", "customer_ids": ["u1"]})
+    assert claim(listed["coupon_id"], user="u1").status == 201
+    tagged = make_coupon(audience={"type": "tags", "tags": ["vip"]})
+    assert claim(tagged["coupon_id"], user="u2", **{"custom:tags": "vip,new"}).status == 201
+
+
+def test_sold_out_is_a_409_with_a_reason():
+    coupon = make_coupon(codes={"mode": "random_on_claim", "inventory": 2}, shard_count=2)
+    assert [claim(coupon["coupon_id"], user=f"u{i}").status for i in range(2)] == [201, 201]
+    reply = claim(coupon["coupon_id"], user="u9")
+    assert reply.status == 409 and reply.json["error"]["code"] == "sold_out"
+
+
+@pytest.mark.parametrize(
+    ("validity", "at", "expected"),
+    [
+        # A minute before midnight in Shanghai (UTC+8): the day of the claim ends a minute later.
+        (
+            {"type": "relative_days", "starts_after_days": 0, "days": 1},
+            "2030-03-10T15:59:00Z",
+            ("2030-03-10T15:59:00Z", "2030-03-10T16:00:00Z"),
+        ),
+        (
+            {"type": "relative_days", "starts_after_days": 1, "days": 2},
+            "2030-03-10T15:59:00Z",
+            ("2030-03-10T16:00:00Z", "2030-03-12T16:00:00Z"),
+        ),
+        (
+            {"type": "hours", "hours": 23},
+            "2030-03-10T15:59:00Z",
+            ("2030-03-10T15:59:00Z", "2030-03-11T14:59:00Z"),
+        ),
+        (
+            {"type": "fixed", "start": "2030-01-01T00:00:00Z", "end": "2030-06-01T00:00:00Z"},
+            "2030-03-10T15:59:00Z",
+            ("2030-01-01T00:00:00Z", "2030-06-01T00:00:00Z"),
+        ),
+    ],
+)
+def test_validity_windows(validity, at, expected):
+    coupon = make_coupon(validity=validity)
+    clock.freeze(datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC))
+    held = claim(coupon["coupon_id"]).json
+    got = (held["valid_from"].replace("+00:00", "Z"), held["valid_until"].replace("+00:00", "Z"))
+    assert got == expected
+
+
+def test_wallet_filters_and_orders_by_expiry():
+    soon = make_coupon(validity={"type": "hours", "hours": 2})
+    later = make_coupon(validity={"type": "hours", "hours": 5})
+    b = claim(later["coupon_id"]).json
+    a = claim(soon["coupon_id"]).json
+    assert [c["claim_id"] for c in call("GET", "/me/coupons", claims=customer("u1")).json["items"]] == [
+        a["claim_id"],
+        b["claim_id"],
+    ]
+    clock.advance(__import__("datetime").timedelta(hours=3))
+    expired = call("GET", "/me/coupons?status=expired", claims=customer("u1")).json["items"]
+    available = call("GET", "/me/coupons?status=available", claims=customer("u1")).json["items"]
+    assert [c["claim_id"] for c in expired] == [a["claim_id"]] and expired[0]["status"] == "expired"
+    assert [c["claim_id"] for c in available] == [b["claim_id"]]
+    assert call("GET", "/me/coupons?status=bogus", claims=customer("u1")).status == 422
+
+
+def test_idempotent_claim_returns_the_same_coupon_and_consumes_one_unit():
+    coupon = make_coupon()
+    first = claim(coupon["coupon_id"], key="phone-retry-1")
+    again = claim(coupon["coupon_id"], key="phone-retry-1")
+    other_channel = claim(coupon["coupon_id"], key="phone-retry-1", channel="sms")
+    assert first.status == again.status == 201 and first.json == again.json
+    assert other_channel.status == 422
+    assert len(claim_items(coupon["coupon_id"])) == 1 and sum(s["claimed"] for s in shards(coupon)) == 1
+    # The same key from another customer is that customer's own claim, never the first one's
+    theirs = claim(coupon["coupon_id"], user="u2", key="phone-retry-1")
+    assert theirs.status == 201 and theirs.json["claim_id"] != first.json["claim_id"]
+
+
+def test_per_customer_limit():
+    coupon = make_coupon(options={"per_customer_limit": 2})
+    statuses = [claim(coupon["coupon_id"]).status for _ in range(3)]
+    assert statuses == [201, 201, 409]
+
+
+def test_generated_codes_are_handed_out_by_position():
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 5}, shard_count=1)
+    chunk = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
+    handed = [claim(coupon["coupon_id"], user=f"u{i}").json["code"] for i in range(5)]
+    assert handed == chunk
+    assert claim(coupon["coupon_id"], user="u9").json["error"]["code"] == "sold_out"
+
+
+def test_a_refused_pool_claim_gives_its_position_back():
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 3}, shard_count=1)
+    first = claim(coupon["coupon_id"]).json
+    over_limit = claim(coupon["coupon_id"])  # takes a position, then the limit refuses it
+    assert over_limit.json["error"]["code"] == "limit_reached"
+    shard = shards(coupon)[0]
+    assert shard["given_back"] == [1] and shard["remaining"] == 2 and shard["claimed"] == 1
+    rest = [claim(coupon["coupon_id"], user=f"u{i}").json for i in (2, 3)]
+    chunk = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
+    assert sorted([first["code"]] + [r["code"] for r in rest]) == sorted(chunk)

@@ -1,0 +1,49 @@
+"""The sample events in events/ (also used with `sam local invoke`) drive the handlers as they are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devstack.streams import published
+from tests.support import invoke
+
+pytestmark = pytest.mark.usefixtures("stack")
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def sample(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+def with_coupon(event: dict, coupon_id: str) -> dict:
+    old = event["pathParameters"]["couponId"]
+    event["pathParameters"]["couponId"] = coupon_id
+    event["path"] = event["path"].replace(old, coupon_id)
+    return event
+
+
+def test_merchant_samples_create_list_and_show_an_offer():
+    created = invoke("coupons", sample("coupons-create.json"))
+    assert created["statusCode"] == 201, created["body"]
+    coupon_id = json.loads(created["body"])["coupon_id"]
+    listed = json.loads(invoke("coupons", sample("coupons-list.json"))["body"])
+    assert [c["coupon_id"] for c in listed["items"]] == [coupon_id]
+    offer = invoke("coupons", with_coupon(sample("offer-get.json"), coupon_id))
+    assert offer["statusCode"] == 200
+
+
+def test_customer_samples_claim_and_list_the_wallet():
+    coupon_id = json.loads(invoke("coupons", sample("coupons-create.json"))["body"])["coupon_id"]
+    claimed = invoke("claim", with_coupon(sample("claim-create.json"), coupon_id))
+    assert claimed["statusCode"] == 201, claimed["body"]
+    wallet = json.loads(invoke("claim", sample("wallet-list.json"))["body"])
+    assert [c["claim_id"] for c in wallet["items"]] == [json.loads(claimed["body"])["claim_id"]]
+
+
+def test_publisher_sample_puts_one_event(emulator, stack):
+    assert invoke("publisher", sample("publisher-stream.json")) == {"batchItemFailures": []}
+    events = published(emulator.url, stack.events_queue_url)
+    assert [e["detail-type"] for e in events] == ["CouponCreated"]

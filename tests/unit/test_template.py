@@ -1,0 +1,286 @@
+"""template.yaml: it lints, it translates offline as `sam package` + CloudFormation would see it, and it keeps
+the promises the code relies on (tenant attribute immutable, least-privilege roles, stream, runtimes)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from cfnlint.api import lint
+from cfnlint.decode.decode import decode_str
+from samtranslator.translator.transform import transform
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+DATA_PREFIXES = ("dynamodb:", "s3:", "sqs:", "events:", "secretsmanager:")
+EXPECTED_ENVIRONMENT = {
+    "TABLE_NAME",
+    "IDEMPOTENCY_TABLE_NAME",
+    "EVENT_BUS_NAME",
+    "EVENT_SOURCE",
+    "HMAC_SECRET_ARN",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+    "LOG_LEVEL",
+    "POWERTOOLS_LOGGER_LOG_EVENT",
+    "POWERTOOLS_SERVICE_NAME",
+}
+
+
+class _FixedManagedPolicies:
+    """Stands in for samtranslator's ManagedPolicyLoader, which would ask IAM for the AWS managed policies."""
+
+    def load(self) -> dict[str, str]:
+        names = {
+            "AWSLambdaBasicExecutionRole": "service-role/AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess": "AWSXrayWriteOnlyAccess",
+            "AWSLambdaDynamoDBExecutionRole": "service-role/AWSLambdaDynamoDBExecutionRole",
+            "AWSLambdaSQSQueueExecutionRole": "service-role/AWSLambdaSQSQueueExecutionRole",
+            "AWSLambdaVPCAccessExecutionRole": "service-role/AWSLambdaVPCAccessExecutionRole",
+        }
+        return {name: f"arn:aws:iam::aws:policy/{path}" for name, path in names.items()}
+
+
+@cache
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+@cache
+def source() -> dict[str, Any]:
+    """The SAM template as plain dicts, short-form tags in their long form (!Ref x -> {"Ref": "x"})."""
+    decoded, errors = decode_str(template_text())
+    assert not errors, [str(e) for e in errors]
+    return json.loads(json.dumps(decoded))
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+@cache
+def translated() -> dict[str, Any]:
+    """The CloudFormation SAM makes of the template after `sam package` put the code in S3."""
+    packaged = copy.deepcopy(source())
+    for resource in packaged["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = f"s3://placeholder-bucket/{Path(properties[key]).name}.zip"
+    # The translator insists on a region for its pseudo parameters; nothing here talks to AWS.
+    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+        os.environ.pop("AWS_PROFILE", None)
+        return transform(packaged, {}, _FixedManagedPolicies())
+
+
+def lint_errors(text: str) -> list[str]:
+    return [str(match) for match in lint(text) if match.rule.id.startswith("E")]
+
+
+def statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(role or policy name, statement) for every inline IAM statement in the template."""
+    found = []
+    for name, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+        elif resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            documents = [properties["PolicyDocument"]]
+        else:
+            continue
+        for document in documents:
+            for statement in document["Statement"]:
+                found.append((name, statement))
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_cfn_lint_reports_no_errors_on_the_template():
+    # Given the SAM template as written
+    # When cfn-lint checks it (it also runs the SAM transform itself)
+    errors = lint_errors(template_text())
+    # Then nothing it reports is an error
+    assert errors == []
+
+
+def test_the_template_translates_offline_and_the_result_lints_clean():
+    # Given the template translated the way CloudFormation's SAM transform would
+    output = translated()
+    # When cfn-lint checks the plain CloudFormation (circular dependencies, bad references, bad properties)
+    errors = lint_errors(json.dumps(output))
+    # Then there are no errors, and every serverless function became a Lambda function with a role
+    assert errors == []
+    functions = resources_of(source(), "AWS::Serverless::Function")
+    assert set(resources_of(output, "AWS::Lambda::Function")) == set(functions)
+    assert {f"{name}Role" for name in functions} <= set(resources_of(output, "AWS::IAM::Role"))
+
+
+def test_the_api_has_only_its_own_stage():
+    # Given the translated API
+    output = translated()
+    # When its deployments and stages are listed
+    deployments = resources_of(output, "AWS::ApiGateway::Deployment").values()
+    stages = resources_of(output, "AWS::ApiGateway::Stage").values()
+    # Then no deployment makes SAM's extra stage named "Stage"; the one stage is the StageName parameter's
+    assert all("StageName" not in d["Properties"] for d in deployments)
+    assert [s["Properties"]["StageName"] for s in stages] == [{"Ref": "StageName"}]
+
+
+def test_the_merchant_id_is_immutable_and_no_user_can_write_tenant_or_tags():
+    # Given the user pool and its app client
+    pool = source()["Resources"]["UserPool"]["Properties"]
+    client = source()["Resources"]["UserPoolClient"]["Properties"]
+    schema = {attribute["Name"]: attribute for attribute in pool["Schema"]}
+    # When the custom attributes and the client's write permissions are read
+    writable = set(client["WriteAttributes"])
+    # Then the tenant never changes, tags are platform-managed, and the client reads both but writes neither
+    assert schema["merchant_id"]["Mutable"] is False
+    assert schema["tags"]["Mutable"] is True
+    assert not writable & {"custom:merchant_id", "custom:tags"}
+    assert all(not name.startswith("custom:") for name in writable)
+    assert {"custom:merchant_id", "custom:tags"} <= set(client["ReadAttributes"])
+    assert client.get("GenerateSecret", False) is False
+
+
+def test_every_function_runs_python_3_12_or_newer_on_arm64_from_a_folder_under_functions():
+    # Given every function as deployed and as written
+    deployed = resources_of(translated(), "AWS::Lambda::Function")
+    written = resources_of(source(), "AWS::Serverless::Function")
+    assert deployed
+    for name, function in deployed.items():
+        properties = function["Properties"]
+        # When its runtime and architecture are read
+        match = re.fullmatch(r"python3\.(\d+)", properties["Runtime"])
+        # Then it is Python 3.12 or newer on arm64
+        assert match and int(match.group(1)) >= 12, (name, properties["Runtime"])
+        assert properties["Architectures"] == ["arm64"], name
+    for name, function in written.items():
+        # And its code folder is under functions/
+        folder = (ROOT / function["Properties"]["CodeUri"]).resolve()
+        assert folder.is_relative_to(ROOT / "functions"), (name, folder)
+
+
+def test_every_function_gets_the_shared_environment_and_names_its_own_service():
+    # Given every deployed function
+    for name, function in resources_of(translated(), "AWS::Lambda::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        # When its environment is read
+        # Then it has the shared settings, the shared layer, and its own service name
+        assert set(variables) >= EXPECTED_ENVIRONMENT, name
+        assert variables["TABLE_NAME"] == {"Ref": "CouponsTable"}
+        assert variables["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
+        assert variables["POWERTOOLS_SERVICE_NAME"] == name.removesuffix("Function").lower()
+        assert len(function["Properties"]["Layers"]) == 1
+
+
+def test_no_data_action_is_granted_on_every_resource():
+    # Given every inline IAM statement of the translated template
+    found = statements(translated())
+    data_statements = 0
+    for name, statement in found:
+        actions = [a for a in as_list(statement.get("Action", [])) if a.lower().startswith(DATA_PREFIXES)]
+        if statement.get("Effect") != "Allow" or not actions:
+            continue
+        data_statements += 1
+        # When a statement allows a data action
+        # Then it names its resources: no wildcard resource, and no wildcard action on a service
+        assert "*" not in as_list(statement["Resource"]), (name, statement)
+        assert not any(a.endswith(":*") for a in actions), (name, statement)
+        # And no DynamoDB transaction "action" (transactions are authorised per item action)
+        assert not any(a.startswith("dynamodb:Transact") for a in actions), (name, statement)
+    assert data_statements >= 3
+
+
+def test_the_publisher_reads_the_stream_and_sends_failures_to_its_dead_letter_queue():
+    # Given the translated stream mapping and the publisher's role
+    output = translated()
+    (mapping,) = resources_of(output, "AWS::Lambda::EventSourceMapping").values()
+    role = [s for name, s in statements(output) if name == "PublisherFunctionRole"]
+    properties = mapping["Properties"]
+    # When its settings are read
+    # Then failures are reported per record, retried in halves, and land on the queue it may send to
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": ["CouponsTable", "StreamArn"]}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    dlq = {"Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]}
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == dlq
+    assert any("sqs:SendMessage" in as_list(s["Action"]) and s["Resource"] == dlq for s in role)
+    assert any("events:PutEvents" in as_list(s["Action"]) for s in role)
+
+
+def test_the_table_streams_both_images_with_recovery_on_demand_billing_and_ttl():
+    # Given the coupons table
+    table = source()["Resources"]["CouponsTable"]["Properties"]
+    # When its settings are read
+    # Then its stream carries both images, it can be restored to a point in time, it bills per request,
+    # and expired items are cleaned up by TTL on expires_at
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3", "GSI4"]
+
+
+def test_gateway_error_bodies_are_json_once_api_gateway_fills_them_in():
+    # Given the gateway responses of the API
+    responses = source()["Resources"]["CouponsApi"]["Properties"]["GatewayResponses"]
+    # When API Gateway substitutes its variables ($context.error.messageString arrives quoted)
+    filled = {
+        kind: json.loads(
+            response["ResponseTemplates"]["application/json"]
+            .replace("$context.error.messageString", json.dumps('Say "no"'))
+            .replace("$context.error.responseType", "UNAUTHORIZED")
+        )
+        for kind, response in responses.items()
+    }
+    # Then every body is JSON with an error code and message, and UNAUTHORIZED is a 401
+    assert set(filled) >= {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"}
+    assert all(body["error"]["message"] == 'Say "no"' and body["error"]["code"] for body in filled.values())
+    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+
+
+def test_only_the_docs_and_the_offer_page_are_public():
+    # Given the OpenAPI document SAM generated for the API
+    body = resources_of(translated(), "AWS::ApiGateway::RestApi")["CouponsApi"]["Properties"]["Body"]
+    public = {
+        ("get", "/coupons/docs"),
+        ("get", "/offers/{couponId}"),
+        ("get", "/me/docs"),
+    }
+    operations = {
+        (method, path): operation
+        for path, methods in body["paths"].items()
+        for method, operation in methods.items()
+        if method != "options"
+    }
+    assert ("post", "/coupons") in operations
+    for key, operation in operations.items():
+        # When an operation's security is read
+        schemes = {name for requirement in operation.get("security", []) for name in requirement}
+        # Then public pages need no token and everything else needs the Cognito ID token
+        assert ("CognitoAuthorizer" not in schemes) == (key in public), key
+
+
+def test_the_waf_exists_only_when_enabled_and_guards_the_stage():
+    # Given the WAF resources
+    resources = source()["Resources"]
+    acl, association = resources["WebAcl"], resources["WebAclAssociation"]
+    rule = acl["Properties"]["Rules"][0]
+    # When their conditions and rule are read
+    # Then both depend on EnableWaf, and the rate rule blocks per client IP at WafRateLimit
+    assert acl["Condition"] == association["Condition"] == "WafEnabled"
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate == {"Limit": {"Ref": "WafRateLimit"}, "AggregateKeyType": "IP"}
+    assert "Block" in rule["Action"]
+    assert "/stages/${CouponsApi.Stage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]
