@@ -1,0 +1,175 @@
+"""What a coupon takes off an order: one exact rule, in integer minor units, for checkout, till and accounts.
+
+Pure functions, no I/O. A result is either ``Priced`` (the saving, split over the order's lines) or
+``NotApplicable`` (a machine-readable reason and the numbers behind it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from coupon_service import models
+from coupon_service.models import Name, Strict
+
+MAX_MINOR_UNITS = 100_000_000_00
+MinorUnits = Annotated[int, Field(ge=0, le=MAX_MINOR_UNITS, description="Integer minor units (cents, fen)")]
+
+
+class OrderLine(Strict):
+    sku: Name
+    category: Name | None = None
+    brand: Name | None = None
+    unit_price: MinorUnits
+    quantity: int = Field(ge=1, le=10_000)
+
+    @property
+    def total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+class Order(Strict):
+    """A cart at one merchant, in one currency."""
+
+    merchant_id: Name = Field(description="The merchant the order is placed with")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    lines: list[OrderLine] = Field(min_length=1, max_length=500)
+    shipping_fee: MinorUnits = 0
+
+
+class Allocation(BaseModel):
+    line: int = Field(description="Index of the line in the order")
+    sku: str
+    amount: int
+
+
+class Priced(BaseModel):
+    applies: Literal[True] = True
+    discount: int = Field(description="Everything the coupon takes off: line_discount + shipping_discount")
+    line_discount: int
+    shipping_discount: int
+    allocations: list[Allocation] = Field(description="line_discount split over the eligible lines")
+    points: int | None = None
+    item: str | None = Field(default=None, description="Gift coupons: the item handed over")
+    terms_text: str | None = Field(default=None, description="Generic coupons: what the coupon grants")
+    payable: int = Field(description="Order total (lines and shipping) less the discount")
+
+
+class NotApplicable(BaseModel):
+    applies: Literal[False] = False
+    reason: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+_terms = TypeAdapter(models.Terms)
+_scope = TypeAdapter(models.Scope)
+
+
+def order_total(order: Order) -> int:
+    return sum(line.total for line in order.lines) + order.shipping_fee
+
+
+def in_scope(scope: models.WholeOrder | models.Items, line: OrderLine) -> bool:
+    if isinstance(scope, models.WholeOrder):
+        return True
+    return (
+        line.sku in scope.products
+        or (line.category is not None and line.category in scope.categories)
+        or (line.brand is not None and line.brand in scope.brands)
+    )
+
+
+def allocate(amount: int, line_totals: list[int]) -> list[int]:
+    """Split ``amount`` over lines pro rata: floors first, the remainder one unit at a time to the largest
+    lines (ties by line order). Requires 0 <= amount <= sum(line_totals)."""
+    total = sum(line_totals)
+    if not 0 <= amount <= total:
+        raise ValueError("amount must lie between 0 and the lines' total")
+    if amount == 0:
+        return [0] * len(line_totals)
+    shares = [amount * line // total for line in line_totals]
+    largest_first = sorted(range(len(line_totals)), key=lambda i: (-line_totals[i], i))
+    for i in largest_first[: amount - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def price(
+    terms: models.Terms | dict[str, Any],
+    scope: models.WholeOrder | models.Items | dict[str, Any],
+    currency: str,
+    order: Order,
+    *,
+    issuer_id: str,
+    merchants: list[str] | None = None,
+) -> Priced | NotApplicable:
+    """What one coupon takes off ``order``. ``merchants`` lists where a platform coupon is usable; a
+    merchant's own coupon (``merchants`` None) is usable only at its issuer."""
+    terms = _terms.validate_python(terms) if isinstance(terms, dict) else terms
+    scope = _scope.validate_python(scope) if isinstance(scope, dict) else scope
+    if currency != order.currency:
+        return NotApplicable(
+            reason="wrong_currency", details={"coupon_currency": currency, "order_currency": order.currency}
+        )
+    usable_at = merchants if merchants is not None else [issuer_id]
+    if order.merchant_id not in usable_at:
+        return NotApplicable(
+            reason="not_at_this_merchant", details={"merchant_id": order.merchant_id, "usable_at": usable_at}
+        )
+    eligible = [i for i, line in enumerate(order.lines) if in_scope(scope, line)]
+    outside = [i for i, line in enumerate(order.lines) if not in_scope(scope, line)]
+    if not eligible:
+        return NotApplicable(reason="no_eligible_lines", details={})
+    subtotal = sum(order.lines[i].total for i in eligible)
+    total = order_total(order)
+
+    line_discount = shipping_discount = 0
+    extra: dict[str, Any] = {}
+    match terms:
+        case models.DiscountTerms(percent_off=percent, max_discount=cap):
+            if outside:  # a percent coupon refuses any cart holding a product outside its scope
+                first = outside[0]
+                return NotApplicable(
+                    reason="out_of_scope_line", details={"line": first, "sku": order.lines[first].sku}
+                )
+            line_discount = -(-subtotal * percent // 100)  # rounded up: in the customer's favour
+            if cap is not None:
+                line_discount = min(line_discount, cap)
+        case models.CashValueTerms(amount_off=amount, min_spend=min_spend):
+            if min_spend is not None and subtotal < min_spend:
+                return NotApplicable(
+                    reason="below_min_spend",
+                    details={
+                        "min_spend": min_spend,
+                        "eligible_subtotal": subtotal,
+                        "short_by": min_spend - subtotal,
+                    },
+                )
+            line_discount = min(amount, subtotal)
+        case models.CashTerms(amount=amount):
+            line_discount = min(amount, subtotal)
+        case models.FreeShippingTerms():
+            if order.shipping_fee == 0:
+                return NotApplicable(reason="no_shipping_fee", details={})
+            shipping_discount = order.shipping_fee
+        case models.GiftTerms(item=item):
+            extra["item"] = item
+        case models.PointsTerms(points=points):
+            extra["points"] = points
+        case models.GenericTerms(terms=text):
+            extra["terms_text"] = text
+    shares = allocate(line_discount, [order.lines[i].total for i in eligible])
+    discount = line_discount + shipping_discount
+    return Priced(
+        discount=discount,
+        line_discount=line_discount,
+        shipping_discount=shipping_discount,
+        allocations=[
+            Allocation(line=i, sku=order.lines[i].sku, amount=share)
+            for i, share in zip(eligible, shares, strict=True)
+            if share
+        ],
+        payable=total - discount,
+        **extra,
+    )
