@@ -40,9 +40,10 @@ def emulator() -> Iterator[Emulator]:
 
 def _reset_process_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
-    from coupon_service import aws, clock, idempotency, settings
+    from coupon_service import aws, claims, clock, idempotency, settings
 
     settings.settings.cache_clear()
+    claims.cache.clear()
     idempotency._persistence.cache_clear()
     parameters.clear_caches()
     aws.reset_clients()

@@ -6,7 +6,7 @@ Each test checks the final state of the store, not only the answers.
 from __future__ import annotations
 
 import pytest
-from coupon_service import claims, keys
+from coupon_service import keys
 from coupon_service.claims import Claims
 from coupon_service.models import ClaimRequest
 from coupon_service.store import Table
@@ -21,13 +21,6 @@ def claim_now(coupon_id, user, key=None):
 
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_claim_cache():
-    claims.cache.clear()
-    yield
-    claims.cache.clear()
 
 
 @pytest.fixture(params=[0.0, 0.15], ids=["clean", "faults"])

@@ -13,13 +13,6 @@ from tests.support import call, coupon_body, customer, merchant
 pytestmark = pytest.mark.usefixtures("stack")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_claim_cache():
-    claims.cache.clear()
-    yield
-    claims.cache.clear()
-
-
 def make_coupon(**overrides):
     reply = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(**overrides))
     assert reply.status == 201, reply.json

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from coupon_service import claims
 
 from tests.support import call, coupon_body, customer, merchant
 
@@ -20,7 +19,6 @@ def test_logs_carry_no_verification_code_phone_number_or_token():
     previous_stream = logger.registered_handler.setStream(stream)
     previous_level = logger.log_level
     logger.setLevel("DEBUG")
-    claims.cache.clear()
     try:
         # When a merchant creates a self-service coupon and a customer with a phone number claims it
         body = coupon_body(options={"self_service": {"verification_code": "987654", "staff_code": "13579"}})

@@ -47,3 +47,15 @@ def test_publisher_sample_puts_one_event(emulator, stack):
     assert invoke("publisher", sample("publisher-stream.json")) == {"batchItemFailures": []}
     events = published(emulator.url, stack.events_queue_url)
     assert [e["detail-type"] for e in events] == ["CouponCreated"]
+
+
+def test_checkout_sample_quotes_the_claimed_coupon():
+    coupon_id = json.loads(invoke("coupons", sample("coupons-create.json"))["body"])["coupon_id"]
+    claimed = json.loads(invoke("claim", with_coupon(sample("claim-create.json"), coupon_id))["body"])
+    quoted = invoke("redeem", sample("checkout-quote.json"))
+    assert quoted["statusCode"] == 200, quoted["body"]
+    applicable = json.loads(quoted["body"])["applicable"]
+    # 10 off 100 on a cart of 200.00 + 12.00 shipping
+    assert [(q["claim_id"], q["discount"], q["payable"]) for q in applicable] == [
+        (claimed["claim_id"], 1000, 20200)
+    ]

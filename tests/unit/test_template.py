@@ -257,6 +257,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/coupons/docs"),
         ("get", "/offers/{couponId}"),
         ("get", "/me/docs"),
+        ("get", "/checkout/docs"),
     }
     operations = {
         (method, path): operation
