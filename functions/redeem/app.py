@@ -1,15 +1,17 @@
-"""Redemption and checkout: the checkout quote (which of my coupons fit this cart)."""
+"""Checkout and redemption: the checkout quote, staff and self-service redemption, and reversal."""
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service.api import current_caller, resolver, responses
 from coupon_service.checkout import Checkout, Quote, QuoteRequest
-from coupon_service.identity import customer
+from coupon_service.identity import customer, merchant_scope, staff_merchant
 from coupon_service.observability import logger, metrics, tracer
+from coupon_service.redemptions import RedemptionOut, Redemptions, SelfRedemption, StaffRedemption
 
 app = resolver()
 app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemption")
@@ -24,6 +26,46 @@ def checkout_quote(body: Annotated[QuoteRequest, Body()]) -> Quote:
         "quoted", extra={"applicable": len(quote.applicable), "not_applicable": len(quote.not_applicable)}
     )
     return quote
+
+
+Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+REDEEM_ERRORS = (401, 403, 404, 409, 413, 423, 503)
+
+
+def _redeemed(redemption: RedemptionOut) -> Response[RedemptionOut]:
+    logger.info(
+        "redeemed",
+        extra={
+            "redemption_id": redemption.redemption_id,
+            "claim_id": redemption.claim_id,
+            "method": redemption.method,
+        },
+    )
+    metrics.add_metric(name="CouponRedeemed", unit=MetricUnit.Count, value=1)
+    return Response(status_code=201, body=redemption, content_type="application/json")
+
+
+@app.post("/redemptions", responses=responses(RedemptionOut, *REDEEM_ERRORS, status=201))
+@tracer.capture_method
+def redeem_by_staff(body: Annotated[StaffRedemption, Body()]) -> Response[RedemptionOut]:
+    caller = current_caller(app)
+    merchant_id = staff_merchant(caller)
+    return _redeemed(Redemptions().by_staff(caller, merchant_id, body))
+
+
+@app.post("/me/coupons/<claimId>/redemption", responses=responses(RedemptionOut, *REDEEM_ERRORS, status=201))
+@tracer.capture_method
+def redeem_myself(claimId: Id, body: Annotated[SelfRedemption, Body()]) -> Response[RedemptionOut]:
+    return _redeemed(Redemptions().by_customer(customer(current_caller(app)), claimId, body))
+
+
+@app.post("/redemptions/<redemptionId>/reversal", responses=responses(RedemptionOut, 401, 403, 404, 503))
+@tracer.capture_method
+def reverse(redemptionId: Id) -> RedemptionOut:
+    reversed_ = Redemptions().reverse(merchant_scope(current_caller(app)), redemptionId)
+    logger.info("reversed", extra={"redemption_id": redemptionId, "usable_again": reversed_.usable_again})
+    metrics.add_metric(name="RedemptionReversed", unit=MetricUnit.Count, value=1)
+    return reversed_
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

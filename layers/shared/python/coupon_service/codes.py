@@ -52,15 +52,26 @@ def new_system_codes(n: int) -> list[str]:
     return list(made)
 
 
-def normalise_system_code(text: str) -> str | None:
-    """The canonical code for what a person typed or scanned, or None if it is not a system code."""
+def _system_shaped(text: str) -> str | None:
+    """`text` as 14 alphabet symbols (spaces and dashes dropped, any case), or None."""
     # Non-ASCII is refused before upper(): '\u017f'.upper() is 'S', so look-alikes would get through.
     if not text.isascii():
         return None
     code = text.strip().upper().replace(" ", "").replace("-", "")
     if len(code) != LENGTH or any(symbol not in _INDEX for symbol in code):
         return None
-    return code if _check_sum_ok(code) else None
+    return code
+
+
+def normalise_system_code(text: str) -> str | None:
+    """The canonical code for what a person typed or scanned, or None if it is not a system code."""
+    code = _system_shaped(text)
+    return code if code is not None and _check_sum_ok(code) else None
+
+
+def has_system_shape(text: str) -> bool:
+    """Whether `text` is written like a system code, right check symbol or not (imported codes never are)."""
+    return _system_shaped(text) is not None
 
 
 def is_system_code(text: str) -> bool:

@@ -68,12 +68,19 @@ class CouponRedeemed(Event):
     coupon_id: str
     merchant_id: str
     customer_id: str
+    method: str
     redeemed_by: str
+    redeemed_at_merchant: str | None = None
     store_id: str | None = None
     order_id: str | None = None
     order_amount: int | None = None
-    discount: int | None = None
     currency: str | None = None
+    discount: int | None = None
+    line_discount: int | None = None
+    shipping_discount: int | None = None
+    allocations: list[dict[str, Any]] = []
+    points: int | None = None
+    item: str | None = None
 
 
 class RedemptionReversed(Event):
@@ -178,9 +185,9 @@ def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
                 event_id=event_id("CouponRedeemed", new["redemption_id"]),
                 occurred_at=new["redeemed_at"],
                 **{
-                    k: new.get(k)
+                    k: new[k]
                     for k in CouponRedeemed.model_fields
-                    if k not in {"event_id", "occurred_at", "version"}
+                    if k not in {"event_id", "occurred_at", "version"} and new.get(k) is not None
                 },
             )
         )

@@ -41,6 +41,16 @@ def claim(claim_id: str) -> dict[str, str]:
     return {"PK": f"CLAIM#{claim_id}", "SK": "CLAIM"}
 
 
+def redeem_guard(claim_id: str) -> dict[str, str]:
+    """Wrong verification codes tried on one claimed coupon."""
+    return {"PK": f"CLAIM#{claim_id}", "SK": "GUARD"}
+
+
+def customer_guard(customer_id: str, merchant_id: str) -> dict[str, str]:
+    """Wrong verification codes one customer tried on all their coupons of one merchant."""
+    return {"PK": f"CUSTOMER#{customer_id}", "SK": f"GUARD#{merchant_id}"}
+
+
 def wallet(customer_id: str) -> str:
     return f"OWNER#{customer_id}"
 

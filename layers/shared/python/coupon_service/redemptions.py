@@ -1,0 +1,465 @@
+"""Redeeming a claimed coupon exactly once (staff scan or self-service in store), and reversing it.
+
+One transaction flips the claimed coupon to used and records the redemption; the claim's conditions
+(state, window, owner, reversal round) make every other concurrent redemption fail. A redemption's id
+is derived from (claim, reversal round, order id), so a till's retry for the same order finds its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from coupon_service import clock, keys
+from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
+from coupon_service.coupons import STAFF_CODE, VERIFICATION
+from coupon_service.errors import Conflict, DomainError, Forbidden, Invalid, Locked, NotFound
+from coupon_service.identity import PLATFORM, Caller
+from coupon_service.models import Name, Strict
+from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price
+from coupon_service.privacy import matches
+from coupon_service.secret import hmac_key
+from coupon_service.store import Cancelled, Table, to_item, values
+from coupon_service.validity import from_iso, to_iso
+
+WRONG_CODES_PER_COUPON = 5
+WRONG_CODES_PER_CUSTOMER = 10  # per merchant, across all the customer's coupons of that merchant
+LOCK = timedelta(minutes=15)
+_NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")
+
+VerificationCode = Field(pattern=r"^[0-9]{4,12}$", description="The store's verification code")
+
+
+class StaffRedemption(Strict):
+    """A staff scan or a code typed at the till."""
+
+    code: str = Field(min_length=4, max_length=80, description="The code as scanned or typed")
+    store_id: Name | None = None
+    order_id: Name | None = Field(default=None, description="Makes a till's retry return its redemption")
+    order: Order | None = Field(default=None, description="When given, the terms are enforced and priced")
+
+
+class SelfRedemption(Strict):
+    """The customer redeems in the store with the store's verification code."""
+
+    verification_code: str = VerificationCode
+    staff_code: str | None = Field(default=None, pattern=r"^[0-9]{4,12}$")
+    store_id: Name | None = None
+    order_id: Name | None = None
+    order: Order | None = None
+
+
+class RedemptionOut(BaseModel):
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str = Field(description="The coupon's issuer")
+    redeemed_at_merchant: str | None = Field(description="Where it was used")
+    method: Literal["staff", "self_service"]
+    redeemed_by: str
+    store_id: str | None = None
+    order_id: str | None = None
+    order_amount: int | None = None
+    currency: str | None = None
+    discount: int | None = Field(default=None, description="None when no order was given")
+    line_discount: int | None = None
+    shipping_discount: int | None = None
+    allocations: list[Allocation] = []
+    points: int | None = None
+    item: str | None = None
+    redeemed_at: str
+    reversed_at: str | None = None
+    usable_again: bool | None = Field(default=None, description="After a reversal: usable again or expired")
+
+
+def redemption_id_for(claim_id: str, round_: int, order_id: str | None) -> str:
+    if order_id is None:
+        return uuid.uuid4().hex  # without an order id a repeat is a second redemption, and refused
+    return uuid.uuid5(_NAMESPACE, f"{claim_id}\n{round_}\n{order_id}").hex
+
+
+def refuse_state(claim: dict[str, Any], now: str) -> None:
+    """The claimed coupon's own state, as errors a till and a customer can read."""
+    if claim.get("state") == "used":
+        raise Conflict("this coupon has already been used", code="already_used")
+    if claim.get("state") == "gifting" and claim.get("gift_expires_at", "") > now:
+        raise Conflict("this coupon is being given to a friend", code="in_pending_gift")
+    if now < claim["valid_from"]:
+        raise Conflict(
+            "this coupon cannot be used yet", code="not_started", details={"starts_at": claim["valid_from"]}
+        )
+    if now >= claim["valid_until"]:
+        raise Conflict(
+            "this coupon has expired", code="expired", details={"expired_at": claim["valid_until"]}
+        )
+
+
+def _priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
+    if order is None:
+        return {}
+    result = price(
+        claim["terms"],
+        claim["scope"],
+        claim["currency"],
+        order,
+        issuer_id=claim["merchant_id"],
+        merchants=claim.get("merchants"),
+    )
+    if isinstance(result, NotApplicable):
+        raise Invalid(
+            "the order does not meet this coupon's terms",
+            code=result.reason,
+            field="order",
+            details=result.details,
+        )
+    return {
+        "order_amount": order_total(order),
+        "discount": result.discount,
+        "line_discount": result.line_discount,
+        "shipping_discount": result.shipping_discount,
+        "allocations": [a.model_dump() for a in result.allocations],
+        "points": result.points,
+        "item": result.item,
+    }
+
+
+def _depends_on_order(claim: dict[str, Any]) -> bool:
+    return bool(claim["terms"].get("min_spend")) or claim["scope"]["type"] != "order"
+
+
+class _Guard:
+    """A wrong-code counter with a sliding lock: `failures` counted attempts, `lock_ends` 15 minutes after
+    the last. An attempt is reserved (counted) before the code is compared, so parallel guesses cannot
+    pass the limit; a right code gives its reservation back in the redemption's transaction."""
+
+    def __init__(self, table: Table, key: dict[str, str], limit: int, what: str) -> None:
+        self.table, self.key, self.limit, self.what = table, key, limit, what
+
+    def reserve(self, now: str) -> int:
+        """Count one attempt; the attempts counted so far, this one included. Locked when none is left."""
+        later = to_iso(from_iso(now) + LOCK)
+        cleanup = int((from_iso(now) + timedelta(days=1)).timestamp())  # TTL: gone a day after
+        fresh = {  # no counter yet, or its last attempt is over 15 minutes old: start again at one
+            "UpdateExpression": "SET failures = :one, lock_ends = :later, #t = :guard, expires_at = :ttl",
+            "ConditionExpression": "attribute_not_exists(failures) OR lock_ends <= :now",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": values(one=1, later=later, now=now, guard="guard", ttl=cleanup),
+        }
+        counted = {  # a live counter with attempts left
+            "UpdateExpression": "SET failures = failures + :one, lock_ends = :later, expires_at = :ttl",
+            "ConditionExpression": "failures < :limit AND lock_ends > :now",
+            "ExpressionAttributeValues": values(one=1, later=later, now=now, limit=self.limit, ttl=cleanup),
+        }
+        old: dict[str, Any] | None = None
+        for attempt in (fresh, counted, fresh, counted):  # twice: a concurrent restart can move the counter
+            try:
+                new = self.table.update(
+                    self.key,
+                    **attempt,
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                return int(new["failures"])
+            except Cancelled as cancelled:
+                old = cancelled.old(0)
+        raise self.locked((old or {}).get("lock_ends", later), now)
+
+    def locked(self, ends: str, now: str) -> Locked:
+        seconds = max(1, int((from_iso(ends) - from_iso(now)).total_seconds()))
+        return Locked(
+            f"too many wrong codes for {self.what}; try again after {ends}",
+            code="too_many_attempts",
+            field="verification_code",
+            details={"tries_left": 0, "locked_until": ends},
+            retry_after=seconds,
+        )
+
+    def give_back(self) -> dict[str, Any]:
+        """The transaction operation that returns a right code's reservation."""
+        return {"Update": {"Key": to_item(self.key), **self._minus_one()}}
+
+    def release(self) -> None:
+        """Return a reservation whose code was never compared."""
+        self.table.update(self.key, **self._minus_one())
+
+    @staticmethod
+    def _minus_one() -> dict[str, Any]:
+        return {"UpdateExpression": "ADD failures :minus", "ExpressionAttributeValues": values(minus=-1)}
+
+
+class Redemptions:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or Table()
+
+    # --- staff -----------------------------------------------------------------------------------
+
+    def by_staff(self, caller: Caller, merchant_id: str, body: StaffRedemption) -> RedemptionOut:
+        if body.order is not None and body.order.merchant_id != merchant_id:
+            raise Invalid("an order at another merchant", field="order.merchant_id")
+        claim = self._find_code(body.code, merchant_id)
+        return self._redeem(
+            claim,
+            method="staff",
+            by=caller.user_id,
+            at_merchant=merchant_id,
+            store_id=body.store_id,
+            order_id=body.order_id,
+            order=body.order,
+        )
+
+    def _find_code(self, text: str, merchant_id: str) -> dict[str, Any]:
+        """The claimed coupon behind a code this merchant's staff may redeem; any other code is unknown."""
+        code = normalise_system_code(text)
+        if code is None and has_system_shape(text):
+            raise Invalid(
+                "this code was mistyped: its check symbol does not match", code="mistyped_code", field="code"
+            )
+        code = code or text.strip()
+        if is_valid_imported_code(code) or normalise_system_code(code):
+            for issuer in dict.fromkeys((merchant_id, PLATFORM)):
+                items, _ = self.table.query(
+                    index="GSI2",
+                    key_condition="GSI2PK = :p AND GSI2SK = :s",
+                    ExpressionAttributeValues=values(p=keys.code_lookup(issuer, code), s="CLAIM"),
+                )
+                for item in items:
+                    if issuer == merchant_id or merchant_id in (item.get("merchants") or []):
+                        return item
+        raise NotFound("no coupon with this code", code="unknown_code", field="code")
+
+    # --- self-service ----------------------------------------------------------------------------
+
+    def by_customer(self, caller: Caller, claim_id: str, body: SelfRedemption) -> RedemptionOut:
+        claim = self.table.get(keys.claim(claim_id))
+        if not claim or claim["owner_id"] != caller.user_id:
+            raise NotFound("no such coupon in your wallet", field="claimId")
+        if not claim.get("verification_hash"):
+            raise Forbidden("store staff redeem this coupon", code="self_service_not_allowed")
+        if claim.get("staff_code_hash") and not body.staff_code:
+            raise Invalid("this coupon also needs the staff code", field="staff_code")
+        if body.order is None and _depends_on_order(claim):
+            raise Invalid("this coupon's terms depend on the order: send it", field="order")
+        replay = self._replay(claim, body.order_id)
+        if replay:
+            return replay
+        now = to_iso(clock.now())
+        refuse_state(claim, now)
+        _priced(claim, body.order)  # a cart that does not qualify costs no attempt
+        guards = [
+            _Guard(self.table, keys.redeem_guard(claim_id), WRONG_CODES_PER_COUPON, "this coupon"),
+            _Guard(
+                self.table,
+                keys.customer_guard(caller.user_id, claim["merchant_id"]),
+                WRONG_CODES_PER_CUSTOMER,
+                "your coupons of this merchant",
+            ),
+        ]
+        counted = [guards[0].reserve(now)]
+        try:
+            counted.append(guards[1].reserve(now))
+        except Locked:
+            guards[0].release()
+            raise
+        if not self._codes_match(claim, body):
+            tries_left = min(g.limit - n for g, n in zip(guards, counted, strict=True))
+            if tries_left <= 0:
+                spent = next(g for g, n in zip(guards, counted, strict=True) if g.limit - n <= 0)
+                raise spent.locked(to_iso(from_iso(now) + LOCK), now)
+            raise Invalid(
+                "wrong verification code",
+                code="wrong_code",
+                field="verification_code",
+                details={"tries_left": tries_left},
+            )
+        try:
+            return self._redeem(
+                claim,
+                method="self_service",
+                by=caller.user_id,
+                at_merchant=body.order.merchant_id if body.order else None,
+                store_id=body.store_id,
+                order_id=body.order_id,
+                order=body.order,
+                also=[g.give_back() for g in guards],
+            )
+        except DomainError:  # the right code, refused for another reason: it was no guess
+            for guard in guards:
+                guard.release()
+            raise
+
+    @staticmethod
+    def _codes_match(claim: dict[str, Any], body: SelfRedemption) -> bool:
+        secret = hmac_key()
+        verification = matches(secret, VERIFICATION, body.verification_code, claim["verification_hash"])
+        staff = not claim.get("staff_code_hash") or matches(
+            secret, STAFF_CODE, body.staff_code or "", claim["staff_code_hash"]
+        )
+        return verification & staff  # both compared, always
+
+    # --- the one write ---------------------------------------------------------------------------
+
+    def _replay(self, claim: dict[str, Any], order_id: str | None) -> RedemptionOut | None:
+        """A retry for the same order of a redemption that already succeeded gets that redemption."""
+        if order_id is None or claim.get("state") != "used":
+            return None
+        expected = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), order_id)
+        if claim.get("redemption_id") != expected:
+            return None
+        return RedemptionOut.model_validate(self.table.get(keys.redemption(expected)))
+
+    def _redeem(
+        self,
+        claim: dict[str, Any],
+        *,
+        method: str,
+        by: str,
+        at_merchant: str | None,
+        store_id: str | None,
+        order_id: str | None,
+        order: Order | None,
+        also: list[dict[str, Any]] | None = None,
+        again: bool = True,
+    ) -> RedemptionOut:
+        replay = self._replay(claim, order_id)
+        if replay:
+            return replay
+        now = to_iso(clock.now())
+        refuse_state(claim, now)
+        round_ = claim.get("reversals", 0)
+        redemption_id = redemption_id_for(claim["claim_id"], round_, order_id)
+        redemption = {
+            **keys.redemption(redemption_id),
+            "type": "redemption",
+            "redemption_id": redemption_id,
+            "claim_id": claim["claim_id"],
+            "coupon_id": claim["coupon_id"],
+            "merchant_id": claim["merchant_id"],
+            "customer_id": claim["owner_id"],
+            "redeemed_at_merchant": at_merchant,
+            "method": method,
+            "redeemed_by": by,
+            "store_id": store_id,
+            "order_id": order_id,
+            "currency": claim["currency"] if order else None,
+            **_priced(claim, order),
+            "redeemed_at": now,
+            "GSI2PK": keys.coupon_redemptions(claim["coupon_id"]),
+            "GSI2SK": f"{now}#{redemption_id}",
+        }
+        named = values(
+            used="used",
+            available="available",
+            gifting="gifting",
+            now=now,
+            rid=redemption_id,
+            owner=claim["owner_id"],
+            round=round_,
+        )
+        if not round_:
+            named.pop(":round")
+        operations = [
+            {
+                "Update": {
+                    "Key": to_item(keys.claim(claim["claim_id"])),
+                    "UpdateExpression": "SET #st = :used, redemption_id = :rid, used_at = :now "
+                    "REMOVE GSI3PK, GSI3SK",
+                    "ConditionExpression": "owner_id = :owner AND valid_from <= :now AND valid_until > :now "
+                    "AND (#st = :available OR (#st = :gifting AND gift_expires_at <= :now)) AND "
+                    + ("reversals = :round" if round_ else "attribute_not_exists(reversals)"),
+                    "ExpressionAttributeNames": {"#st": "state"},
+                    "ExpressionAttributeValues": named,
+                }
+            },
+            {"Put": {"Item": to_item(redemption), "ConditionExpression": "attribute_not_exists(PK)"}},
+            *(also or []),
+        ]
+        try:
+            self.table.transact(operations)
+        except Cancelled:
+            current = self.table.get(keys.claim(claim["claim_id"]))
+            if current is None or current["owner_id"] != claim["owner_id"]:
+                raise NotFound("no coupon with this code", code="unknown_code") from None
+            replay = self._replay(current, order_id)
+            if replay:
+                return replay
+            refuse_state(current, now)
+            if (
+                again
+            ):  # the claim moved on (a reversal, a gift that lapsed): decide once more on what it is now
+                return self._redeem(
+                    current,
+                    method=method,
+                    by=by,
+                    at_merchant=at_merchant,
+                    store_id=store_id,
+                    order_id=order_id,
+                    order=order,
+                    also=also,
+                    again=False,
+                )
+            raise Conflict("this coupon has already been used", code="already_used") from None
+        return RedemptionOut.model_validate(redemption)
+
+    # --- reversal --------------------------------------------------------------------------------
+
+    def reverse(self, merchant_id: str, redemption_id: str) -> RedemptionOut:
+        redemption = self.table.get(keys.redemption(redemption_id))
+        if not redemption or merchant_id not in (
+            redemption["merchant_id"],
+            redemption.get("redeemed_at_merchant"),
+        ):
+            raise NotFound("no such redemption", field="redemptionId")
+        if redemption.get("reversed_at"):
+            return RedemptionOut.model_validate(redemption)
+        claim = self.table.get(keys.claim(redemption["claim_id"]))
+        now = to_iso(clock.now())
+        usable_again = bool(claim) and claim["valid_until"] > now
+        operations = [
+            {
+                "Update": {
+                    "Key": to_item(keys.redemption(redemption_id)),
+                    "UpdateExpression": "SET reversed_at = :now, reversed_by = :by, usable_again = :again",
+                    "ConditionExpression": "attribute_not_exists(reversed_at)",
+                    "ExpressionAttributeValues": values(now=now, by=merchant_id, again=usable_again),
+                }
+            }
+        ]
+        if usable_again:
+            operations.append(self._make_usable(claim, redemption_id, now))
+        try:
+            self.table.transact(operations)
+        except Cancelled:
+            current = self.table.get(keys.redemption(redemption_id))
+            if current and current.get("reversed_at"):
+                return RedemptionOut.model_validate(current)
+            raise
+        return RedemptionOut.model_validate({**redemption, "reversed_at": now, "usable_again": usable_again})
+
+    @staticmethod
+    def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
+        """The claim back to available, one reversal round further, and back in the reminder index."""
+        sets = "#st = :available, reversals = if_not_exists(reversals, :zero) + :one"
+        named: dict[str, Any] = {
+            "available": "available",
+            "zero": 0,
+            "one": 1,
+            "rid": redemption_id,
+            "used": "used",
+        }
+        remind_at = claim.get("remind_at")
+        if remind_at and remind_at > now and not claim.get("reminded_at"):
+            index = keys.reminder_index(remind_at, claim["claim_id"])
+            sets += ", GSI3PK = :g3pk, GSI3SK = :g3sk"
+            named.update(g3pk=index["GSI3PK"], g3sk=index["GSI3SK"])
+        return {
+            "Update": {
+                "Key": to_item(keys.claim(claim["claim_id"])),
+                "UpdateExpression": f"SET {sets} REMOVE redemption_id, used_at",
+                "ConditionExpression": "redemption_id = :rid AND #st = :used",
+                "ExpressionAttributeNames": {"#st": "state"},
+                "ExpressionAttributeValues": values(**named),
+            }
+        }

@@ -1,0 +1,140 @@
+"""Redemption invariants under many real threads against the serialized local store, with and without faults.
+
+Each test checks the final state of the store, not only the answers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from coupon_service import keys
+from coupon_service.redemptions import Redemptions, SelfRedemption, StaffRedemption
+from coupon_service.store import Table
+
+from tests.integration.test_redemptions import CART, SELF_SERVICE, held, redemptions_of, stored_claim
+from tests.support import caller_for, concurrently, customer, outcome, staff
+
+pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
+
+
+@pytest.fixture(params=[0.0, 0.15], ids=["clean", "faults"])
+def fault_rate(request, emulator):
+    emulator.faults.rate = request.param
+    emulator.faults.injected = 0
+    yield request.param
+    emulator.faults.rate = 0.0
+
+
+def staff_scan(code, order_id=None, order=CART):
+    body = StaffRedemption(code=code, order_id=order_id, order=order)
+    return outcome(lambda: Redemptions().by_staff(caller_for(staff("m1")), "m1", body))
+
+
+def self_service(claim_id, code="246810", user="u1", order_id=None, order=CART):
+    body = SelfRedemption(verification_code=code, order_id=order_id, order=order)
+    return outcome(lambda: Redemptions().by_customer(caller_for(customer(user)), claim_id, body))
+
+
+def guard_failures(key):
+    return (Table().get(key) or {}).get("failures", 0)
+
+
+def test_fifty_concurrent_redemptions_mixed_staff_and_self_service_redeem_once(emulator, fault_rate):
+    # Given one claimed coupon that staff may scan and its holder may redeem in store
+    mine = held(options=SELF_SERVICE)
+
+    # When 25 tills and 25 self-service presses, each for its own order, redeem it at once
+    def redeem(i):
+        if i % 2:
+            return staff_scan(mine["code"], order_id=f"till-{i}")
+        return self_service(mine["claim_id"], order_id=f"phone-{i}")
+
+    answers = concurrently(redeem, 50, threads=50)
+    emulator.faults.rate = 0.0
+
+    # Then exactly one succeeds; the others are told it is used (or, past five presses at once, to wait)
+    statuses = Counter(a.status for a in answers)
+    assert statuses[201] == 1, statuses
+    codes = Counter(a.json["error"]["code"] for a in answers if a.status != 201)
+    assert set(codes) <= {"already_used", "too_many_attempts", "busy"}, codes
+    # And the store holds one redemption, the one the claim points at
+    won = next(a.json for a in answers if a.status == 201)
+    stored = redemptions_of(mine["coupon_id"])
+    assert [r["redemption_id"] for r in stored] == [won["redemption_id"]]
+    assert stored_claim(mine["claim_id"])["redemption_id"] == won["redemption_id"]
+    assert stored_claim(mine["claim_id"])["state"] == "used"
+    if fault_rate:
+        assert emulator.faults.injected > 0
+
+
+def test_a_till_retrying_one_order_ten_times_at_once_gets_one_redemption(emulator, fault_rate):
+    mine = held()
+    answers = concurrently(lambda i: staff_scan(mine["code"], order_id="order-77"), 10, threads=10)
+    emulator.faults.rate = 0.0
+    assert {a.status for a in answers} == {201}, [a.json for a in answers if a.status != 201]
+    assert len({a.json["redemption_id"] for a in answers}) == 1
+    assert len(redemptions_of(mine["coupon_id"])) == 1
+
+
+def test_forty_parallel_wrong_codes_count_five_and_lock_the_coupon():
+    # Given a self-service coupon
+    mine = held(options=SELF_SERVICE)
+
+    # When 40 wrong codes are tried at once
+    answers = concurrently(lambda i: self_service(mine["claim_id"], code=f"{900000 + i}"), 40, threads=40)
+
+    # Then no more than five were compared: four told how many tries are left, the rest locked out
+    statuses = Counter(a.status for a in answers)
+    assert statuses == {422: 4, 423: 36}, statuses
+    assert sorted(a.json["error"]["details"]["tries_left"] for a in answers if a.status == 422) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert guard_failures(keys.redeem_guard(mine["claim_id"])) == 5
+    assert guard_failures(keys.customer_guard("u1", "m1")) == 5
+    # And the right code during the lock is refused, and the coupon is untouched
+    right = self_service(mine["claim_id"])
+    assert right.status == 423 and right.json["error"]["code"] == "too_many_attempts"
+    assert stored_claim(mine["claim_id"])["state"] == "available"
+    assert redemptions_of(mine["coupon_id"]) == []
+
+
+def test_guesses_spread_over_ten_coupons_are_bounded_by_the_per_customer_limit():
+    # Given one customer holding ten self-service coupons of one merchant
+    held_ids = [held(options=SELF_SERVICE)["claim_id"] for _ in range(11)]
+    targets, spare = held_ids[:10], held_ids[10]
+
+    # When five wrong codes are tried on each of ten coupons, all at once
+    answers = concurrently(lambda i: self_service(targets[i % 10], code=f"{800000 + i}"), 50, threads=50)
+
+    # Then only ten guesses in all were compared and counted
+    assert {a.status for a in answers} <= {422, 423}
+    assert guard_failures(keys.customer_guard("u1", "m1")) == 10
+    assert sum(guard_failures(keys.redeem_guard(c)) for c in targets) == 10
+    assert sum(a.status == 422 for a in answers) <= 9
+    # And even the right code on a coupon never tried is refused until the customer's lock ends
+    blocked = self_service(spare)
+    assert blocked.status == 423, blocked.json
+    assert guard_failures(keys.redeem_guard(spare)) == 0
+    assert all(stored_claim(c)["state"] == "available" for c in held_ids)
+
+
+def test_concurrent_reversals_reverse_once(emulator, fault_rate):
+    mine = held()
+    redemption = staff_scan(mine["code"], order_id="refund-me").json
+    answers = concurrently(
+        lambda i: outcome(lambda: Redemptions().reverse("m1", redemption["redemption_id"])), 12, threads=12
+    )
+    emulator.faults.rate = 0.0
+    assert {a.status for a in answers} == {201}, [a.json for a in answers]
+    assert len({a.json["reversed_at"] for a in answers}) == 1
+    stored = stored_claim(mine["claim_id"])
+    assert stored["state"] == "available" and stored["reversals"] == 1
+    assert Table().get(keys.redemption(redemption["redemption_id"]))["usable_again"] is True
+    # And it can be redeemed exactly once more
+    again = concurrently(lambda i: staff_scan(mine["code"], order_id=f"new-{i}"), 10, threads=10)
+    assert Counter(a.status for a in again)[201] == 1
+    assert len(redemptions_of(mine["coupon_id"])) == 2
