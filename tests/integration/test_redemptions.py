@@ -308,7 +308,7 @@ def test_bad_redemption_input_is_a_422_naming_the_field_and_changes_nothing(body
 
 
 def test_requests_per_redemption():
-    # A staff scan: one code lookup and one transaction; self-service: the claim, two counters, one transaction
+    # A staff scan: a code lookup and a transaction; self-service: the claim, two counters, a transaction
     scanned, pressed = held(), held(user="u2", options=SELF_SERVICE)
     aws.dynamodb_requests.reset()
     assert scan(scanned["code"], order_id="r1", order=CART).status == 201

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from coupon_service import clock, keys
 from coupon_service.claims import wallet_status
 from coupon_service.identity import Caller
-from coupon_service.pricing import Allocation, NotApplicable, Order, price
+from coupon_service.pricing import Allocation, NotApplicable, Order, price_claim
 from coupon_service.store import Table, values
 from coupon_service.validity import to_iso
 
@@ -45,7 +45,7 @@ class Quote(BaseModel):
     not_applicable: list[QuotedCoupon]
 
 
-def _state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
+def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     """What the coupon's own state rules out before any pricing."""
     status = wallet_status(claim, now)
     if status == "used":
@@ -68,14 +68,7 @@ def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
         "valid_from": claim["valid_from"],
         "valid_until": claim["valid_until"],
     }
-    result = _state_refusal(claim, now) or price(
-        claim["terms"],
-        claim["scope"],
-        claim["currency"],
-        order,
-        issuer_id=claim["merchant_id"],
-        merchants=claim.get("merchants"),
-    )
+    result = state_refusal(claim, now) or price_claim(claim, order)
     if isinstance(result, NotApplicable):
         return QuotedCoupon(**base, applies=False, reason=result.reason, details=result.details)
     return QuotedCoupon(**base, **result.model_dump(exclude={"applies"}), applies=True)

@@ -173,3 +173,15 @@ def price(
         payable=total - discount,
         **extra,
     )
+
+
+def price_claim(claim: dict[str, Any], order: Order) -> Priced | NotApplicable:
+    """What a claimed coupon takes off ``order``, by the terms it was claimed with."""
+    return price(
+        claim["terms"],
+        claim["scope"],
+        claim["currency"],
+        order,
+        issuer_id=claim["merchant_id"],
+        merchants=claim.get("merchants"),
+    )

@@ -14,12 +14,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from coupon_service import clock, keys
+from coupon_service.checkout import state_refusal
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
 from coupon_service.coupons import STAFF_CODE, VERIFICATION
 from coupon_service.errors import Conflict, DomainError, Forbidden, Invalid, Locked, NotFound
 from coupon_service.identity import PLATFORM, Caller
 from coupon_service.models import Name, Strict
-from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price
+from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
 from coupon_service.secret import hmac_key
 from coupon_service.store import Cancelled, Table, to_item, values
@@ -81,33 +82,26 @@ def redemption_id_for(claim_id: str, round_: int, order_id: str | None) -> str:
     return uuid.uuid5(_NAMESPACE, f"{claim_id}\n{round_}\n{order_id}").hex
 
 
+_STATE_ERRORS = {
+    "used": ("already_used", "this coupon has already been used"),
+    "expired": ("expired", "this coupon has expired"),
+    "in_pending_gift": ("in_pending_gift", "this coupon is being given to a friend"),
+    "not_started": ("not_started", "this coupon cannot be used yet"),
+}
+
+
 def refuse_state(claim: dict[str, Any], now: str) -> None:
     """The claimed coupon's own state, as errors a till and a customer can read."""
-    if claim.get("state") == "used":
-        raise Conflict("this coupon has already been used", code="already_used")
-    if claim.get("state") == "gifting" and claim.get("gift_expires_at", "") > now:
-        raise Conflict("this coupon is being given to a friend", code="in_pending_gift")
-    if now < claim["valid_from"]:
-        raise Conflict(
-            "this coupon cannot be used yet", code="not_started", details={"starts_at": claim["valid_from"]}
-        )
-    if now >= claim["valid_until"]:
-        raise Conflict(
-            "this coupon has expired", code="expired", details={"expired_at": claim["valid_until"]}
-        )
+    refusal = state_refusal(claim, now)
+    if refusal is not None:
+        code, message = _STATE_ERRORS[refusal.reason]
+        raise Conflict(message, code=code, details=refusal.details)
 
 
 def _priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
     if order is None:
         return {}
-    result = price(
-        claim["terms"],
-        claim["scope"],
-        claim["currency"],
-        order,
-        issuer_id=claim["merchant_id"],
-        merchants=claim.get("merchants"),
-    )
+    result = price_claim(claim, order)
     if isinstance(result, NotApplicable):
         raise Invalid(
             "the order does not meet this coupon's terms",
