@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service.api import current_caller, resolver, responses
+from coupon_service.api import base_url, current_caller, resolver, responses
 from coupon_service.coupons import Coupons
 from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
 from coupon_service.identity import merchant_scope
@@ -28,15 +28,6 @@ app = resolver()
 app.enable_swagger(path="/coupons/docs", title="Coupons: merchant coupon management")
 CouponId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The coupon's id")]
 MERCHANT_ERRORS = (401, 403, 404, 413)
-
-
-def _base_url() -> str:
-    """Where this API is reached, from the request itself (the template cannot name its own URL)."""
-    event = app.current_event
-    host = event.headers.get("Host") or event.request_context.domain_name
-    scheme = event.headers.get("X-Forwarded-Proto") or "https"
-    stage = event.request_context.stage
-    return f"{scheme}://{host}/{stage}" if stage and stage != "$default" else f"{scheme}://{host}"
 
 
 @app.post("/coupons", responses=responses(CouponOut, 401, 403, 409, 413, 503, status=201))
@@ -92,7 +83,7 @@ def coupon_stats(couponId: CouponId) -> CouponStats:
 @app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
 @tracer.capture_method
 def promotion(couponId: CouponId) -> Promotion:
-    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, _base_url())
+    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, base_url(app))
 
 
 @app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
@@ -102,7 +93,7 @@ def promotion_qr(
     size: Annotated[str, Query(pattern="^(" + "|".join(SIZES) + ")$")] = "m",
     logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
 ):  # a PNG: no response model to validate
-    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, _base_url(), size, logo)
+    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(app), size, logo)
     return Response(status_code=200, body=png, content_type="image/png")
 
 

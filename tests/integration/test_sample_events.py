@@ -59,3 +59,23 @@ def test_checkout_sample_quotes_the_claimed_coupon():
     assert [(q["claim_id"], q["discount"], q["payable"]) for q in applicable] == [
         (claimed["claim_id"], 1000, 20200)
     ]
+
+
+def test_till_and_gift_samples_redeem_and_give():
+    body = json.loads(sample("coupons-create.json")["body"])
+    giftable = sample("coupons-create.json")
+    giftable["body"] = json.dumps({**body, "options": {"giftable": True}})
+    coupon_id = json.loads(invoke("coupons", giftable)["body"])["coupon_id"]
+    claimed = json.loads(invoke("claim", with_coupon(sample("claim-create.json"), coupon_id))["body"])
+    # The gift sample, for the claimed coupon
+    give = sample("gift-create.json")
+    old = give["pathParameters"]["claimId"]
+    give["pathParameters"]["claimId"] = claimed["claim_id"]
+    give["path"] = give["path"].replace(old, claimed["claim_id"])
+    created = invoke("gift", give)
+    assert created["statusCode"] == 201, created["body"]
+    # The till sample scanning a coupon: refused while the coupon is in a pending gift
+    scan = sample("redemption-staff.json")
+    scan["body"] = json.dumps({**json.loads(scan["body"]), "code": claimed["code"]})
+    refused = invoke("redeem", scan)
+    assert refused["statusCode"] == 409 and json.loads(refused["body"])["error"]["code"] == "in_pending_gift"

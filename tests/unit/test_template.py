@@ -258,6 +258,8 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/offers/{couponId}"),
         ("get", "/me/docs"),
         ("get", "/checkout/docs"),
+        ("get", "/gifts/{token}"),
+        ("get", "/gifts/docs"),
     }
     operations = {
         (method, path): operation

@@ -127,3 +127,12 @@ def resolver() -> APIGatewayRestResolver:
 
 def current_caller(app: APIGatewayRestResolver) -> Caller | None:
     return caller_from_event(app.current_event.raw_event)
+
+
+def base_url(app: APIGatewayRestResolver) -> str:
+    """Where this API is reached, from the request itself (the template cannot name its own URL)."""
+    event = app.current_event
+    host = event.headers.get("Host") or event.request_context.domain_name
+    scheme = event.headers.get("X-Forwarded-Proto") or "https"
+    stage = event.request_context.stage
+    return f"{scheme}://{host}/{stage}" if stage and stage != "$default" else f"{scheme}://{host}"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from boto3.dynamodb.types import TypeDeserializer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from coupon_service.aws import client
 from coupon_service.settings import settings
@@ -97,11 +97,12 @@ class GiftAccepted(Event):
     claim_id: str
     coupon_id: str
     merchant_id: str
+    title: str
     giver_id: str
     friend_id: str
     friend_name: str
     notify_giver: bool
-    message: str | None = None
+    message: str | None = Field(default=None, description="The merchant's gift message")
 
 
 class ImportFinished(Event):
@@ -216,6 +217,7 @@ def _gift(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
             claim_id=new["claim_id"],
             coupon_id=new["coupon_id"],
             merchant_id=new["merchant_id"],
+            title=new.get("title", ""),
             giver_id=new["giver_id"],
             friend_id=new["friend_id"],
             friend_name=new.get("friend_name", ""),

@@ -1,0 +1,202 @@
+"""Gifts through the API: give, see, accept, cancel; lifetimes; the rules; the event."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from coupon_service import clock, keys, settings
+from coupon_service.store import Table
+
+from devstack.streams import StreamReader, published
+from tests.integration.test_claims import claim, make_coupon
+from tests.integration.test_redemptions import CART, redeem_myself, scan, stored_claim
+from tests.support import call, customer, invoke
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+GIFTABLE = {
+    "giftable": True,
+    "notify_giver": True,
+    "gift_message": "A treat from a friend",
+    "self_service": {"verification_code": "246810"},
+}
+
+
+def held(user="giver", **overrides):
+    coupon = make_coupon(**{"options": GIFTABLE, **overrides})
+    reply = claim(coupon["coupon_id"], user=user)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def give(claim_id, user="giver"):
+    return call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer(user))
+
+
+def accept(token, user="friend"):
+    return call("POST", f"/gifts/{token}/accept", claims=customer(user))
+
+
+def status_of(claim_id, user="giver"):
+    return call("GET", f"/me/coupons/{claim_id}", claims=customer(user)).json["status"]
+
+
+def wallet_ids(user):
+    return [c["claim_id"] for c in call("GET", "/me/coupons", claims=customer(user)).json["items"]]
+
+
+def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_code():
+    # Given a giver's coupon, given away
+    mine = held()
+    reply = give(mine["claim_id"])
+    assert reply.status == 201, reply.json
+    gift = reply.json
+    assert len(gift["token"]) == 43 and gift["share_url"].endswith(f"/gifts/{gift['token']}")
+    # Then while pending it shows as gifting and cannot be redeemed
+    assert (
+        call("GET", f"/me/coupons/{mine['claim_id']}", claims=customer("giver")).json["status"] == "gifting"
+    )
+    assert scan(mine["code"]).json["error"]["code"] == "in_pending_gift"
+    # And the friend sees the coupon and who gives it, without signing in, never the code
+    seen = call("GET", f"/gifts/{gift['token']}")
+    assert seen.status == 200 and seen.json["state"] == "pending"
+    assert (seen.json["giver_name"], seen.json["message"]) == ("nick-giver", "A treat from a friend")
+    assert mine["code"] not in seen.raw.decode() and "code" not in seen.json
+    # When the friend accepts (twice: a retry)
+    first, retry = accept(gift["token"]), accept(gift["token"])
+    # Then the friend holds it, usable, same code and window; the giver does not
+    assert first.status == retry.status == 200 and first.json == retry.json
+    assert first.json["status"] == "available" and first.json["code"] == mine["code"]
+    assert first.json["valid_until"] == mine["valid_until"]
+    assert wallet_ids("friend") == [mine["claim_id"]] and wallet_ids("giver") == []
+    stored = stored_claim(mine["claim_id"])
+    assert stored["owner_id"] == "friend" and "gift_id" not in stored
+    # And only the friend can redeem it now
+    assert redeem_myself(mine["claim_id"], user="giver", verification_code="246810", order=CART).status == 404
+    assert (
+        redeem_myself(mine["claim_id"], user="friend", verification_code="246810", order=CART).status == 201
+    )
+    # And nobody else can accept it, nor the giver their own gift
+    late = accept(gift["token"], user="someone")
+    assert late.status == 409 and late.json["error"]["code"] == "already_accepted"
+    assert call("GET", f"/gifts/{gift['token']}").json["state"] == "accepted"
+
+
+def test_the_giver_cannot_accept_their_own_gift():
+    token = give(held()["claim_id"]).json["token"]
+    own = accept(token, user="giver")
+    assert own.status == 409 and own.json["error"]["code"] == "own_gift"
+
+
+def test_a_received_coupon_does_not_count_against_the_friends_claim_limit():
+    # Given a coupon limited to one per customer, which the friend already claimed
+    coupon = make_coupon(options={**GIFTABLE, "per_customer_limit": 1})
+    assert claim(coupon["coupon_id"], user="friend").status == 201
+    given = claim(coupon["coupon_id"], user="giver").json
+    # When the giver gives theirs to the friend, the friend can accept it and holds two
+    assert accept(give(given["claim_id"]).json["token"]).status == 200
+    assert len(wallet_ids("friend")) == 2
+    assert Table().get(keys.holder("friend", coupon["coupon_id"]))["count"] == 1
+    # And the giver's own claim still counts for the giver
+    again = claim(coupon["coupon_id"], user="giver")
+    assert again.status == 409
+
+
+def test_the_giver_cancels_and_the_coupon_is_theirs_again():
+    mine = held()
+    token = give(mine["claim_id"]).json["token"]
+    # Someone else cannot cancel it
+    assert call("DELETE", f"/me/gifts/{token}", claims=customer("friend")).status == 404
+    cancelled = call("DELETE", f"/me/gifts/{token}", claims=customer("giver"))
+    again = call("DELETE", f"/me/gifts/{token}", claims=customer("giver"))
+    assert (
+        cancelled.status == again.status == 200
+        and cancelled.json["state"] == again.json["state"] == "cancelled"
+    )
+    assert (
+        call("GET", f"/me/coupons/{mine['claim_id']}", claims=customer("giver")).json["status"] == "available"
+    )
+    refused = accept(token)
+    assert refused.status == 409 and refused.json["error"]["code"] == "gift_cancelled"
+    assert stored_claim(mine["claim_id"])["owner_id"] == "giver"
+    # And it can be given again
+    assert give(mine["claim_id"]).status == 201
+
+
+def test_a_gift_past_its_lifetime_is_cancelled_on_every_read_and_write(monkeypatch):
+    # Given gifts that last two hours
+    monkeypatch.setenv("GIFT_LIFETIME_HOURS", "2")
+    settings.settings.cache_clear()
+    mine = held()
+    gift = give(mine["claim_id"]).json
+    assert gift["expires_at"].startswith((clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H"))
+    # When three hours pass with no job run
+    clock.freeze(clock.now() + timedelta(hours=3))
+    try:
+        # Then the gift reads as expired, cannot be accepted, and the coupon is the giver's again
+        assert call("GET", f"/gifts/{gift['token']}").json["state"] == "expired"
+        late = accept(gift["token"])
+        assert late.status == 409 and late.json["error"]["code"] == "gift_expired"
+        assert status_of(mine["claim_id"]) == "available"
+        assert scan(mine["code"]).status == 201
+    finally:
+        clock.reset()
+        settings.settings.cache_clear()
+
+
+def test_a_coupon_whose_window_ends_during_the_gift_expires_for_its_holder():
+    mine = held(validity={"type": "hours", "hours": 1})
+    token = give(mine["claim_id"]).json["token"]
+    clock.freeze(clock.now() + timedelta(hours=2))
+    try:
+        late = accept(token)
+        assert late.status == 409 and late.json["error"]["code"] == "expired"
+        assert (
+            status_of(mine["claim_id"]) == "expired" and stored_claim(mine["claim_id"])["owner_id"] == "giver"
+        )
+    finally:
+        clock.reset()
+
+
+def test_what_cannot_be_given_each_with_its_own_error():
+    plain = held(options={})
+    assert give(plain["claim_id"]).json["error"]["code"] == "not_giftable"
+    used = held(user="u2")
+    assert scan(used["code"]).status == 201
+    assert give(used["claim_id"], user="u2").json["error"]["code"] == "already_used"
+    giving = held(user="u3")
+    assert give(giving["claim_id"], user="u3").status == 201
+    assert give(giving["claim_id"], user="u3").json["error"]["code"] == "already_gifting"
+    short = held(user="u4", validity={"type": "hours", "hours": 1})
+    clock.freeze(clock.now() + timedelta(hours=2))
+    try:
+        assert give(short["claim_id"], user="u4").json["error"]["code"] == "expired"
+    finally:
+        clock.reset()
+    # Not the caller's coupon: not found
+    assert give(giving["claim_id"], user="u9").status == 404
+
+
+@pytest.mark.parametrize("token", ["abc", "x" * 43, "A" * 200, "%20"])
+def test_a_guessed_or_malformed_token_is_a_404(token):
+    assert call("GET", f"/gifts/{token}").status == 404
+    assert accept(token).status == 404
+    assert call("DELETE", f"/me/gifts/{token}", claims=customer("giver")).status == 404
+
+
+def test_gift_accepted_reaches_the_bus_with_what_the_notification_needs(emulator, stack):
+    mine = held()
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.poll()
+    accept(give(mine["claim_id"]).json["token"], user="friend")
+    assert invoke("publisher", {"Records": reader.poll()}) == {"batchItemFailures": []}
+    delivered = {e["detail-type"]: e["detail"] for e in published(emulator.url, stack.events_queue_url)}
+    event = delivered["GiftAccepted"]
+    assert (event["giver_id"], event["friend_id"], event["friend_name"]) == ("giver", "friend", "nick-friend")
+    assert (event["notify_giver"], event["message"], event["title"]) == (
+        True,
+        "A treat from a friend",
+        "10 off 100",
+    )
+    assert event["claim_id"] == mine["claim_id"]
