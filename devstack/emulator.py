@@ -15,7 +15,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack import transactions
+from devstack import queries, transactions
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -68,6 +68,7 @@ class Emulator:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         transactions.install()
+        queries.install()
         self.faults = Faults()
         self.lock = threading.Lock()
         self.requests = 0
@@ -107,5 +108,7 @@ class Emulator:
                     [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))],
                 )
                 return [data]
+            if operation in WRITES:
+                queries.written()
             # The whole response is produced inside the lock: moto does its work while we iterate.
             return list(self._app(environ, start_response))

@@ -77,6 +77,14 @@ def test_create_see_offer_and_the_event_on_the_bus(local):
     assert events and len(events) == 1 and events[0]["detail"]["merchant_id"] == "m1"
 
 
+def test_the_reminder_schedule_runs_on_demand(local):
+    # The scheduled run answers with its summary: the buckets it read since its last run
+    fired = http.request("POST", local.url.rsplit("/", 1)[0] + "/_local/schedules")
+    assert fired.status == 200, fired.data
+    summary = as_json(fired)["reminders"]
+    assert summary["buckets_scanned"] >= 8 and summary["reminded"] == summary["due"] == 0
+
+
 def test_tokens_are_verified(local):
     good = mint("merchant", "owner-m1", merchant="m1")
     header, _, signature = good.split(".")

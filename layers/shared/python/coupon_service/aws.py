@@ -1,4 +1,4 @@
-"""boto3 clients, created lazily and once per execution environment; a request counter for benchmarks."""
+"""boto3 clients, created lazily and once per execution environment; request and read counters."""
 
 from __future__ import annotations
 
@@ -32,7 +32,29 @@ class RequestCounter:
         return sum(self.calls.values())
 
 
+class ItemsRead:
+    """Counts the items DynamoDB says it read (ScannedCount of queries and scans, items of gets)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+        parsed = parsed or {}
+        read = parsed.get("ScannedCount", 0) + (1 if parsed.get("Item") else 0)
+        read += sum(
+            len(items) for items in (parsed.get("Responses") or {}).values() if isinstance(items, list)
+        )
+        with self._lock:
+            self.count += read
+
+    def reset(self) -> None:
+        with self._lock:
+            self.count = 0
+
+
 dynamodb_requests = RequestCounter()
+dynamodb_items_read = ItemsRead()
 
 
 @cache
@@ -40,6 +62,7 @@ def client(service: str) -> Any:
     created = boto3.session.Session().client(service, config=_CONFIG)
     if service == "dynamodb":
         created.meta.events.register("before-call.dynamodb", dynamodb_requests)
+        created.meta.events.register("after-call.dynamodb", dynamodb_items_read)
     return created
 
 

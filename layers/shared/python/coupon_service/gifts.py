@@ -105,6 +105,7 @@ class Gifts:
             "created_at": now,
             "gift_expires_at": ends,
             "expires_at": int((from_iso(ends) + RECORD_KEPT).timestamp()),
+            **keys.reminder_index(ends, gift_id),  # the scheduled run settles it once it lapses
             "notify_giver": bool(claim.get("notify_giver")),
             "message": claim.get("gift_message"),
             **{k: claim[k] for k in ("title", "description", "currency", "terms", "scope")},
@@ -200,7 +201,7 @@ class Gifts:
                 "Update": {
                     "Key": to_item(keys.gift(gift["gift_id"])),
                     "UpdateExpression": "SET #st = :accepted, friend_id = :friend, friend_name = :name, "
-                    "accepted_at = :now",
+                    "accepted_at = :now REMOVE GSI3PK, GSI3SK",
                     "ConditionExpression": "#st = :pending AND gift_expires_at > :now",
                     "ExpressionAttributeNames": {"#st": "state"},
                     "ExpressionAttributeValues": values(
@@ -254,24 +255,29 @@ class Gifts:
             {
                 "Update": {
                     "Key": to_item(keys.gift(gift["gift_id"])),
-                    "UpdateExpression": "SET #st = :cancelled, cancelled_at = :now",
+                    "UpdateExpression": "SET #st = :cancelled, cancelled_at = :now REMOVE GSI3PK, GSI3SK",
                     "ConditionExpression": "#st = :pending AND gift_expires_at > :now",
                     "ExpressionAttributeNames": {"#st": "state"},
                     "ExpressionAttributeValues": values(cancelled="cancelled", pending="pending", now=now),
                 }
             },
-            {
-                "Update": {
-                    "Key": to_item(keys.claim(gift["claim_id"])),
-                    "UpdateExpression": "SET #st = :available REMOVE gift_id, gift_expires_at",
-                    "ConditionExpression": "gift_id = :gid AND #st = :gifting",
-                    "ExpressionAttributeNames": {"#st": "state"},
-                    "ExpressionAttributeValues": values(
-                        available="available", gifting="gifting", gid=gift["gift_id"]
-                    ),
-                }
-            },
+            back_to_giver(gift),
         ]
+
+
+def back_to_giver(gift: dict[str, Any]) -> dict[str, Any]:
+    """The operation that takes a claimed coupon out of this gift, usable by its giver again."""
+    return {
+        "Update": {
+            "Key": to_item(keys.claim(gift["claim_id"])),
+            "UpdateExpression": "SET #st = :available REMOVE gift_id, gift_expires_at",
+            "ConditionExpression": "gift_id = :gid AND #st = :gifting",
+            "ExpressionAttributeNames": {"#st": "state"},
+            "ExpressionAttributeValues": values(
+                available="available", gifting="gifting", gid=gift["gift_id"]
+            ),
+        }
+    }
 
 
 def _expired(what: str, ended: str, code: str = "expired") -> Conflict:
