@@ -81,7 +81,7 @@ def test_the_reminder_schedule_runs_on_demand(local):
     # The scheduled run answers with its summary: the buckets it read since its last run
     fired = http.request("POST", local.url.rsplit("/", 1)[0] + "/_local/schedules")
     assert fired.status == 200, fired.data
-    summary = as_json(fired)["reminders"]
+    summary = as_json(fired)["RemindersFunction"]
     assert summary["buckets_scanned"] >= 8 and summary["reminded"] == summary["due"] == 0
 
 

@@ -14,6 +14,7 @@ from coupon_service.reminders import Reminders
 from coupon_service.store import Table
 from coupon_service.validity import to_iso
 
+from bench.reminders import seeded
 from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_gifts import GIFTABLE
@@ -22,28 +23,6 @@ from tests.support import call, concurrently, customer, invoke, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 T0 = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)
-COUPON = "c0ffee" + "0" * 26
-
-
-def seeded(i: int, remind_at: datetime, valid_until: datetime, **extra: Any) -> dict[str, Any]:
-    """A claimed coupon with a reminder, as a claim stores it (only what the run and the event need)."""
-    claim_id = f"{i:032x}"
-    remind = to_iso(remind_at)
-    return {
-        **keys.claim(claim_id),
-        "type": "claim",
-        "claim_id": claim_id,
-        "coupon_id": COUPON,
-        "merchant_id": "m1",
-        "owner_id": f"u{i % 97}",
-        "state": "available",
-        "valid_from": to_iso(remind_at - timedelta(days=3)),
-        "valid_until": to_iso(valid_until),
-        "remind_at": remind,
-        "reminder_message": "expires soon",
-        **keys.reminder_index(remind, claim_id),
-        **extra,
-    }
 
 
 def drain(reader: StreamReader) -> list[dict[str, Any]]:
