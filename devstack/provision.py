@@ -103,6 +103,8 @@ def provision(endpoint: str, prefix: str) -> Stack:
         url = sqs.create_queue(QueueName=f"{prefix}-{logical}")["QueueUrl"]
         stack.refs[logical] = url
         stack.refs[f"{logical}.Arn"] = _queue_arn(sqs, url)
+    for logical, resource in template.resources("AWS::S3::Bucket").items():
+        _notify(s3, stack, stack.refs[logical], resource["Properties"].get("NotificationConfiguration") or {})
     events = client("events", endpoint)
     for logical in template.resources("AWS::Events::EventBus"):
         name = f"{prefix}-{logical}"
@@ -119,6 +121,23 @@ def provision(endpoint: str, prefix: str) -> Stack:
         Targets=[{"Id": "queue", "Arn": _queue_arn(sqs, stack.events_queue_url)}],
     )
     return stack
+
+
+def _notify(s3: Any, stack: Stack, bucket: str, configuration: dict[str, Any]) -> None:
+    """The bucket's queue notifications, as the template declares them (moto delivers them to SQS)."""
+    queues = []
+    for entry in configuration.get("QueueConfigurations", []):
+        rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+        queue: dict[str, Any] = {"QueueArn": stack.resolve(entry["Queue"]), "Events": [entry["Event"]]}
+        if rules:
+            queue["Filter"] = {
+                "Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}
+            }
+        queues.append(queue)
+    if queues:
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queues}
+        )
 
 
 def _queue_arn(sqs: Any, url: str) -> str:

@@ -15,7 +15,15 @@ from devstack.emulator import Emulator
 from devstack.gateway import Gateway
 from devstack.provision import REGION, Stack, provision
 from devstack.tokens import mint
-from devstack.triggers import EventLog, Loop, S3Trigger, StreamTrigger, function_events, rate_seconds
+from devstack.triggers import (
+    EventLog,
+    Loop,
+    S3Trigger,
+    SqsTrigger,
+    StreamTrigger,
+    function_events,
+    rate_seconds,
+)
 from devstack.workers import Function
 
 log = logging.getLogger("devstack")
@@ -82,6 +90,9 @@ class LocalStack:
         for function, properties in function_events("S3"):
             trigger = S3Trigger(self.stack, function, properties, self.invoke)
             self.loops.append(Loop(f"s3:{function}", 0.5, trigger.step))
+        for function, properties in function_events("SQS"):
+            trigger = SqsTrigger(self.stack, function, properties, self.invoke)
+            self.loops.append(Loop(f"sqs:{function}", 0.5, trigger.step))
         for kind, field in (("Schedule", "Schedule"), ("ScheduleV2", "ScheduleExpression")):
             for function, properties in function_events(kind):
                 expression = self.stack.resolve(properties[field])

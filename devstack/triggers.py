@@ -1,4 +1,4 @@
-"""The template's triggers, run locally: the table's stream, S3 uploads via SQS, and schedules."""
+"""The template's triggers, run locally: the table's stream, S3 uploads via SQS, queues and schedules."""
 
 from __future__ import annotations
 
@@ -120,6 +120,57 @@ class S3Trigger:
                 continue
             self.invoke(self.function, event)
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class SqsTrigger:
+    """Polls a queue the template connects to a function and invokes it with SQS events; the messages a
+    function reports as failed (or all, if it raises) come back after a short visibility timeout."""
+
+    VISIBILITY = 30  # seconds, locally: the template's own timeout is sized for the longest run
+
+    def __init__(self, stack: Stack, function: str, properties: dict[str, Any], invoke: Invoke) -> None:
+        self.function, self.invoke = function, invoke
+        self.sqs = client("sqs", stack.endpoint)
+        self.arn = stack.resolve(properties["Queue"])
+        self.batch = int(properties.get("BatchSize", 10))
+        self.queue_url = next(
+            stack.refs[logical]
+            for logical in template.resources("AWS::SQS::Queue")
+            if stack.refs.get(f"{logical}.Arn") == self.arn
+        )
+
+    def step(self) -> None:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.batch, 10),
+            VisibilityTimeout=self.VISIBILITY,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": self.arn,
+                "awsRegion": self.arn.split(":")[3],
+            }
+            for m in messages
+        ]
+        try:
+            result = self.invoke(self.function, {"Records": records}) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:
+            log.exception("%s failed on its queue batch", self.function)
+            return
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def rate_seconds(expression: str) -> float:

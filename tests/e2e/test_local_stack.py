@@ -85,6 +85,32 @@ def test_the_reminder_schedule_runs_on_demand(local):
     assert summary["buckets_scanned"] >= 8 and summary["reminded"] == summary["due"] == 0
 
 
+def test_a_file_uploaded_with_the_form_is_imported(local):
+    # Given a merchant's coupon with imported codes and the upload form the API issues
+    owner = mint("merchant", "owner-m1", merchant="m1")
+    body = coupon_body(codes={"mode": "imported"}, shard_count=1)
+    coupon_id = as_json(send(local, "POST", "/coupons", owner, body))["coupon_id"]
+    form = send(local, "POST", f"/coupons/{coupon_id}/imports", owner, {"file_name": "pos.csv"})
+    assert form.status == 201, form.data
+    form = as_json(form)
+    # When the file is posted with the form, as a browser would
+    fields = {**form["fields"], "file": ("pos.csv", b"code\nPOS-0001\nPOS-0002\nbad code\nPOS-0001\n")}
+    uploaded = http.request("POST", form["url"], fields=fields)
+    assert uploaded.status in (200, 201, 204), uploaded.data
+    # Then the job finishes on its own, with its counts and a failed-codes file to download
+
+    def finished():
+        jobs = as_json(send(local, "GET", f"/coupons/{coupon_id}/imports", owner))["items"]
+        return [j for j in jobs if j["status"] == "finished"]
+
+    jobs = wait_for(finished, timeout=30)
+    assert jobs, as_json(send(local, "GET", f"/coupons/{coupon_id}/imports", owner))
+    job = jobs[0]
+    assert (job["imported"], job["failed"], job["counts"]["malformed"]) == (2, 2, 1)
+    report = http.request("GET", job["failed_codes_url"])
+    assert report.status == 200 and b"duplicate_in_file" in report.data
+
+
 def test_tokens_are_verified(local):
     good = mint("merchant", "owner-m1", merchant="m1")
     header, _, signature = good.split(".")

@@ -260,6 +260,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/checkout/docs"),
         ("get", "/gifts/{token}"),
         ("get", "/gifts/docs"),
+        ("get", "/imports/docs"),
     }
     operations = {
         (method, path): operation

@@ -171,7 +171,7 @@ class Coupons:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
 
-    def _owned(self, owner: str, coupon_id: str) -> dict[str, Any]:
+    def owned(self, owner: str, coupon_id: str) -> dict[str, Any]:
         coupon = self.table.get(keys.coupon(coupon_id))
         # Another merchant's coupon and a missing one look the same: never confirm what exists elsewhere.
         if not coupon or coupon["merchant_id"] != owner or coupon["status"] == "deleted":
@@ -183,7 +183,7 @@ class Coupons:
         return sorted(found, key=lambda s: s["shard"])
 
     def get(self, owner: str, coupon_id: str) -> CouponOut:
-        coupon = self._owned(owner, coupon_id)
+        coupon = self.owned(owner, coupon_id)
         return coupon_out(coupon, self.shards(coupon))
 
     def list(self, owner: str, limit: int, token: str | None) -> CouponPage:
@@ -209,7 +209,7 @@ class Coupons:
         )
 
     def stats(self, owner: str, coupon_id: str) -> CouponStats:
-        coupon = self._owned(owner, coupon_id)
+        coupon = self.owned(owner, coupon_id)
         shards = self.shards(coupon)
         return CouponStats(coupon_id=coupon_id, inventory=inventory_of(coupon, shards), shards=len(shards))
 
@@ -227,7 +227,7 @@ class Coupons:
         )
 
     def promotion(self, owner: str, coupon_id: str, base_url: str) -> Promotion:
-        self._owned(owner, coupon_id)
+        self.owned(owner, coupon_id)
         return Promotion(
             coupon_id=coupon_id,
             url=f"{base_url}/offers/{coupon_id}",
@@ -289,7 +289,7 @@ class Coupons:
         return coupon_out(item, shard_items)
 
     def delete(self, owner: str, coupon_id: str) -> CouponDeleted:
-        coupon = self._owned(owner, coupon_id)
+        coupon = self.owned(owner, coupon_id)
         now = to_iso(clock.now())
         try:
             self.table.transact(
@@ -315,7 +315,7 @@ class Coupons:
         return CouponDeleted(coupon_id=coupon_id)
 
     def edit(self, owner: str, coupon_id: str, patch: CouponPatch) -> CouponOut:
-        coupon = self._owned(owner, coupon_id)
+        coupon = self.owned(owner, coupon_id)
         if patch.version != coupon["version"]:
             raise Conflict(
                 "the coupon changed since you read it; read it again and reapply your edit",

@@ -7,6 +7,7 @@ is derived from (claim, reversal round, order id), so a till's retry for the sam
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import timedelta
 from typing import Any, Literal
@@ -212,12 +213,14 @@ class Redemptions:
                 "this code was mistyped: its check symbol does not match", code="mistyped_code", field="code"
             )
         code = code or text.strip()
+        # Imported codes of a coupon that ignores case are stored in upper case.
+        spellings = dict.fromkeys((code, code.upper())) if not normalise_system_code(code) else {code: None}
         if is_valid_imported_code(code) or normalise_system_code(code):
-            for issuer in dict.fromkeys((merchant_id, PLATFORM)):
+            for issuer, spelled in itertools.product(dict.fromkeys((merchant_id, PLATFORM)), spellings):
                 items, _ = self.table.query(
                     index="GSI2",
                     key_condition="GSI2PK = :p AND GSI2SK = :s",
-                    ExpressionAttributeValues=values(p=keys.code_lookup(issuer, code), s="CLAIM"),
+                    ExpressionAttributeValues=values(p=keys.code_lookup(issuer, spelled), s="CLAIM"),
                 )
                 for item in items:
                     if issuer == merchant_id or merchant_id in (item.get("merchants") or []):

@@ -17,6 +17,7 @@ class Settings(BaseModel):
     gift_lifetime_hours: int = Field(default=24, ge=1, le=720)
     import_bucket: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
+    import_queue_url: str = ""
     public_base_url: str = ""
 
 
