@@ -38,6 +38,13 @@ class StreamReader:
             records.extend(lambda_record(r, self._arn) for r in response.get("Records", []))
         return records
 
+    def drain(self) -> list[dict[str, Any]]:
+        """Every record beyond what this reader already returned, however many polls that takes."""
+        records: list[dict[str, Any]] = []
+        while batch := self.poll():
+            records.extend(batch)
+        return records
+
 
 def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """A GetRecords record in the shape Lambda delivers (JSON-safe, with the event source ARN)."""

@@ -9,7 +9,7 @@ import random
 from collections import Counter
 
 import pytest
-from coupon_service import keys, settings
+from coupon_service import events, keys, settings
 from coupon_service.aws import client
 from coupon_service.imports import Imports, job_id_for
 from coupon_service.store import Table
@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from devstack.streams import StreamReader
 from tests.integration.test_claim_invariants import claim_now
 from tests.integration.test_claims import make_coupon
 from tests.support import call, concurrently, coupon_body, merchant
@@ -141,6 +142,15 @@ def test_a_file_that_cannot_be_imported_whole_is_rejected_whole_with_its_reason(
     assert reason in summary["Body"].read().decode()
 
 
+def test_a_file_over_the_size_limit_is_rejected_from_the_event_before_it_is_read(monkeypatch):
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "1000")
+    settings.settings.cache_clear()
+    coupon = imported_coupon()
+    obj = upload(coupon["coupon_id"], "\n".join(codes(200)).encode())
+    assert run(obj) == "rejected" and job_of(obj)["reason"] == "too_large"
+    assert pool_codes(coupon) == []
+
+
 def test_a_file_for_a_coupon_of_another_merchant_or_mode_writes_no_code():
     coupon = imported_coupon()
     theirs = upload(coupon["coupon_id"], b"ABCD-0001\n", merchant_id="m2")
@@ -152,9 +162,11 @@ def test_a_file_for_a_coupon_of_another_merchant_or_mode_writes_no_code():
     assert Table().get(keys.code_registry("m1", "ABCD-0001")) is None
 
 
-def test_the_same_event_three_times_two_at_once_imports_once():
+def test_the_same_event_three_times_two_at_once_imports_once(emulator, stack):
     coupon = imported_coupon()
     obj = upload(coupon["coupon_id"], "\n".join(codes(3000)).encode())
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
     answers = concurrently(lambda _: run(obj), 2, threads=2)
     assert answers == ["finished", "finished"]
     assert run(obj) == "finished"
@@ -162,6 +174,9 @@ def test_the_same_event_three_times_two_at_once_imports_once():
     assert sorted(held) == codes(3000)
     job = job_of(obj)
     assert (job["imported"], job["failed"], job["batches"]) == (3000, 0, 6)
+    # And the outbox says once that it finished
+    finished = [e for r in reader.drain() for e in events.derive(r) if isinstance(e, events.ImportFinished)]
+    assert [(e.job_id, e.status, e.imported) for e in finished] == [(job["job_id"], "finished", 3000)]
 
 
 def test_a_run_that_dies_half_way_resumes_to_the_state_and_report_of_a_clean_run(monkeypatch):

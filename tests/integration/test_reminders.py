@@ -25,14 +25,6 @@ pytestmark = pytest.mark.usefixtures("stack")
 T0 = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)
 
 
-def drain(reader: StreamReader) -> list[dict[str, Any]]:
-    """Every record the stream holds beyond what this reader already returned."""
-    records: list[dict[str, Any]] = []
-    while batch := reader.poll():
-        records.extend(batch)
-    return records
-
-
 def reminded_events(records: list[dict[str, Any]]) -> Counter:
     """CouponExpiring events the outbox derives from these stream records, counted per claimed coupon."""
     return Counter(
@@ -62,13 +54,13 @@ def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(em
         call("POST", f"/redemptions/{r['redemption_id']}/reversal", claims=merchant("m1"))
     clock.reset()
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    drain(reader)
+    reader.drain()
 
     # When the run fires every 15 simulated minutes across the period and beyond
     runs = [Reminders().run(T0 + timedelta(minutes=15 * n)) for n in range(4 * 56)]
 
     # Then each due coupon got exactly one reminder, at or after its time (within a run) and before expiry
-    fired = reminded_events(drain(reader))
+    fired = reminded_events(reader.drain())
     expected = {s["claim_id"] for s in seeds} | {c["claim_id"] for c in real[2:]}
     assert set(fired) == expected and set(fired.values()) == {1}
     for s in seeds[::50]:
@@ -87,9 +79,9 @@ def test_three_overlapping_runs_remind_each_coupon_once(emulator, stack):
         seeded(i, T0 + timedelta(seconds=7 * i), now + timedelta(days=1)) for i in range(1000)
     )
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    drain(reader)
+    reader.drain()
     summaries = concurrently(lambda _: Reminders().run(now), 3, threads=3)
-    fired = reminded_events(drain(reader))
+    fired = reminded_events(reader.drain())
     assert len(fired) == 1000 and set(fired.values()) == {1}
     assert sum(s.reminded for s in summaries) == 1000
     assert sum(s.skipped for s in summaries) == sum(s.due for s in summaries) - 1000
@@ -124,11 +116,11 @@ def test_events_that_fail_to_publish_are_delivered_on_retry_and_none_twice(emula
     now = T0 + timedelta(hours=1)
     Table().batch_write(seeded(i, T0 + timedelta(seconds=i), now + timedelta(days=1)) for i in range(120))
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    drain(reader)
+    reader.drain()
     Reminders().run(now)
     flaky = _FlakyBus()
     monkeypatch.setattr(events, "client", lambda service: flaky)
-    assert invoke("publisher", {"Records": drain(reader)}) == {"batchItemFailures": []}
+    assert invoke("publisher", {"Records": reader.drain()}) == {"batchItemFailures": []}
     delivered = Counter(
         e["detail"]["claim_id"]
         for e in published(emulator.url, stack.events_queue_url)
@@ -150,12 +142,12 @@ def test_after_twelve_hours_without_a_run_one_run_catches_up_and_reminds_nothing
     ]
     Table().batch_write(seeds)
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    drain(reader)
+    reader.drain()
     # When one run comes 12 hours later
     now = T0 + timedelta(hours=12)
     summary = Reminders().run(now)
     # Then every coupon still valid is reminded, and none that expired meanwhile
-    fired = reminded_events(drain(reader))
+    fired = reminded_events(reader.drain())
     still_valid = {s["claim_id"] for s in seeds if s["valid_until"] > to_iso(now)}
     assert set(fired) == still_valid and set(fired.values()) == {1}
     assert len(still_valid) < len(seeds)
@@ -193,9 +185,9 @@ def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack)
     assert call("POST", f"/gifts/{token}/accept", claims=customer("friend")).status == 200
     clock.reset()
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    drain(reader)
+    reader.drain()
     Reminders().run(T0 + timedelta(hours=8, minutes=1))
-    expiring = [e for r in drain(reader) for e in events.derive(r) if isinstance(e, events.CouponExpiring)]
+    expiring = [e for r in reader.drain() for e in events.derive(r) if isinstance(e, events.CouponExpiring)]
     assert [(e.claim_id, e.customer_id, e.message) for e in expiring] == [
         (held["claim_id"], "friend", "use it")
     ]

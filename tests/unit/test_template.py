@@ -203,7 +203,11 @@ def test_no_data_action_is_granted_on_every_resource():
 def test_the_publisher_reads_the_stream_and_sends_failures_to_its_dead_letter_queue():
     # Given the translated stream mapping and the publisher's role
     output = translated()
-    (mapping,) = resources_of(output, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [
+        m
+        for m in resources_of(output, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "PublisherFunction"}
+    ]
     role = [s for name, s in statements(output) if name == "PublisherFunctionRole"]
     properties = mapping["Properties"]
     # When its settings are read
@@ -216,6 +220,35 @@ def test_the_publisher_reads_the_stream_and_sends_failures_to_its_dead_letter_qu
     assert properties["DestinationConfig"]["OnFailure"]["Destination"] == dlq
     assert any("sqs:SendMessage" in as_list(s["Action"]) and s["Resource"] == dlq for s in role)
     assert any("events:PutEvents" in as_list(s["Action"]) for s in role)
+
+
+def test_uploads_reach_the_import_function_through_a_queue_with_a_dead_letter_queue():
+    # Given the translated template
+    output = translated()
+    bucket = output["Resources"]["ImportBucket"]["Properties"]
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    (mapping,) = [
+        m
+        for m in resources_of(output, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "ImportFunction"}
+    ]
+    queue = output["Resources"]["ImportQueue"]["Properties"]
+    function = output["Resources"]["ImportFunction"]["Properties"]
+    # Then only objects under imports/ are announced, one message at a time, failures redriven to a DLQ
+    assert notification["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "imports/"}]
+    assert mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ImportDeadLetterQueue", "Arn"]}
+    # And the queue hides a message longer than the function can run
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    # And nobody but the import function's role writes under imports/
+    policy = output["Resources"]["ImportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (only_form,) = [s for s in policy if s.get("Sid") == "ImportsOnlyThroughTheUploadForm"]
+    assert only_form["Effect"] == "Deny" and only_form["Action"] == "s3:PutObject"
+    assert only_form["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {
+        "Fn::GetAtt": ["ImportFunctionRole", "Arn"]
+    }
 
 
 def test_the_table_streams_both_images_with_recovery_on_demand_billing_and_ttl():
