@@ -142,6 +142,15 @@ def test_a_file_that_cannot_be_imported_whole_is_rejected_whole_with_its_reason(
     assert reason in summary["Body"].read().decode()
 
 
+def test_a_csv_row_with_an_empty_code_cell_is_reported_malformed():
+    coupon = imported_coupon()
+    obj = upload(coupon["coupon_id"], b"store,code\nA,GOOD-001\nB,\n\nC,GOOD-002\n")
+    assert run(obj) == "finished"
+    job = job_of(obj)
+    assert (job["codes"], job["imported"], job["failed"]) == (3, 2, 1)
+    assert failed_rows(obj) == [(3, "", "malformed")]
+
+
 def test_a_file_over_the_size_limit_is_rejected_from_the_event_before_it_is_read(monkeypatch):
     monkeypatch.setenv("IMPORT_MAX_BYTES", "1000")
     settings.settings.cache_clear()

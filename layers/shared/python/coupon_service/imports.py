@@ -350,10 +350,10 @@ class Imports:
         for line_no, text in batch:
             if line_no == job.get("header_line"):
                 continue
+            if not text.strip():
+                continue  # blank lines are no codes
             code = _split(text, job.get("column"))
-            if not code:
-                continue
-            if not is_valid_imported_code(code) or has_system_shape(code):
+            if not is_valid_imported_code(code) or has_system_shape(code):  # an empty cell included
                 failures.append((line_no, code, "malformed"))
                 continue
             code = code if job.get("case_sensitive", True) else code.upper()
