@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service.api import base_url, current_caller, resolver, responses
-from coupon_service.gifts import GiftCreated, Gifts, GiftView
+from coupon_service.gifts import GiftCreated, GiftOf, Gifts, GiftView
+from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
 from coupon_service.identity import customer
 from coupon_service.models import ClaimedCouponOut
 from coupon_service.observability import logger, metrics, tracer
@@ -23,8 +24,18 @@ ERRORS = (401, 403, 404, 409, 413, 503)
 
 @app.post("/me/coupons/<claimId>/gifts", responses=responses(GiftCreated, *ERRORS, status=201))
 @tracer.capture_method
-def give(claimId: ClaimId) -> Response[GiftCreated]:
-    created = Gifts().give(customer(current_caller(app)), claimId, base_url(app))
+def give(
+    claimId: ClaimId,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
+) -> Response[GiftCreated]:
+    caller = customer(current_caller(app))
+    created = run_once(
+        f"gift#{caller.user_id}",
+        idempotency_key,
+        GiftOf(claim_id=claimId),
+        lambda: Gifts().give(caller, claimId, base_url(app)),
+        GiftCreated,
+    )
     logger.info("gift created", extra={"claim_id": claimId})
     metrics.add_metric(name="GiftCreated", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=created, content_type="application/json")
@@ -55,4 +66,5 @@ def cancel(token: Token) -> GiftView:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    register_context(context)
     return app.resolve(event, context)

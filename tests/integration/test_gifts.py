@@ -83,6 +83,16 @@ def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_code(
     assert call("GET", f"/gifts/{gift['token']}").json["state"] == "accepted"
 
 
+def test_a_retried_gift_with_its_idempotency_key_gets_the_same_token():
+    mine = held()
+    headers = {"Idempotency-Key": "gift-retry-0001"}
+    first = call("POST", f"/me/coupons/{mine['claim_id']}/gifts", claims=customer("giver"), headers=headers)
+    retry = call("POST", f"/me/coupons/{mine['claim_id']}/gifts", claims=customer("giver"), headers=headers)
+    assert first.status == retry.status == 201 and first.json["token"] == retry.json["token"]
+    # Without the key, the coupon is already in that gift
+    assert give(mine["claim_id"]).json["error"]["code"] == "already_gifting"
+
+
 def test_the_giver_cannot_accept_their_own_gift():
     token = give(held()["claim_id"]).json["token"]
     own = accept(token, user="giver")

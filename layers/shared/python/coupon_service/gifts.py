@@ -31,6 +31,12 @@ RECORD_KEPT = timedelta(days=30)  # how long a finished gift record stays before
 GiftState = Literal["pending", "accepted", "cancelled", "expired"]
 
 
+class GiftOf(BaseModel):
+    """What a retried gift request must repeat to get the first answer back (with `Idempotency-Key`)."""
+
+    claim_id: str
+
+
 class GiftCreated(BaseModel):
     token: str = Field(description="Share it with one friend; it is shown only once")
     share_url: str
