@@ -126,6 +126,13 @@ def main() -> None:
             f"{r['peak_mb']:.1f} | {r['floor_seconds']:.1f} | {r['floor_requests_per_code']:.4f} | "
             f"{r['floor_units_per_code']:.2f} | {r['ratio']:.2f} |"
         )
+    lines += [
+        "",
+        "The import reads the file twice (a whole-file check first, so a bad file writes nothing), puts",
+        "registry items conditionally, 100 per transaction (two write units each, which is the price of",
+        "telling new, resumed, duplicate and existing codes apart without a read), and commits each batch",
+        "of 500 lines with its pool chunks and checkpoint. Peak memory stays flat with the file's size.",
+    ]
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     drop(stack)

@@ -23,8 +23,11 @@ from devstack.provision import drop, provision
 
 
 def _serve(ready: Any) -> None:
+    import logging
+
     from devstack.emulator import Emulator
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     emulator = Emulator().start()
     ready.put(emulator.url)
     while True:
