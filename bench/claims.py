@@ -20,7 +20,8 @@ THREADS = 8
 PARTITION_WCU = 1000  # one partition's write ceiling, per second
 
 
-def _coupon(mode: str, inventory: int, shards: int) -> str:
+def coupon(codes: dict[str, Any], shards: int, merchant_id: str = "bench-merchant") -> str:
+    """An active coupon for the benchmarks, made through the layer as the API would."""
     body = CouponCreate.model_validate(
         {
             "title": "bench",
@@ -28,13 +29,17 @@ def _coupon(mode: str, inventory: int, shards: int) -> str:
             "status": "active",
             "time_zone": "Asia/Shanghai",
             "terms": {"kind": "cash_value", "amount_off": 1000, "min_spend": 10000},
-            "codes": {"mode": mode, "inventory": inventory},
+            "codes": codes,
             "claim_window": {"start": "2020-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"},
             "validity": {"type": "relative_days", "starts_after_days": 0, "days": 30},
             "shard_count": shards,
         }
     )
-    return Coupons().create("bench-merchant", body).coupon_id
+    return Coupons().create(merchant_id, body).coupon_id
+
+
+def _coupon(mode: str, inventory: int, shards: int) -> str:
+    return coupon({"mode": mode, "inventory": inventory}, shards)
 
 
 def _caller(index: int) -> Any:

@@ -13,11 +13,10 @@ import tracemalloc
 from typing import Any
 
 from coupon_service import aws, keys, settings
-from coupon_service.coupons import Coupons
 from coupon_service.imports import Imports
-from coupon_service.models import CouponCreate
 from coupon_service.store import Table, from_item
 
+from bench.claims import coupon
 from bench.sizing import write_units
 from devstack.provision import drop, provision
 
@@ -32,23 +31,6 @@ def _serve(ready: Any) -> None:
     ready.put(emulator.url)
     while True:
         time.sleep(3600)
-
-
-def _coupon(merchant_id: str) -> dict[str, Any]:
-    body = CouponCreate.model_validate(
-        {
-            "title": "Imported",
-            "status": "active",
-            "currency": "CNY",
-            "time_zone": "Asia/Shanghai",
-            "terms": {"kind": "cash_value", "amount_off": 1000, "min_spend": 10000},
-            "codes": {"mode": "imported"},
-            "claim_window": {"start": "2020-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"},
-            "validity": {"type": "relative_days", "starts_after_days": 0, "days": 30},
-            "shard_count": 4,
-        }
-    )
-    return Coupons().create(merchant_id, body).model_dump()
 
 
 class _Units:
@@ -121,11 +103,11 @@ def _measure(endpoint: str, count: int) -> dict[str, float]:
     os.environ.update(stack.environment("ImportFunction"))
     settings.settings.cache_clear()
     try:
-        coupon = _coupon("m1")
+        coupon_id = coupon({"mode": "imported"}, shards=4, merchant_id="m1")
         codes = [f"IMP{i:08d}" for i in range(count)]
         data = ("\n".join(codes) + "\n").encode()
         bucket = os.environ["IMPORT_BUCKET"]
-        key = f"imports/m1/{coupon['coupon_id']}/bench.csv"
+        key = f"imports/m1/{coupon_id}/bench.csv"
         put = aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
         aws.dynamodb_requests.reset()
         tracemalloc.start()
