@@ -169,6 +169,7 @@ def check(body: Any) -> Layout:
 class Imports:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
+        self._tails: dict[tuple[str, int], tuple[int, list[str]]] = {}  # pool -> (size, its last chunk)
 
     # --- the API ---------------------------------------------------------------------------------
 
@@ -464,30 +465,51 @@ class Imports:
                 ),
             }
         }
-        index = int(job["batches"]) % int(job["shard_count"])
+        pool = (job["coupon_id"], int(job["batches"]) % int(job["shard_count"]))
         for _ in range(20):
-            operations = (
-                [job_update, *self._append(job["coupon_id"], index, accepted)] if accepted else [job_update]
-            )
+            operations = [job_update, *self._append(pool, accepted)] if accepted else [job_update]
             try:
                 self.table.transact(operations)
-                break
             except Cancelled as cancelled:
                 if cancelled.code_at(0) == "ConditionalCheckFailed":  # another run committed this batch
-                    break
-        else:
-            raise Conflict("the pool kept changing; the import resumes from its checkpoint", code="busy")
-        return self.table.get(keys.import_job(job["job_id"])) or job
+                    return self.table.get(keys.import_job(job["job_id"])) or job
+                self._tails.pop(pool, None)  # the pool grew meanwhile: read it again
+                continue
+            if accepted:
+                size, tail = self._tails.get(pool) or (0, [])
+                filled = size + len(accepted)
+                self._tails[pool] = (
+                    filled,
+                    (tail + accepted)[len(tail) + len(accepted) - filled % keys.CHUNK :],
+                )
+            return {
+                **job,
+                "lines_done": last,
+                "offset": offset,
+                "batches": int(job["batches"]) + 1,
+                "imported": int(job["imported"]) + len(accepted),
+                "failed": int(job["failed"]) + len(failures),
+                **{reason: int(job.get(reason, 0)) + counts[reason] for reason in REASONS},
+            }
+        raise Conflict("the pool kept changing; the import resumes from its checkpoint", code="busy")
 
-    def _append(self, coupon_id: str, index: int, codes: list[str]) -> list[dict[str, Any]]:
-        """The operations that put `codes` at the end of one shard's pool, guarded by its current size."""
-        shard = self.table.get(keys.shard(coupon_id, index)) or {}
-        size = int(shard.get("pool_size", 0))
+    def _append(self, pool: tuple[str, int], codes: list[str]) -> list[dict[str, Any]]:
+        """The operations that put `codes` at the end of one shard's pool, guarded by its current size.
+
+        The pool's size and its last, partly filled chunk are read once, then known from this run's own
+        commits; if another writer grew the pool meanwhile, the size condition fails and they are read again.
+        """
+        coupon_id, index = pool
+        if pool not in self._tails:
+            shard = self.table.get(keys.shard(coupon_id, index)) or {}
+            size = int(shard.get("pool_size", 0))
+            tail = []
+            if size % keys.CHUNK:
+                chunk = self.table.get(keys.pool_chunk(coupon_id, index, size // keys.CHUNK)) or {}
+                tail = chunk.get("codes", [])[: size % keys.CHUNK]
+            self._tails[pool] = (size, tail)
+        size, tail = self._tails[pool]
         first_chunk = size // keys.CHUNK
-        tail = []
-        if size % keys.CHUNK:
-            tail = (self.table.get(keys.pool_chunk(coupon_id, index, first_chunk)) or {}).get("codes", [])
-            tail = tail[: size % keys.CHUNK]
         filled = tail + codes
         chunks = [
             {
