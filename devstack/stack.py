@@ -18,7 +18,6 @@ from devstack.tokens import mint
 from devstack.triggers import (
     EventLog,
     Loop,
-    S3Trigger,
     SqsTrigger,
     StreamTrigger,
     function_events,
@@ -87,9 +86,6 @@ class LocalStack:
         for function, properties in function_events("DynamoDB"):
             trigger = StreamTrigger(self.stack, function, properties, self.invoke)
             self.loops.append(Loop(f"stream:{function}", 0.5, trigger.step))
-        for function, properties in function_events("S3"):
-            trigger = S3Trigger(self.stack, function, properties, self.invoke)
-            self.loops.append(Loop(f"s3:{function}", 0.5, trigger.step))
         for function, properties in function_events("SQS"):
             trigger = SqsTrigger(self.stack, function, properties, self.invoke)
             self.loops.append(Loop(f"sqs:{function}", 0.5, trigger.step))

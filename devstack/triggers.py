@@ -1,4 +1,4 @@
-"""The template's triggers, run locally: the table's stream, S3 uploads via SQS, queues and schedules."""
+"""The template's triggers, run locally: the table's stream, queues (S3 uploads reach one) and schedules."""
 
 from __future__ import annotations
 
@@ -87,39 +87,6 @@ class StreamTrigger:
             queue_url = self.dead_letter if self.dead_letter.startswith("http") else None
             if queue_url:
                 client("sqs", self.endpoint).send_message(QueueUrl=queue_url, MessageBody=json.dumps(records))
-
-
-class S3Trigger:
-    """moto delivers bucket notifications to an SQS queue; this hands them to the function as S3 events."""
-
-    def __init__(self, stack: Stack, function: str, properties: dict[str, Any], invoke: Invoke) -> None:
-        self.function, self.invoke = function, invoke
-        self.sqs = client("sqs", stack.endpoint)
-        bucket = stack.resolve(properties["Bucket"])
-        self.queue_url = self.sqs.create_queue(QueueName=f"{stack.prefix}-{function}-s3")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]
-        rules = (properties.get("Filter") or {}).get("S3Key", {}).get("Rules", [])
-        events = properties["Events"] if isinstance(properties["Events"], list) else [properties["Events"]]
-        configuration: dict[str, Any] = {"QueueArn": arn["QueueArn"], "Events": events}
-        if rules:
-            configuration["Filter"] = {"Key": {"FilterRules": rules}}
-        client("s3", stack.endpoint).put_bucket_notification_configuration(
-            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [configuration]}
-        )
-
-    def step(self) -> None:
-        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
-        for message in messages:
-            event = json.loads(message["Body"])
-            if "Records" not in event:  # the s3:TestEvent sent when notifications are configured
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-                continue
-            self.invoke(self.function, event)
-            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class SqsTrigger:

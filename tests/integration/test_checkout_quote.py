@@ -8,7 +8,7 @@ import pytest
 from coupon_service import aws, clock, keys
 from coupon_service.store import Table, values
 
-from tests.integration.test_claims import claim, make_coupon
+from tests.integration.test_claims import held
 from tests.support import call, customer
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -25,10 +25,7 @@ ORDER = {
 
 
 def _held(**overrides):
-    coupon = make_coupon(**overrides)
-    reply = claim(coupon["coupon_id"], user="buyer")
-    assert reply.status == 201, reply.json
-    return reply.json["claim_id"]
+    return held("buyer", **overrides)["claim_id"]
 
 
 def _set(claim_id, **attributes):

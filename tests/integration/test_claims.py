@@ -19,6 +19,14 @@ def make_coupon(**overrides):
     return reply.json
 
 
+def held(user="u1", **overrides):
+    """A customer holding a freshly claimed coupon (made with `overrides`): the claim as answered."""
+    coupon = make_coupon(**overrides)
+    reply = claim(coupon["coupon_id"], user=user)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
 def claim(coupon_id, user="u1", key=None, channel=None, **claim_extra):
     headers = {"Idempotency-Key": key} if key else None
     query = {"channel": channel} if channel else None

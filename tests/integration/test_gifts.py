@@ -10,6 +10,7 @@ from coupon_service.store import Table
 
 from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, make_coupon
+from tests.integration.test_claims import held as claimed
 from tests.integration.test_redemptions import CART, redeem_myself, scan, stored_claim
 from tests.support import call, customer, invoke
 
@@ -24,10 +25,7 @@ GIFTABLE = {
 
 
 def held(user="giver", **overrides):
-    coupon = make_coupon(**{"options": GIFTABLE, **overrides})
-    reply = claim(coupon["coupon_id"], user=user)
-    assert reply.status == 201, reply.json
-    return reply.json
+    return claimed(user, **{"options": GIFTABLE, **overrides})
 
 
 def give(claim_id, user="giver"):

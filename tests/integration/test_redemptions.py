@@ -10,7 +10,7 @@ from coupon_service.codes import format_for_display, new_system_code
 from coupon_service.store import Table, values
 
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, make_coupon
+from tests.integration.test_claims import claim, held
 from tests.support import call, coupon_body, customer, invoke, merchant, platform, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -22,13 +22,6 @@ CART = {
     "shipping_fee": 800,
 }
 SELF_SERVICE = {"self_service": {"verification_code": "246810"}}
-
-
-def held(user="u1", **overrides):
-    coupon = make_coupon(**overrides)
-    reply = claim(coupon["coupon_id"], user=user)
-    assert reply.status == 201, reply.json
-    return reply.json
 
 
 def scan(code, merchant_id="m1", **body):
