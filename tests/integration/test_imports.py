@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 import os
 import random
 from collections import Counter
@@ -20,7 +22,7 @@ from hypothesis import strategies as st
 from devstack.streams import StreamReader
 from tests.integration.test_claim_invariants import claim_now
 from tests.integration.test_claims import make_coupon
-from tests.support import call, concurrently, coupon_body, merchant
+from tests.support import call, concurrently, coupon_body, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -302,3 +304,35 @@ def test_fuzzed_files_never_crash_and_every_line_is_accounted_for(lines, separat
         assert len(pool_codes(coupon)) == job["imported"]
     else:
         assert job["reason"] and pool_codes(coupon) == []
+
+
+def test_the_import_api_checks_input_and_keeps_merchants_apart():
+    coupon = imported_coupon()
+    path = f"/coupons/{coupon['coupon_id']}/imports"
+    # Bad input is a 422 naming the field
+    bad = call("POST", path, claims=merchant("m1"), body={"file_name": "../etc/passwd"})
+    assert bad.status == 422 and bad.json["error"]["field"] == "body.file_name"
+    extra = call("POST", path, claims=merchant("m1"), body={"file_name": "a.csv", "bucket": "x"})
+    assert extra.status == 422 and extra.json["error"]["field"] == "body.bucket"
+    # The form is for this merchant's prefix and this coupon only
+    form = call("POST", path, claims=merchant("m1"), body={"file_name": "a.csv"})
+    assert form.status == 201 and form.json["key"].startswith(f"imports/m1/{coupon['coupon_id']}/")
+    assert ["content-length-range", 1, form.json["max_bytes"]] in _policy_conditions(form.json)
+    # Another merchant reaches neither the coupon's form nor its jobs
+    obj = upload(coupon["coupon_id"], b"CODE-0001\n")
+    run(obj)
+    job_id = job_of(obj)["job_id"]
+    assert call("POST", path, claims=merchant("m2"), body={}).status == 404
+    assert call("GET", path, claims=merchant("m2")).status == 404
+    assert call("GET", f"{path}/{job_id}", claims=merchant("m2")).status == 404
+    assert [j["job_id"] for j in call("GET", path, claims=merchant("m1")).json["items"]] == [job_id]
+    # Customers and staff cannot use it
+    assert call("GET", path, claims=customer("u1")).status == 403
+    # A coupon whose codes are not imported gets no form
+    plain = make_coupon()
+    refused = call("POST", f"/coupons/{plain['coupon_id']}/imports", claims=merchant("m1"), body={})
+    assert refused.status == 409 and refused.json["error"]["code"] == "not_imported_mode"
+
+
+def _policy_conditions(form):
+    return json.loads(base64.b64decode(form["fields"]["policy"]))["conditions"]
