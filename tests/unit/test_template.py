@@ -29,6 +29,8 @@ EXPECTED_ENVIRONMENT = {
     "POWERTOOLS_LOG_LEVEL",
     "LOG_LEVEL",
     "POWERTOOLS_LOGGER_LOG_EVENT",
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
+    "POWERTOOLS_TRACER_CAPTURE_ERROR",
     "POWERTOOLS_SERVICE_NAME",
 }
 
@@ -178,6 +180,8 @@ def test_every_function_gets_the_shared_environment_and_names_its_own_service():
         assert set(variables) >= EXPECTED_ENVIRONMENT, name
         assert variables["TABLE_NAME"] == {"Ref": "CouponsTable"}
         assert variables["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
+        assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+        assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
         assert variables["POWERTOOLS_SERVICE_NAME"] == name.removesuffix("Function").lower()
         assert len(function["Properties"]["Layers"]) == 1
 
