@@ -8,14 +8,19 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import BaseModel
 
-from coupon_service.errors import DomainError, Invalid, PayloadTooLarge
+from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from coupon_service.identity import Caller, caller_from_event
 from coupon_service.observability import logger
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
 
 
 class ErrorDetail(BaseModel):
@@ -63,19 +68,70 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in location)
 
 
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in `text`, counted without parsing (brackets inside strings
+    are skipped), so a body nested thousands deep is measured without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
 class Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, refusing oversized bodies before validation spends time on them."""
+    """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
+    or too deeply nested bodies, and bodies that are not JSON."""
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        body = event.get("body")
-        if body is not None and len(body) > MAX_BODY_BYTES:
-            return _refusal(PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes", field="body"))
-        if body and event.get("isBase64Encoded"):
-            try:
-                base64.b64decode(body).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                return _refusal(Invalid("the body is not UTF-8 text", field="body", code="body_not_text"))
+        refusal = _refuse_body(event)
+        if refusal is not None:
+            logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
+            return _refusal(refusal)
         return super().resolve(event, context)
+
+
+def _refuse_body(event: dict[str, Any]) -> DomainError | None:
+    body = event.get("body")
+    if body is not None and len(body) > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes", field="body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return Invalid("the body is not UTF-8 text", field="body", code="body_not_text")
+    media_type = (_header(event, "content-type") or "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        # Powertools would parse a form as fields of strings, and answer other types in its own shape.
+        return UnsupportedMediaType(
+            f"send the body as application/json, not {media_type[:100]}", field="Content-Type"
+        )
+    if body.count("[") + body.count("{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
+        return Invalid(
+            f"the body nests deeper than {MAX_JSON_DEPTH} levels", field="body", code="too_deeply_nested"
+        )
+    return None
 
 
 def _refusal(error: DomainError) -> dict[str, Any]:
@@ -101,6 +157,34 @@ def resolver() -> APIGatewayRestResolver:
             content_type=content_types.APPLICATION_JSON,
             body=error.body(),
             headers=headers,
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(error: RequestUnsupportedContentType) -> Response:
+        return _domain_error(UnsupportedMediaType("send the body as application/json", field="Content-Type"))
+
+    @app.exception_handler(ServiceError)
+    def _service_error(error: ServiceError) -> Response:
+        # Powertools' own answers (404 for a route it does not know, ...), in the one error shape.
+        status = HTTPStatus(error.status_code)
+        problem = DomainError(str(error.msg), code=status.name.lower())
+        problem.status = status.value
+        return _domain_error(problem)
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        # The last resort: the log (with the correlation id) has the stack, the caller only an apology.
+        logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+        return Response(
+            status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+            content_type=content_types.APPLICATION_JSON,
+            body={
+                "error": {
+                    "code": "internal",
+                    "message": "something went wrong on our side; retry later, or quote the correlation id",
+                    "details": {"correlation_id": logger.get_correlation_id()},
+                }
+            },
         )
 
     @app.exception_handler(RequestValidationError)

@@ -64,6 +64,11 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Invalid(DomainError):
     """Well-formed input that breaks a rule (a field's value, or a combination of fields)."""
 

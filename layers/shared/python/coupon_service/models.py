@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
+    AfterValidator,
     Base64Bytes,
     BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
-from coupon_service.validity import Validity, is_valid_time_zone
+from coupon_service.validity import STRICT, Instant, Validity, is_valid_time_zone
 
 Money = Annotated[int, Field(ge=1, le=100_000_000_00, description="Integer minor units (cents, fen)")]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 
 
 class Strict(BaseModel):
-    """Unknown fields are an error everywhere a client can send data."""
+    """Unknown fields are an error everywhere a client can send data, and so is a number or a boolean
+    sent as a string: JSON's own types only."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = STRICT
+
+
+# Characters that reorder or hide what is shown next to them: bidi embeddings, overrides, isolates and
+# marks (a right-to-left override makes "gpj.exe" read "exe.jpg" on an offer or gift page).
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Controls (C0 and C1, tab and newline included), line and paragraph separators, lone surrogates.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
+def _displayable(text: str) -> str:
+    for position, char in enumerate(text):
+        if char in _BIDI or unicodedata.category(char) in _REFUSED_CATEGORIES:
+            raise ValueError(f"character U+{ord(char):04X} at position {position} cannot be displayed")
+    return text
+
+
+# Every human-readable text a client sends (titles, descriptions, messages, notes, item names): shown to
+# customers or staff, so no control or bidi characters. Lengths stay with each field.
+Text = Annotated[str, AfterValidator(_displayable)]
 
 
 # --- terms, one model per kind -------------------------------------------------------------------
@@ -50,7 +70,7 @@ class CashValueTerms(Strict):
 
 class GiftTerms(Strict):
     kind: Literal["gift"]
-    item: str = Field(min_length=1, max_length=200)
+    item: Text = Field(min_length=1, max_length=200)
 
 
 class PointsTerms(Strict):
@@ -69,7 +89,7 @@ class FreeShippingTerms(Strict):
 
 class GenericTerms(Strict):
     kind: Literal["generic"]
-    terms: str = Field(min_length=1, max_length=2000)
+    terms: Text = Field(min_length=1, max_length=2000)
 
 
 Terms = Annotated[
@@ -150,12 +170,12 @@ class SelfService(Strict):
 
 class Reminder(Strict):
     hours_before_expiry: int = Field(ge=1, le=168)
-    message: str = Field(min_length=1, max_length=200)
+    message: Text = Field(min_length=1, max_length=200)
 
 
 class Window(Strict):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -168,7 +188,7 @@ class Options(Strict):
     self_service: SelfService | None = None
     giftable: bool = False
     notify_giver: bool = False
-    gift_message: str | None = Field(default=None, max_length=200)
+    gift_message: Text | None = Field(default=None, max_length=200)
     reminder: Reminder | None = None
     per_customer_limit: int = Field(default=1, ge=1, le=100)
     channels: list[Name] = Field(default_factory=list, max_length=20)
@@ -177,8 +197,8 @@ class Options(Strict):
 class CouponCreate(Strict):
     """What a merchant (or the platform operator) sends to create a coupon."""
 
-    title: str = Field(min_length=1, max_length=60)
-    description: str = Field(default="", max_length=1000)
+    title: Text = Field(min_length=1, max_length=60)
+    description: Text = Field(default="", max_length=1000)
     status: Literal["draft", "active"] = "draft"
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     time_zone: str = Field(examples=["Asia/Shanghai"])
@@ -197,6 +217,7 @@ class CouponCreate(Strict):
     )
     logo_png: Base64Bytes | None = Field(
         default=None,
+        strict=False,  # base64 text to bytes, which strict mode would refuse
         max_length=48 * 1024,
         description="Base64 of a small image (PNG or JPEG, at most 48 KB) printed in promotion QR codes",
     )
@@ -230,8 +251,8 @@ class CouponPatch(Strict):
     inventory: int | None = Field(default=None, ge=0, le=10_000_000)
     validity: Validity | None = None
     shard_count: int | None = Field(default=None, ge=1, le=50)
-    title: str | None = Field(default=None, min_length=1, max_length=60)
-    description: str | None = Field(default=None, max_length=1000)
+    title: Text | None = Field(default=None, min_length=1, max_length=60)
+    description: Text | None = Field(default=None, max_length=1000)
 
 
 # --- what the API returns ------------------------------------------------------------------------
@@ -330,7 +351,7 @@ CouponOut.model_rebuild()
 class ClaimRequest(Strict):
     """An optional body for a claim; the channel comes as a query parameter."""
 
-    note: str | None = Field(default=None, max_length=200, description="Free text kept with the claim")
+    note: Text | None = Field(default=None, max_length=200, description="Free text kept with the claim")
 
 
 WalletStatus = Literal["available", "used", "expired", "gifting"]

@@ -20,7 +20,7 @@ from coupon_service.codes import has_system_shape, is_valid_imported_code, norma
 from coupon_service.coupons import STAFF_CODE, VERIFICATION
 from coupon_service.errors import Conflict, DomainError, Forbidden, Invalid, Locked, NotFound
 from coupon_service.identity import PLATFORM, Caller
-from coupon_service.models import Name, Strict
+from coupon_service.models import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
 from coupon_service.secret import hmac_key
@@ -38,7 +38,7 @@ VerificationCode = Field(pattern=r"^[0-9]{4,12}$", description="The store's veri
 class StaffRedemption(Strict):
     """A staff scan or a code typed at the till."""
 
-    code: str = Field(min_length=4, max_length=80, description="The code as scanned or typed")
+    code: Text = Field(min_length=4, max_length=80, description="The code as scanned or typed")
     store_id: Name | None = None
     order_id: Name | None = Field(default=None, description="Makes a till's retry return its redemption")
     order: Order | None = Field(default=None, description="When given, the terms are enforced and priced")

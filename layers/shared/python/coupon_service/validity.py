@@ -8,9 +8,43 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 WindowState = Literal["not_started", "active", "expired"]
+
+# Every instant a client sends lies in this range (docs/decisions.md): far enough for any real coupon,
+# near enough that adding a validity's days or a time zone's offset never leaves datetime's range.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+# Strict: JSON's own types only ("10" is not a number, "true" not a boolean); unknown fields refused.
+STRICT = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+def _iso_text(value: object) -> object:
+    # An instant arrives as an ISO 8601 string; a number (Unix seconds) is refused, not guessed at.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string with an offset, e.g. 2030-01-01T00:00:00Z")
+    return value
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not EARLIEST <= moment <= LATEST:
+        raise ValueError(f"must be between {to_iso(EARLIEST)} and {to_iso(LATEST)}")
+    return moment
+
+
+# Lax only for the string-to-datetime step, which strict mode would refuse for a parsed JSON body.
+Instant = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_text), AfterValidator(_in_range)]
 
 # [0-9], not \d: \d also matches non-ASCII digits, which int() would happily read.
 _ISO_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
@@ -19,10 +53,10 @@ _ISO_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([
 class FixedValidity(BaseModel):
     """The same calendar window for everyone, whenever they claim."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     type: Literal["fixed"]
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @field_validator("end")
     @classmethod
@@ -38,7 +72,7 @@ class FixedValidity(BaseModel):
 class RelativeDaysValidity(BaseModel):
     """Starts `starts_after_days` days after the claim day (0 = at the claim), lasts `days` whole days."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     type: Literal["relative_days"]
     starts_after_days: int = Field(ge=0, le=365)
     days: int = Field(ge=1, le=3650)
@@ -47,7 +81,7 @@ class RelativeDaysValidity(BaseModel):
 class HoursValidity(BaseModel):
     """From the claim instant, for a number of hours (less than a day: longer is `relative_days`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     type: Literal["hours"]
     hours: int = Field(ge=1, le=23)
 
