@@ -14,6 +14,9 @@ from devstack import template
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 EVENT_SOURCE = "coupons"
+# Values for the template's parameters that have no default, as `sam deploy` would be given them; the local
+# stack puts its own gateway's URL in PublicBaseUrl.
+PARAMETERS = {"PublicBaseUrl": "http://localhost/v1"}
 
 
 @dataclass
@@ -24,6 +27,7 @@ class Stack:
     prefix: str
     refs: dict[str, str] = field(default_factory=dict)
     events_queue_url: str = ""
+    parameters: dict[str, str] = field(default_factory=lambda: dict(PARAMETERS))
 
     @property
     def tables(self) -> dict[str, str]:
@@ -49,6 +53,8 @@ class Stack:
             name = value["Ref"]
             if name in self.refs:
                 return self.refs[name]
+            if name in self.parameters:
+                return self.parameters[name]
             parameter = template.load().get("Parameters", {}).get(name)
             if parameter is not None:
                 return parameter.get("Default", "")

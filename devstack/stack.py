@@ -42,6 +42,9 @@ class LocalStack:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         self.stack: Stack = provision(self.emulator.url, "local")
+        # Bound before the functions start, so their links point at this gateway (its port may be any).
+        self.gateway = Gateway(self.port, self.invoke, self._local_routes())
+        self.stack.parameters["PublicBaseUrl"] = self.gateway.url
         base = {
             "AWS_ENDPOINT_URL": self.emulator.url,
             "AWS_DEFAULT_REGION": REGION,
@@ -59,7 +62,6 @@ class LocalStack:
                 "Handler", "app.lambda_handler"
             )
             self.functions[name] = Function(name, code, handler, environment, self.processes)
-        self.gateway = Gateway(self.port, self.invoke, self._local_routes())
         threading.Thread(target=self.gateway.serve_forever, name="gateway", daemon=True).start()
         self._start_triggers()
         return self

@@ -83,7 +83,7 @@ def coupon_stats(couponId: CouponId) -> CouponStats:
 @app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
 @tracer.capture_method
 def promotion(couponId: CouponId) -> Promotion:
-    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, base_url(app))
+    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, base_url())
 
 
 @app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
@@ -93,7 +93,7 @@ def promotion_qr(
     size: Annotated[str, Query(pattern="^(" + "|".join(SIZES) + ")$")] = "m",
     logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
 ):  # a PNG: no response model to validate
-    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(app), size, logo)
+    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(), size, logo)
     return Response(status_code=200, body=png, content_type="image/png")
 
 

@@ -33,7 +33,7 @@ def give(
         f"gift#{caller.user_id}",
         idempotency_key,
         GiftOf(claim_id=claimId),
-        lambda: Gifts().give(caller, claimId, base_url(app)),
+        lambda: Gifts().give(caller, claimId, base_url()),
         GiftCreated,
     )
     logger.info("gift created", extra={"claim_id": claimId})

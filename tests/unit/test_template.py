@@ -25,6 +25,7 @@ EXPECTED_ENVIRONMENT = {
     "EVENT_BUS_NAME",
     "EVENT_SOURCE",
     "HMAC_SECRET_ARN",
+    "PUBLIC_BASE_URL",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
     "LOG_LEVEL",
@@ -179,6 +180,7 @@ def test_every_function_gets_the_shared_environment_and_names_its_own_service():
         # Then it has the shared settings, the shared layer, and its own service name
         assert set(variables) >= EXPECTED_ENVIRONMENT, name
         assert variables["TABLE_NAME"] == {"Ref": "CouponsTable"}
+        assert variables["PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
         assert variables["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
         assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
         assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from coupon_service.identity import Caller, caller_from_event
 from coupon_service.observability import logger
+from coupon_service.settings import settings
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
@@ -213,10 +214,14 @@ def current_caller(app: APIGatewayRestResolver) -> Caller | None:
     return caller_from_event(app.current_event.raw_event)
 
 
-def base_url(app: APIGatewayRestResolver) -> str:
-    """Where this API is reached, from the request itself (the template cannot name its own URL)."""
-    event = app.current_event
-    host = event.headers.get("Host") or event.request_context.domain_name
-    scheme = event.headers.get("X-Forwarded-Proto") or "https"
-    stage = event.request_context.stage
-    return f"{scheme}://{host}/{stage}" if stage and stage != "$default" else f"{scheme}://{host}"
+def base_url() -> str:
+    """Where customers reach this API: the stack's configured public URL, never the request's `Host`.
+
+    A client chooses its `Host` header (and a proxy may pass it on): links built from it would point a
+    friend or a printed QR code at whatever site the caller named. Unset is a deployment fault, answered
+    as one rather than with a link to a guessed address.
+    """
+    configured = settings().public_base_url
+    if not configured:
+        raise RuntimeError("PUBLIC_BASE_URL is not set: the stack's PublicBaseUrl parameter gives it")
+    return configured

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class Settings(BaseModel):
@@ -18,7 +18,15 @@ class Settings(BaseModel):
     import_bucket: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_queue_url: str = ""
-    public_base_url: str = ""
+    # Where customers reach the API (share and promotion links): "" or http(s)://host[:port][/path].
+    public_base_url: str = Field(
+        default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _without_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
 
 @cache

@@ -1,0 +1,57 @@
+"""Share and promotion links come from the stack's configured public URL, never from the request."""
+
+from __future__ import annotations
+
+import pytest
+from coupon_service import settings
+from coupon_service.api import base_url
+
+from tests.integration.test_gifts import held
+from tests.support import call, coupon_body, customer, merchant
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+PUBLIC = "https://coupons.example.com/v1"
+FORGED = {"Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example"}
+
+
+@pytest.fixture
+def configured(monkeypatch):
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC + "/")
+    settings.settings.cache_clear()
+    yield PUBLIC
+    settings.settings.cache_clear()
+
+
+def test_a_forged_host_gets_promotion_links_on_the_configured_url(configured):
+    # Given a merchant's coupon
+    coupon = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body()).json
+    # When its promotion is asked for with a Host header naming another site
+    reply = call("GET", f"/coupons/{coupon['coupon_id']}/promotion", claims=merchant("m1"), headers=FORGED)
+    # Then both links are on the configured public URL, and the other site appears nowhere
+    assert reply.status == 200, reply.json
+    assert reply.json["url"] == f"{configured}/offers/{coupon['coupon_id']}"
+    assert reply.json["qr_png_url"] == f"{configured}/coupons/{coupon['coupon_id']}/promotion/qr"
+    assert b"evil" not in reply.raw
+
+
+def test_a_forged_host_gets_a_share_link_on_the_configured_url(configured):
+    # Given a customer's giftable coupon
+    mine = held()
+    # When the customer gives it away through a request with a forged Host header
+    path = f"/me/coupons/{mine['claim_id']}/gifts"
+    reply = call("POST", path, claims=customer("giver"), headers=FORGED)
+    # Then the share link is on the configured public URL
+    assert reply.status == 201, reply.json
+    assert reply.json["share_url"] == f"{configured}/gifts/{reply.json['token']}"
+    assert b"evil" not in reply.raw
+
+
+def test_without_a_configured_url_no_link_is_made(monkeypatch):
+    # Given a function whose PUBLIC_BASE_URL is not set (a deployment fault: the template requires it)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    settings.settings.cache_clear()
+    # When a link is to be built, Then it fails naming the missing setting instead of guessing an address
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        base_url()
+    settings.settings.cache_clear()
