@@ -391,7 +391,8 @@ class Claims:
     ) -> WalletPage:
         now = to_iso(clock.now())
         partition = keys.wallet(caller.user_id)
-        start = decode_token(token, partition=("GSI1PK", partition))
+        listing = f"wallet:{status or 'all'}"  # a token of one status filter is no start for another
+        start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
         condition = "GSI1PK = :p"
         named: dict[str, Any] = {"p": partition}
         filters: list[str] = []
@@ -417,7 +418,8 @@ class Claims:
         items, last = self.table.query(
             index="GSI1", key_condition=condition, limit=limit, start_key=start, **request
         )
-        return WalletPage(items=[claimed_out(i, now) for i in items], next_token=encode_token(last))
+        page = [claimed_out(i, now) for i in items]
+        return WalletPage(items=page, next_token=encode_token(last, listing=listing))
 
     def owned(self, caller: Caller, claim_id: str) -> dict[str, Any]:
         claim = self.table.get(keys.claim(claim_id))

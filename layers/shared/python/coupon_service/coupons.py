@@ -188,7 +188,7 @@ class Coupons:
 
     def list(self, owner: str, limit: int, token: str | None) -> CouponPage:
         partition = keys.merchant_coupons(owner)
-        start = decode_token(token, partition=("GSI1PK", partition))
+        start = decode_token(token, partition=("GSI1PK", partition), listing="coupons")
         items, last = self.table.query(
             index="GSI1",
             key_condition="GSI1PK = :p",
@@ -205,7 +205,7 @@ class Coupons:
             by_coupon.setdefault(shard["coupon_id"], []).append(shard)
         return CouponPage(
             items=[coupon_out(c, by_coupon.get(c["coupon_id"], [])) for c in items],
-            next_token=encode_token(last),
+            next_token=encode_token(last, listing="coupons"),
         )
 
     def stats(self, owner: str, coupon_id: str) -> CouponStats:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import random
 import time
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 from coupon_service import keys
 from coupon_service.aws import client
 from coupon_service.errors import Busy, Invalid
+from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
 
 T = TypeVar("T")
@@ -65,24 +67,39 @@ def values(**named: Any) -> dict[str, Any]:
     return {f":{k}": _serializer.serialize(v) for k, v in named.items()}
 
 
-def encode_token(key: dict[str, Any] | None) -> str | None:
+_TOKEN_PURPOSE = b"page-token"
+
+
+def _token_mac(listing: str, payload: str) -> str:
+    mac = hmac.new(hmac_key(), b"\n".join((_TOKEN_PURPOSE, listing.encode(), payload.encode())), "sha256")
+    return base64.urlsafe_b64encode(mac.digest()[:16]).decode().rstrip("=")
+
+
+def encode_token(key: dict[str, Any] | None, *, listing: str) -> str | None:
+    """An opaque page token: the LastEvaluatedKey, signed with the stack's key for one listing (what is
+    listed and with which filter), so a client can neither craft a start key nor carry one elsewhere."""
     if not key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{payload}.{_token_mac(listing, payload)}"
 
 
-def decode_token(token: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
-    """An opaque page token is only accepted for the partition it came from (a caller's own listing)."""
+def decode_token(token: str | None, *, partition: tuple[str, str], listing: str) -> dict[str, Any] | None:
+    """The start key of a page token issued for this listing; anything else is a 422 naming `next_token`."""
     if not token:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        payload, _, mac = token.partition(".")
+        if not hmac.compare_digest(mac.encode(), _token_mac(listing, payload).encode()):
+            raise ValueError("not signed for this listing")
+        key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        # Signed keys are our own; checked again so a leaked signing key still cannot cross partitions.
         name, expected = partition
         if not isinstance(key, dict) or key.get(name, {}).get("S") != expected:
-            raise ValueError
+            raise ValueError("another partition")
         if not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values()):
-            raise ValueError
-    except ValueError as error:
+            raise ValueError("not a key")
+    except ValueError as error:  # binascii.Error and JSONDecodeError are ValueErrors
         raise Invalid("not a page token of this listing", field="next_token") from error
     return key
 
@@ -247,7 +264,14 @@ class Table:
             params["Limit"] = limit
         if start_key:
             params["ExclusiveStartKey"] = start_key
-        response = with_retries(lambda: self._db.query(**params))
+        try:
+            response = with_retries(lambda: self._db.query(**params))
+        except ClientError as error:
+            # A signed start key can still fall outside today's key condition (a wallet's "available"
+            # bound moves with the clock): DynamoDB refuses it, and the caller starts the listing again.
+            if start_key and error.response["Error"]["Code"] == "ValidationException":
+                raise Invalid("not a page token of this listing", field="next_token") from error
+            raise
         return [from_item(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
 
     def query_all(self, **request: Any) -> Iterator[dict[str, Any]]:
