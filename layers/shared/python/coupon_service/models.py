@@ -115,6 +115,11 @@ class GeneratedCodes(Strict):
 class ImportedCodes(Strict):
     mode: Literal["imported"]
     case_sensitive: bool = True
+    allow_short_codes: bool = Field(
+        default=False,
+        description="Import codes that are easy to guess (shorter than 8 characters, all digits shorter "
+        "than 10, one repeated character, a straight run); otherwise they fail as `too_guessable`",
+    )
 
 
 Codes = Annotated[RandomOnClaimCodes | GeneratedCodes | ImportedCodes, Field(discriminator="mode")]
