@@ -8,7 +8,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from devstack.emulator import Emulator
+from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 from devstack.provision import REGION, drop, provision
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -25,6 +25,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     emulator = Emulator().start()
     os.environ["AWS_ENDPOINT_URL"] = emulator.url
+    os.environ.update(CLIENT_ENVIRONMENT)
     stack = provision(emulator.url, "bench")
     os.environ.update(stack.environment())
     from bench import claims, imports, reminders

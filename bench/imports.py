@@ -44,8 +44,8 @@ class _Units:
     def __enter__(self) -> _Units:
         counter = self
 
-        def transact(table: Table, operations: list[dict[str, Any]]) -> None:
-            counter.original(table, operations)
+        def transact(table: Table, operations: list[dict[str, Any]], **options: Any) -> None:
+            counter.original(table, operations, **options)
             units = sum(
                 write_units(from_item(op["Put"]["Item"]) or {}, transactional=True) if "Put" in op else 2
                 for op in operations  # updates: the shard and the job, each well under 1 KB

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,26 +22,69 @@ from devstack import queries, transactions
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
+# The writes whose answer can be lost after they committed (the `lost` and `timeout` kinds).
+LOSABLE = frozenset({"PutItem", "UpdateItem", "TransactWriteItems"})
+DEFAULT_KINDS = ("conflict", "throttle")
+# For the functions and tests that use the emulator: it runs one request at a time, so a request may wait
+# behind others far longer than DynamoDB would take; the store's 3-second read timeout would cut it short.
+CLIENT_ENVIRONMENT = {"DYNAMODB_READ_TIMEOUT": "60"}
+# Conflicts, throttling and lost answers in equal shares: what the invariant tests run under.
+WITH_LOST = ("conflict", "throttle", "lost", "timeout")
 
 
 @dataclass
 class Faults:
-    """Refuse a share of DynamoDB requests as DynamoDB does under contention or throttling (off by default).
+    """Inject DynamoDB's failures into a share of write requests (off by default).
 
-    A refused request has no effect, as on AWS; the client sees the real error shapes.
+    - `conflict`, `throttle`: the request is refused and has no effect, as on AWS, with the real error shapes.
+    - `lost`: the write is applied, then the caller gets `InternalServerError` (HTTP 500) instead of the
+      answer, as DynamoDB may answer when a request's outcome is unknown to it.
+    - `timeout`: the write is applied, then the server holds the answer `hold` seconds and closes the
+      connection without answering. botocore sees `ConnectionClosedError` (with `hold` longer than the
+      client's read timeout: `ReadTimeoutError`); to the caller both are a request whose outcome is unknown.
+    Kinds are drawn uniformly from `kinds` (repeat one to weight it); `lost` and `timeout` apply only to
+    PutItem, UpdateItem and TransactWriteItems (another operation drawing them is refused as a conflict).
     """
 
     rate: float = 0.0
-    kinds: tuple[str, ...] = ("conflict", "throttle")
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     operations: frozenset[str] = WRITES
+    hold: float = 0.0
     injected: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
     _random: random.Random = field(default_factory=lambda: random.Random(7))
+
+    def set(
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = DEFAULT_KINDS,
+        *,
+        hold: float = 0.0,
+        operations: frozenset[str] = WRITES,
+    ) -> None:
+        """Switch faults on (or off with rate 0) and start counting afresh."""
+        self.rate, self.kinds, self.hold, self.operations = rate, kinds, hold, operations
+        self.injected = 0
+        self.by_kind.clear()
 
     def pick(self, operation: str) -> str | None:
         if self.rate <= 0 or operation not in self.operations or self._random.random() >= self.rate:
             return None
+        kind = self._random.choice(self.kinds)
+        if kind in ("lost", "timeout") and operation not in LOSABLE:
+            kind = "conflict"
+        if kind == "conflict" and operation in READS:
+            kind = "throttle"  # reads are not refused for contention
         self.injected += 1
-        return self._random.choice(self.kinds)
+        self.by_kind[kind] += 1
+        return kind
+
+
+INTERNAL_ERROR = {
+    "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+    "message": "Internal server error",
+}
 
 
 def _fault_response(kind: str, operation: str, body: bytes) -> tuple[str, dict[str, Any]]:
@@ -98,17 +144,35 @@ class Emulator:
         with self.lock:
             self.requests += 1
             kind = self.faults.pick(operation) if operation else None
-            if kind is not None:
+            if kind in ("conflict", "throttle"):
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length) if length else b""
                 _, payload = _fault_response(kind, operation, body)
-                data = json.dumps(payload).encode()
-                start_response(
-                    "400 Bad Request",
-                    [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))],
-                )
-                return [data]
+                return _json_answer(start_response, "400 Bad Request", payload)
             if operation in WRITES:
                 queries.written()
             # The whole response is produced inside the lock: moto does its work while we iterate.
-            return list(self._app(environ, start_response))
+            answer = list(self._app(environ, start_response if kind is None else _discard))
+            hold = self.faults.hold
+        if kind == "lost":
+            return _json_answer(start_response, "500 Internal Server Error", INTERNAL_ERROR)
+        if kind == "timeout":
+            time.sleep(hold)  # outside the lock: other requests go on meanwhile
+            connection: socket.socket = environ["werkzeug.socket"]
+            connection.shutdown(socket.SHUT_RDWR)
+            # werkzeug treats a dropped connection as the client's doing and answers nothing.
+            raise ConnectionResetError("answer withheld by the fault switch")
+        return answer
+
+
+def _discard(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    """start_response for an answer that will never be sent."""
+    return lambda data: None
+
+
+def _json_answer(start_response: Any, status: str, payload: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(payload).encode()
+    start_response(
+        status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(data)))]
+    )
+    return [data]

@@ -11,7 +11,7 @@ from typing import Any
 from devstack import template
 from devstack.apigw import routes
 from devstack.clock_event import scheduled
-from devstack.emulator import Emulator
+from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 from devstack.gateway import Gateway
 from devstack.provision import REGION, Stack, provision
 from devstack.tokens import mint
@@ -53,6 +53,7 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": "local",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            **CLIENT_ENVIRONMENT,
         }
         for name, resource in template.resources("AWS::Serverless::Function").items():
             props = resource["Properties"]

@@ -11,18 +11,78 @@ else runs in between.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import threading
+import time
 from typing import Any
 
+from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
+    DynamodbException,
     MultipleTransactionsException,
     TooManyTransactionsException,
     TransactionCanceledException,
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 
 CONDITION_FAILED = "The conditional request failed"
+TOKEN_SECONDS = 600  # how long DynamoDB remembers a transaction's ClientRequestToken
+
+
+class IdempotentParameterMismatch(DynamodbException):
+    def __init__(self) -> None:
+        super().__init__(
+            ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+            "The request uses the same client token as a previous, but non-identical request.",
+        )
+
+
+class _Tokens:
+    """Tokens of transactions that succeeded: (account, region, token) -> (request digest, when)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seen: dict[tuple[str, str, str], tuple[str, float]] = {}
+
+    def known(self, key: tuple[str, str, str], digest: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            found = self.seen.get(key)
+            if found is None or now - found[1] > TOKEN_SECONDS:
+                return False
+        if found[0] != digest:
+            raise IdempotentParameterMismatch()
+        return True
+
+    def remember(self, key: tuple[str, str, str], digest: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.seen) > 100_000:  # forget what has lapsed, so a long run's memory stays bounded
+                self.seen = {k: v for k, v in self.seen.items() if now - v[1] <= TOKEN_SECONDS}
+            self.seen[key] = (digest, now)
+
+
+tokens = _Tokens()
+_handle_transact_write_items = DynamoHandler.transact_write_items
+
+
+def _transact_write_items_once(self: DynamoHandler) -> ActionResult:
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _handle_transact_write_items(self)
+    key = (self.current_account, self.region, token)
+    request = {k: v for k, v in self.body.items() if k != "ClientRequestToken"}
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    if tokens.known(key, digest):
+        return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    result = _handle_transact_write_items(self)
+    tokens.remember(key, digest)
+    return result
 
 
 def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
@@ -106,3 +166,4 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoHandler.transact_write_items = _transact_write_items_once  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack import provision as provisioning
-from devstack.emulator import Emulator
+from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 
 os.environ.update(
     {
@@ -24,6 +24,7 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_DEV": "false",
         "POWERTOOLS_METRICS_DISABLED": "true",
+        **CLIENT_ENVIRONMENT,
     }
 )
 os.environ.pop("AWS_PROFILE", None)
@@ -59,9 +60,9 @@ def stack(emulator: Emulator) -> Iterator[provisioning.Stack]:
     os.environ.update(environment)
     os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ["LOG_LEVEL"] = "WARNING"
     _reset_process_caches()
-    emulator.faults.rate = 0.0
+    emulator.faults.set(0.0)
     yield created
-    emulator.faults.rate = 0.0
+    emulator.faults.set(0.0)
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)

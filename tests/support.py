@@ -61,15 +61,16 @@ class FakeContext:
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local"
 
-    def __init__(self) -> None:
+    def __init__(self, remaining_ms: int = 10_000) -> None:
         self.aws_request_id = str(uuid.uuid4())
+        self.remaining_ms = remaining_ms
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
 
 
-def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
-    return load_function(function).lambda_handler(event, FakeContext())
+def invoke(function: str, event: dict[str, Any], remaining_ms: int = 10_000) -> dict[str, Any]:
+    return load_function(function).lambda_handler(event, FakeContext(remaining_ms))
 
 
 def call(
@@ -80,8 +81,10 @@ def call(
     body: Any = None,
     query: str | dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    remaining_ms: int = 10_000,
 ) -> Reply:
-    """Send a request as API Gateway would: to the function the template routes it to."""
+    """Send a request as API Gateway would: to the function the template routes it to (`remaining_ms`:
+    the invocation's remaining time, as the Lambda context reports it)."""
     path_only, _, query_string = path.partition("?")
     found = match(method, path_only)
     assert found, f"no route for {method} {path_only} in template.yaml"
@@ -96,7 +99,7 @@ def call(
         body=body,
         claims=claims,
     )
-    response = invoke(route["code"], event)
+    response = invoke(route["code"], event, remaining_ms)
     raw = response.get("body") or ""
     data = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
     headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}

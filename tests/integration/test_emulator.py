@@ -16,7 +16,7 @@ def _db(emulator):
     return client("dynamodb", emulator.url)
 
 
-def _no_retries(emulator):
+def _no_retries(emulator, **config):
     import boto3
 
     return boto3.client(
@@ -25,7 +25,7 @@ def _no_retries(emulator):
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, **config),
     )
 
 
@@ -125,8 +125,90 @@ def test_the_fault_switch_refuses_writes_with_the_real_error_shapes(emulator, st
                 TransactItems=[{"Put": {"TableName": table, "Item": {"PK": {"S": "f"}, "SK": {"S": "X"}}}}]
             )
     finally:
-        emulator.faults.rate, emulator.faults.kinds = 0.0, ("conflict", "throttle")
+        emulator.faults.set(0.0)
     assert throttled.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
     assert conflicted.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert conflicted.value.response["CancellationReasons"][0]["Code"] == "TransactionConflict"
     assert _get(db, table, "e") is None and _get(db, table, "f") is None
+
+
+def _counter_update(table, pk):
+    return {
+        "TableName": table,
+        "Key": {"PK": {"S": pk}, "SK": {"S": "X"}},
+        "UpdateExpression": "ADD n :one",
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+
+
+def test_a_lost_response_applies_the_write_and_answers_internal_server_error(emulator, stack):
+    db, table = _no_retries(emulator), stack.tables["CouponsTable"]
+    emulator.faults.set(1.0, ("lost",))
+    try:
+        with pytest.raises(ClientError) as put:
+            db.put_item(TableName=table, Item={"PK": {"S": "g"}, "SK": {"S": "X"}})
+        with pytest.raises(ClientError) as update:
+            db.update_item(**_counter_update(table, "h"))
+        with pytest.raises(ClientError) as transaction:
+            db.transact_write_items(TransactItems=[{"Update": _counter_update(table, "i")}])
+        injected = dict(emulator.faults.by_kind)
+    finally:
+        emulator.faults.set(0.0)
+    for refused in (put, update, transaction):
+        assert refused.value.response["Error"]["Code"] == "InternalServerError"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    # The caller saw an error, yet each write is in the store
+    assert _get(db, table, "g") is not None
+    assert _get(db, table, "h")["n"] == {"N": "1"} and _get(db, table, "i")["n"] == {"N": "1"}
+    assert injected == {"lost": 3}
+
+
+def test_a_timed_out_response_applies_the_write_and_drops_the_connection(emulator, stack):
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    table = stack.tables["CouponsTable"]
+    emulator.faults.set(1.0, ("timeout",))
+    try:
+        with pytest.raises(ConnectionClosedError):
+            _no_retries(emulator).update_item(**_counter_update(table, "j"))
+        # Held longer than the client waits: botocore gives up reading first
+        emulator.faults.hold = 1.0
+        with pytest.raises(ReadTimeoutError):
+            _no_retries(emulator, read_timeout=0.3).transact_write_items(
+                TransactItems=[{"Update": _counter_update(table, "k")}]
+            )
+        injected = emulator.faults.injected
+    finally:
+        emulator.faults.set(0.0)
+    db = _db(emulator)
+    assert _get(db, table, "j")["n"] == {"N": "1"} and _get(db, table, "k")["n"] == {"N": "1"}
+    assert injected == 2
+
+
+def test_a_transaction_token_applies_a_request_once_for_every_repeat(emulator, stack):
+    db, table = _no_retries(emulator), stack.tables["CouponsTable"]
+    request = [{"Update": _counter_update(table, "l")}]
+    for _ in range(3):
+        db.transact_write_items(TransactItems=request, ClientRequestToken="token-l")
+    assert _get(db, table, "l")["n"] == {"N": "1"}
+    # The same token with another request is refused and writes nothing
+    with pytest.raises(ClientError) as mismatch:
+        db.transact_write_items(
+            TransactItems=[{"Update": _counter_update(table, "m")}], ClientRequestToken="token-l"
+        )
+    assert mismatch.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+    assert _get(db, table, "m") is None
+    # Without a token, every repeat applies
+    db.transact_write_items(TransactItems=request)
+    assert _get(db, table, "l")["n"] == {"N": "2"}
+
+
+def test_a_refused_transaction_is_not_remembered_by_its_token(emulator, stack):
+    db, table = _no_retries(emulator), stack.tables["CouponsTable"]
+    guarded = {**_counter_update(table, "n"), "ConditionExpression": "attribute_exists(PK)"}
+    with pytest.raises(ClientError) as refused:
+        db.transact_write_items(TransactItems=[{"Update": guarded}], ClientRequestToken="token-n")
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    db.put_item(TableName=table, Item={"PK": {"S": "n"}, "SK": {"S": "X"}})
+    db.transact_write_items(TransactItems=[{"Update": guarded}], ClientRequestToken="token-n")
+    assert _get(db, table, "n")["n"] == {"N": "1"}

@@ -19,6 +19,7 @@ from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, Unsuppo
 from coupon_service.identity import Caller, caller_from_event
 from coupon_service.observability import logger
 from coupon_service.settings import settings
+from coupon_service.store import invocation
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
@@ -101,14 +102,16 @@ def _header(event: dict[str, Any], name: str) -> str | None:
 
 class Resolver(APIGatewayRestResolver):
     """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
-    or too deeply nested bodies, and bodies that are not JSON."""
+    or too deeply nested bodies, and bodies that are not JSON; and giving the store the invocation's
+    deadline (every API function resolves through here)."""
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        refusal = _refuse_body(event)
-        if refusal is not None:
-            logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
-            return _refusal(refusal)
-        return super().resolve(event, context)
+        with invocation(context):
+            refusal = _refuse_body(event)
+            if refusal is not None:
+                logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
+                return _refusal(refusal)
+            return super().resolve(event, context)
 
 
 def _refuse_body(event: dict[str, Any]) -> DomainError | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from functools import cache
@@ -11,6 +12,21 @@ import boto3
 from botocore.config import Config
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=64)
+# DynamoDB is retried in one place, the store (coupon_service.store), against the invocation's deadline:
+# botocore's own retries on top of it would multiply the attempts and outlive the function. A request
+# that hangs is cut short so the store can retry it (with the same transaction token) or answer `busy`.
+# `DYNAMODB_READ_TIMEOUT` (seconds) is for the local emulator, where a request may queue behind others.
+DYNAMODB_CONNECT_TIMEOUT = 1.0
+DYNAMODB_READ_TIMEOUT = 3.0
+
+
+def dynamodb_config(attempts: int = 1) -> Config:
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
+        read_timeout=float(os.environ.get("DYNAMODB_READ_TIMEOUT") or DYNAMODB_READ_TIMEOUT),
+        max_pool_connections=64,
+    )
 
 
 class RequestCounter:
@@ -59,7 +75,8 @@ dynamodb_items_read = ItemsRead()
 
 @cache
 def client(service: str) -> Any:
-    created = boto3.session.Session().client(service, config=_CONFIG)
+    config = dynamodb_config() if service == "dynamodb" else _CONFIG
+    created = boto3.session.Session().client(service, config=config)
     if service == "dynamodb":
         created.meta.events.register("before-call.dynamodb", dynamodb_requests)
         created.meta.events.register("after-call.dynamodb", dynamodb_items_read)

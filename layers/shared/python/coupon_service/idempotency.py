@@ -13,13 +13,16 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
+from coupon_service.aws import dynamodb_config
 from coupon_service.errors import Conflict, Invalid
 from coupon_service.settings import settings
+from coupon_service.store import busy
 
 M = TypeVar("M", bound=BaseModel)
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
@@ -27,7 +30,8 @@ KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 
 @cache
 def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=table_name)
+    # Its own client: a few quick retries of the idempotency record, then `busy` (see run_once).
+    return DynamoDBPersistenceLayer(table_name=table_name, boto_config=dynamodb_config(attempts=3))
 
 
 _CONFIG = IdempotencyConfig(
@@ -75,3 +79,6 @@ def run_once(
         raise Invalid(
             "this Idempotency-Key was used with a different request", field="Idempotency-Key"
         ) from error
+    except IdempotencyPersistenceLayerError as error:
+        # The idempotency table throttled or failed: the caller may retry with the same key.
+        raise busy() from error

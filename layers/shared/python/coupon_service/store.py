@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import json
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from coupon_service import keys
 from coupon_service.aws import client
@@ -29,12 +34,16 @@ RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "Provis
 RETRYABLE_ERRORS = frozenset(
     {
         "TransactionConflictException",
+        "TransactionInProgressException",  # a retry overtook its own first attempt (same request token)
         "ThrottlingException",
         "ProvisionedThroughputExceededException",
         "RequestLimitExceeded",
         "InternalServerError",
+        "ServiceUnavailable",
     }
 )
+# Errors after which the request may or may not have been applied.
+AMBIGUOUS_ERRORS = frozenset({"InternalServerError", "ServiceUnavailable"})
 
 
 # --- (de)serialisation ---------------------------------------------------------------------------
@@ -113,6 +122,8 @@ class Cancelled(Exception):
     def __init__(self, reasons: list[tuple[str, dict[str, Any] | None]]) -> None:
         super().__init__([code for code, _ in reasons])
         self.reasons = reasons
+        # An earlier attempt of the same request had an unknown outcome: the refusal may be its doing.
+        self.ambiguous = False
 
     def failed(self) -> list[int]:
         return [i for i, (code, _) in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
@@ -146,21 +157,107 @@ def _retryable(error: ClientError) -> bool:
     return False
 
 
-def with_retries(call: Callable[[], T], *, attempts: int = 8, base: float = 0.01) -> T:
-    """Retry conflicts and throttling with full-jitter backoff; condition failures go to the caller."""
-    for attempt in range(attempts):
+# --- deadlines and retries ----------------------------------------------------------------------
+
+RESERVE = 1.0  # seconds of an invocation kept for the clean-up after a refused step
+MARGIN = 0.25  # seconds kept to shape and send the answer
+DEFAULT_BUDGET = 5.0  # seconds one call may spend retrying when no invocation set a deadline
+BACKOFF_BASE = 0.01
+BACKOFF_CAP = 0.5
+RETRY_AFTER = 1  # seconds a caller told `busy` should wait
+
+
+@dataclass(frozen=True)
+class Deadline:
+    work: float  # time.monotonic() after which no retry starts
+    end: float  # the invocation's own end, less the margin: what clean-up may still use
+
+
+_deadline: ContextVar[Deadline | None] = ContextVar("store_deadline", default=None)
+
+
+@contextlib.contextmanager
+def invocation(context: Any) -> Iterator[Deadline | None]:
+    """The retry budget of one Lambda invocation: its remaining time less a reserve for clean-up.
+
+    Without a Lambda context (scripts, tests), each call retries for up to DEFAULT_BUDGET seconds.
+    """
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining_ms is None:
+        yield None
+        return
+    remaining = max(0.0, remaining_ms() / 1000)
+    end = time.monotonic() + remaining - min(MARGIN, remaining / 10)
+    deadline = Deadline(work=end - min(RESERVE, remaining / 4), end=end)
+    token = _deadline.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _deadline.reset(token)
+
+
+@contextlib.contextmanager
+def cleanup() -> Iterator[None]:
+    """Clean-up after a refused step (giving back what was taken) may use the reserve, not only the budget."""
+    current = _deadline.get()
+    if current is None:
+        yield
+        return
+    token = _deadline.set(Deadline(work=current.end, end=current.end))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def busy() -> Busy:
+    return Busy("the store is busy; retry shortly", code="busy", retry_after=RETRY_AFTER)
+
+
+class Backoff:
+    """Full-jitter exponential pauses until the deadline; past it, `Busy` (a 503 the caller may retry)."""
+
+    def __init__(self) -> None:
+        deadline = _deadline.get()
+        self.until = deadline.work if deadline else time.monotonic() + DEFAULT_BUDGET
+        self.attempt = 0
+
+    def pause(self, cause: BaseException | None = None) -> None:
+        self.attempt += 1
+        wait = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**self.attempt))
+        if time.monotonic() + wait >= self.until:
+            raise busy() from cause
+        time.sleep(wait)
+
+
+def _ambiguous(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] in AMBIGUOUS_ERRORS or (
+        error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+    )
+
+
+def with_retries(call: Callable[[], T]) -> T:
+    """Retry conflicts, throttling and unknown outcomes (500s, timeouts, dropped connections) until the
+    deadline; condition failures go to the caller as `Cancelled`, marked `ambiguous` when an earlier attempt
+    may have been applied (the refusal may then be our own write: see Table.put and Table.update)."""
+    backoff = Backoff()
+    ambiguous = False
+    while True:
         try:
             return call()
         except ClientError as error:
             if not _retryable(error):
                 cancelled = _cancelled(error)
                 if cancelled is not None:
+                    cancelled.ambiguous = ambiguous
                     raise cancelled from error
                 raise
-            if attempt == attempts - 1:
-                raise Busy("the store is busy; retry shortly", code="busy", retry_after=1) from error
-            time.sleep(random.uniform(0, base * 2**attempt))
-    raise AssertionError("unreachable")
+            ambiguous = ambiguous or _ambiguous(error)
+            backoff.pause(error)
+        except (BotoConnectionError, HTTPClientError) as error:
+            # A timeout or a dropped connection: the request may have been applied.
+            ambiguous = True
+            backoff.pause(error)
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -191,33 +288,63 @@ class Table:
                     "ConsistentRead": True,
                 }
             }
-            for attempt in range(10):
+            backoff = Backoff()
+            while True:
                 response = with_retries(lambda p=pending: self._db.batch_get_item(RequestItems=p))
                 found.extend(from_item(item) for item in response["Responses"].get(self.name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
-            else:
-                raise Busy("the store is busy; retry shortly", retry_after=1)
+                backoff.pause()
         return found
 
     def put(self, data: dict[str, Any], **conditions: Any) -> None:
-        with_retries(lambda: self._db.put_item(TableName=self.name, Item=to_item(data), **conditions))
+        """A put; if it is refused after an attempt with an unknown outcome and the item in the way is
+        exactly this one, that attempt was applied: our own write, so the put succeeded."""
+        item = to_item(data)
+        if "ConditionExpression" in conditions:
+            conditions.setdefault("ReturnValuesOnConditionCheckFailure", "ALL_OLD")
+        try:
+            with_retries(lambda: self._db.put_item(TableName=self.name, Item=item, **conditions))
+        except Cancelled as cancelled:
+            if not (cancelled.ambiguous and cancelled.old(0) == from_item(item)):
+                raise
 
-    def update(self, key: dict[str, str], **request: Any) -> dict[str, Any] | None:
-        response = with_retries(
-            lambda: self._db.update_item(TableName=self.name, Key=to_item(key), **request)
-        )
+    def update(
+        self,
+        key: dict[str, str],
+        *,
+        mine: Callable[[dict[str, Any] | None], bool] | None = None,
+        **request: Any,
+    ) -> dict[str, Any] | None:
+        """An update. `mine` tells, from the item as it is, whether a refusal after an attempt with an
+        unknown outcome is that attempt's own doing; then the update succeeded and the item is returned."""
+        if mine is not None:
+            request.setdefault("ReturnValuesOnConditionCheckFailure", "ALL_OLD")
+        try:
+            response = with_retries(
+                lambda: self._db.update_item(TableName=self.name, Key=to_item(key), **request)
+            )
+        except Cancelled as cancelled:
+            if mine is not None and cancelled.ambiguous and mine(cancelled.old(0)):
+                return cancelled.old(0)
+            raise
         return from_item(response.get("Attributes"))
 
     def delete(self, key: dict[str, str], **conditions: Any) -> None:
         with_retries(lambda: self._db.delete_item(TableName=self.name, Key=to_item(key), **conditions))
 
-    def transact(self, operations: list[dict[str, Any]]) -> None:
-        """Each operation is {'Put'|'Update'|'ConditionCheck'|'Delete': {...}} without TableName."""
+    def transact(self, operations: list[dict[str, Any]], *, token: str | None = None) -> None:
+        """Each operation is {'Put'|'Update'|'ConditionCheck'|'Delete': {...}} without TableName.
+
+        Every attempt carries the same ClientRequestToken (one per call unless given), so a retry after an
+        attempt whose answer was lost succeeds without applying the transaction twice (for 10 minutes).
+        """
         items = [{kind: {"TableName": self.name, **body} for kind, body in op.items()} for op in operations]
-        with_retries(lambda: self._db.transact_write_items(TransactItems=items))
+        request_token = token or uuid.uuid4().hex
+        with_retries(
+            lambda: self._db.transact_write_items(TransactItems=items, ClientRequestToken=request_token)
+        )
 
     def batch_write(self, items: Iterable[dict[str, Any]]) -> int:
         """Unconditional puts, 25 per request, unprocessed items resent; returns the requests made."""
@@ -234,13 +361,13 @@ class Table:
 
     def _write_batch(self, batch: list[dict[str, Any]]) -> int:
         pending: dict[str, Any] = {self.name: batch}
-        for attempt in range(12):
+        backoff = Backoff()
+        while True:
             response = with_retries(lambda p=pending: self._db.batch_write_item(RequestItems=p))
             pending = response.get("UnprocessedItems") or {}
             if not pending:
-                return attempt + 1
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise Busy("the store is busy; retry shortly", retry_after=1)
+                return backoff.attempt + 1
+            backoff.pause()
 
     def query(
         self,

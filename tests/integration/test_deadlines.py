@@ -1,0 +1,134 @@
+"""Deadlines, not retry counts: under sustained throttling every route answers a clean 503 `busy` with
+Retry-After well inside its invocation's remaining time, and leaves nothing taken or counted."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from coupon_service import keys
+from coupon_service.store import Table
+
+from devstack.apigw import routes
+from devstack.emulator import READS, WRITES
+from tests.integration.test_claims import claim, claim_items, make_coupon, shards
+from tests.integration.test_redemptions import CART, scan
+from tests.support import call, coupon_body, customer, merchant, staff
+
+pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.slow]
+
+REMAINING_MS = 3_000
+COUNTERS = ("remaining", "claimed", "next_position", "pool_size")
+GIFTABLE = {"giftable": True, "self_service": {"verification_code": "246810"}}
+
+
+def _stored(coupon, claim_id):
+    """What a refused request must not have changed: shard counters and positions, holders, guards."""
+    table = Table()
+    return {
+        "shards": [
+            {k: s.get(k) for k in ("remaining", "claimed", "next_position", "pool_size")}
+            for s in shards(coupon)
+        ],
+        "claims": sorted(c["claim_id"] for c in claim_items(coupon["coupon_id"])),
+        "holder": table.get(keys.holder("u1", coupon["coupon_id"])),
+        "holder_u2": table.get(keys.holder("u2", coupon["coupon_id"])),
+        "claim_guard": table.get(keys.redeem_guard(claim_id)),
+        "customer_guard": table.get(keys.customer_guard("u1", "m1")),
+        "claim": table.get(keys.claim(claim_id)),
+    }
+
+
+def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emulator):
+    # Given a pooled, giftable, self-service coupon, one claimed coupon, a gift, a redemption and an import
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 20}, options=GIFTABLE)
+    coupon_id = coupon["coupon_id"]
+    mine = claim(coupon_id, user="u1").json
+    claim_id = mine["claim_id"]
+    token = call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer("u1")).json["token"]
+    used = claim(coupon_id, user="u3").json
+    redemption_id = scan(used["code"], order_id="o-1").json["redemption_id"]
+    before = _stored(coupon, claim_id)
+    job_id = "0" * 32
+
+    requests = {
+        ("POST", "/coupons"): dict(path="/coupons", claims=merchant(), body=coupon_body()),
+        ("GET", "/coupons"): dict(path="/coupons", claims=merchant()),
+        ("GET", "/coupons/{couponId}"): dict(path=f"/coupons/{coupon_id}", claims=merchant()),
+        ("PATCH", "/coupons/{couponId}"): dict(
+            path=f"/coupons/{coupon_id}", claims=merchant(), body={"version": 1, "inventory": 30}
+        ),
+        ("DELETE", "/coupons/{couponId}"): dict(path=f"/coupons/{coupon_id}", claims=merchant()),
+        ("GET", "/coupons/{couponId}/stats"): dict(path=f"/coupons/{coupon_id}/stats", claims=merchant()),
+        ("GET", "/coupons/{couponId}/promotion"): dict(
+            path=f"/coupons/{coupon_id}/promotion", claims=merchant()
+        ),
+        ("GET", "/coupons/{couponId}/promotion/qr"): dict(
+            path=f"/coupons/{coupon_id}/promotion/qr", claims=merchant()
+        ),
+        ("GET", "/offers/{couponId}"): dict(path=f"/offers/{coupon_id}"),
+        ("POST", "/coupons/{couponId}/claims"): dict(
+            path=f"/coupons/{coupon_id}/claims", claims=customer("u2")
+        ),
+        ("GET", "/me/coupons"): dict(path="/me/coupons", claims=customer("u1")),
+        ("GET", "/me/coupons/{claimId}"): dict(path=f"/me/coupons/{claim_id}", claims=customer("u1")),
+        ("GET", "/me/coupons/{claimId}/qr"): dict(path=f"/me/coupons/{claim_id}/qr", claims=customer("u1")),
+        ("POST", "/redemptions"): dict(path="/redemptions", claims=staff(), body={"code": mine["code"]}),
+        ("POST", "/me/coupons/{claimId}/redemption"): dict(
+            path=f"/me/coupons/{claim_id}/redemption",
+            claims=customer("u1"),
+            body={"verification_code": "135790"},
+        ),
+        ("POST", "/redemptions/{redemptionId}/reversal"): dict(
+            path=f"/redemptions/{redemption_id}/reversal", claims=merchant()
+        ),
+        ("POST", "/checkout/quote"): dict(
+            path="/checkout/quote", claims=customer("u1"), body={"order": CART}
+        ),
+        ("POST", "/me/coupons/{claimId}/gifts"): dict(
+            path=f"/me/coupons/{claim_id}/gifts", claims=customer("u1")
+        ),
+        ("GET", "/gifts/{token}"): dict(path=f"/gifts/{token}"),
+        ("POST", "/gifts/{token}/accept"): dict(path=f"/gifts/{token}/accept", claims=customer("u2")),
+        ("DELETE", "/me/gifts/{token}"): dict(path=f"/me/gifts/{token}", claims=customer("u1")),
+        ("POST", "/coupons/{couponId}/imports"): dict(
+            path=f"/coupons/{coupon_id}/imports", claims=merchant()
+        ),
+        ("GET", "/coupons/{couponId}/imports"): dict(path=f"/coupons/{coupon_id}/imports", claims=merchant()),
+        ("GET", "/coupons/{couponId}/imports/{jobId}"): dict(
+            path=f"/coupons/{coupon_id}/imports/{job_id}", claims=merchant()
+        ),
+    }
+    # Every route of the template that reaches the store is here (the docs pages never do)
+    served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
+    assert served == set(requests), served ^ set(requests)
+
+    # When every DynamoDB request is throttled, and each function has 3 seconds left
+    emulator.faults.set(1.0, ("throttle",), operations=READS | WRITES)
+    answers = {}
+    try:
+        for (method, _), request in requests.items():
+            started = time.monotonic()
+            reply = call(method, request.pop("path"), remaining_ms=REMAINING_MS, **request)
+            answers[(method, _)] = (reply, time.monotonic() - started)
+        # The same for an Idempotency-Key request: Powertools' idempotency table is throttled too
+        started = time.monotonic()
+        keyed = call(
+            "POST",
+            "/coupons",
+            claims=merchant(),
+            body=coupon_body(),
+            headers={"Idempotency-Key": "create-12345"},
+        )
+        answers[("POST", "/coupons with Idempotency-Key")] = (keyed, time.monotonic() - started)
+    finally:
+        emulator.faults.set(0.0)
+
+    # Then each answers 503 busy with Retry-After, well before the function would time out
+    for route, (reply, took) in answers.items():
+        assert reply.status == 503, (route, reply.status, reply.json)
+        assert reply.json["error"]["code"] == "busy", route
+        assert int(reply.headers["retry-after"]) >= 1, route
+        assert took < 0.85 * REMAINING_MS / 1000, (route, took)
+    # And nothing was taken or counted: no position, no unit, no holding, no attempt, no state change
+    assert _stored(coupon, claim_id) == before
