@@ -119,6 +119,7 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             claims=merchant(),
             body=coupon_body(),
             headers={"Idempotency-Key": "create-12345"},
+            remaining_ms=REMAINING_MS,
         )
         answers[("POST", "/coupons with Idempotency-Key")] = (keyed, time.monotonic() - started)
     finally:

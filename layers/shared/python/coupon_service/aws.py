@@ -20,9 +20,9 @@ DYNAMODB_CONNECT_TIMEOUT = 1.0
 DYNAMODB_READ_TIMEOUT = 3.0
 
 
-def dynamodb_config(attempts: int = 1) -> Config:
+def dynamodb_config() -> Config:
     return Config(
-        retries={"mode": "standard", "total_max_attempts": attempts},
+        retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=DYNAMODB_CONNECT_TIMEOUT,
         read_timeout=float(os.environ.get("DYNAMODB_READ_TIMEOUT") or DYNAMODB_READ_TIMEOUT),
         max_pool_connections=64,

@@ -16,22 +16,38 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
 from coupon_service.aws import dynamodb_config
 from coupon_service.errors import Conflict, Invalid
 from coupon_service.settings import settings
-from coupon_service.store import busy
+from coupon_service.store import busy, with_retries
 
 M = TypeVar("M", bound=BaseModel)
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 
 
+class _Persistence(DynamoDBPersistenceLayer):
+    """Powertools' idempotency records, retried as the store retries: against the invocation's deadline."""
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        return with_retries(lambda: super(_Persistence, self)._get_record(idempotency_key))
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        with_retries(lambda: super(_Persistence, self)._put_record(data_record))
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        with_retries(lambda: super(_Persistence, self)._update_record(data_record))
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        with_retries(lambda: super(_Persistence, self)._delete_record(data_record))
+
+
 @cache
 def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
-    # Its own client: a few quick retries of the idempotency record, then `busy` (see run_once).
-    return DynamoDBPersistenceLayer(table_name=table_name, boto_config=dynamodb_config(attempts=3))
+    return _Persistence(table_name=table_name, boto_config=dynamodb_config())
 
 
 _CONFIG = IdempotencyConfig(
