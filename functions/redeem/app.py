@@ -29,7 +29,7 @@ def checkout_quote(body: Annotated[QuoteRequest, Body()]) -> Quote:
 
 
 Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-REDEEM_ERRORS = (401, 403, 404, 409, 413, 423, 503)
+REDEEM_ERRORS = (401, 403, 404, 409, 413, 423, 429, 503)
 
 
 def _redeemed(redemption: RedemptionOut) -> Response[RedemptionOut]:

@@ -21,7 +21,7 @@ def test_logs_carry_no_verification_code_phone_number_or_token():
     logger.setLevel("DEBUG")
     try:
         # When a merchant creates a self-service coupon and a customer with a phone number claims it
-        body = coupon_body(options={"self_service": {"verification_code": "987654", "staff_code": "13579"}})
+        body = coupon_body(options={"self_service": {"verification_code": "987654", "staff_code": "135790"}})
         coupon = call(
             "POST",
             "/coupons",

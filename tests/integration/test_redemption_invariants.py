@@ -6,12 +6,23 @@ Each test checks the final state of the store, not only the answers.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
-from coupon_service import keys
-from coupon_service.redemptions import Redemptions, SelfRedemption, StaffRedemption
+from coupon_service import clock, keys
+from coupon_service.events import VerificationUnderAttack, derive, event_id
+from coupon_service.redemptions import (
+    WRONG_CODES_PER_CUSTOMER,
+    Redemptions,
+    SelfRedemption,
+    StaffRedemption,
+    _Guard,
+)
 from coupon_service.store import Table
+from coupon_service.validity import to_iso
 
+from devstack.streams import StreamReader
+from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_redemptions import CART, SELF_SERVICE, held, redemptions_of, stored_claim
 from tests.support import caller_for, concurrently, customer, outcome, staff
 
@@ -37,7 +48,8 @@ def self_service(claim_id, code="246810", user="u1", order_id=None, order=CART):
 
 
 def guard_failures(key):
-    return (Table().get(key) or {}).get("failures", 0)
+    """The attempts a guard counts (each by its attempt id)."""
+    return len((Table().get(key) or {}).get("attempts") or {})
 
 
 def test_fifty_concurrent_redemptions_mixed_staff_and_self_service_redeem_once(emulator, fault_rate):
@@ -120,6 +132,80 @@ def test_guesses_spread_over_ten_coupons_are_bounded_by_the_per_customer_limit()
     assert blocked.status == 423, blocked.json
     assert guard_failures(keys.redeem_guard(spare)) == 0
     assert all(stored_claim(c)["state"] == "available" for c in held_ids)
+
+
+def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_still_redeems(
+    emulator, stack
+):
+    # Given a moment one minute into a 10-minute window, so the attack falls in one window
+    start = clock.now().replace(minute=clock.now().minute // 10 * 10, second=0)
+    clock.freeze(start + timedelta(minutes=1))
+    # And one self-service coupon held by 30 attacker accounts and by two honest customers
+    coupon = make_coupon(options=SELF_SERVICE)
+    attackers = [f"a{i}" for i in range(30)]
+    mine = {user: claim(coupon["coupon_id"], user=user).json["claim_id"] for user in [*attackers, "h1", "h2"]}
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
+    # And one honest customer who mistyped once, before the attack
+    assert self_service(mine["h2"], code="111111", user="h2").status == 422
+
+    # When each attacker tries two wrong codes, all 60 at once
+    wave = concurrently(
+        lambda i: self_service(mine[attackers[i % 30]], code=f"{700000 + i}", user=attackers[i % 30]),
+        60,
+        threads=30,
+    )
+    assert {a.status for a in wave} == {422}, Counter(a.status for a in wave)
+
+    # Then the coupon is under attack: each attacker's next try waits, the honest customer's right code
+    # (no wrong code of theirs) is compared at once and redeems, all at the same time
+    def during(i):
+        if i == 30:
+            return self_service(mine["h1"], user="h1", order_id="honest")
+        return self_service(mine[attackers[i]], code=f"{600000 + i}", user=attackers[i])
+
+    second = concurrently(during, 31, threads=31)
+    assert second[30].status == 201, second[30].json
+    assert {a.status for a in second[:30]} == {429}, Counter(a.status for a in second[:30])
+    assert all(a.json["error"]["code"] == "slowed_down" for a in second[:30])
+    assert all(1 <= int(a.headers["retry-after"]) <= 60 for a in second[:30])
+    # And the customer who mistyped before waits too, then is compared once the pace allows
+    paced = self_service(mine["h2"], user="h2")
+    assert paced.status == 429, paced.json
+    clock.advance(timedelta(seconds=61))
+    assert self_service(mine["h2"], user="h2").status == 201
+
+    # And the counters never passed what was tried: two per attacker's coupon and account, 50 on the coupon
+    assert all(guard_failures(keys.redeem_guard(mine[a])) == 2 for a in attackers)
+    assert all(guard_failures(keys.customer_guard(a, "m1")) == 2 for a in attackers)
+    watch = Table().get(keys.coupon_guard(coupon["coupon_id"]))
+    assert len(watch["wrong"]) == 50 and set(watch["wrong"].values()) <= {*attackers, "h2"}
+    # And the outbox raised exactly one VerificationUnderAttack, naming the coupon and no code
+    raised = [e for r in reader.drain() for e in derive(r) if isinstance(e, VerificationUnderAttack)]
+    assert len(raised) == 1, raised
+    event = raised[0]
+    assert (event.coupon_id, event.merchant_id, event.wrong_codes) == (coupon["coupon_id"], "m1", 50)
+    assert event.event_id == event_id(
+        "VerificationUnderAttack", f"{coupon['coupon_id']}|{event.window_start}"
+    )
+    text = event.model_dump_json()
+    assert "246810" not in text and not any(str(c) in text for c in range(600000, 700060))
+
+
+def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_takes_one_back():
+    # Given a customer's counter with two attempts counted
+    guard = _Guard(Table(), keys.customer_guard("u9", "m1"), WRONG_CODES_PER_CUSTOMER, "your coupons")
+    now = to_iso(clock.now())
+    assert (guard.reserve("first", now), guard.reserve("second", now)) == (1, 2)
+    # When a reservation is sent again after its answer was lost, Then it is recognised as already counted
+    assert guard.reserve("second", now) == 2
+    # When a give-back is applied twice (a retried transaction, then a release), Then one attempt goes
+    Table().transact([guard.give_back("second")])
+    Table().transact([guard.give_back("second")])
+    guard.release("second")
+    assert guard_failures(keys.customer_guard("u9", "m1")) == 1
+    # And the next attempt is counted as the second, not the first
+    assert guard.reserve("third", now) == 2
 
 
 def test_concurrent_reversals_reverse_once(emulator, fault_rate):

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from coupon_service import aws, clock, keys
 from coupon_service.codes import format_for_display, new_system_code
+from coupon_service.events import derive
 from coupon_service.store import Table, values
 
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, held
+from tests.integration.test_claims import claim, held, make_coupon
 from tests.support import call, coupon_body, customer, invoke, merchant, platform, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -196,18 +197,18 @@ def test_self_service_with_the_right_code_redeems_and_a_wrong_code_says_how_many
     )
     assert stored_claim(mine["claim_id"])["state"] == "used"
     # The right code gave its reservation back: only the wrong one still counts for the customer
-    assert Table().get(keys.customer_guard("u1", "m1"))["failures"] == 1
+    assert len(Table().get(keys.customer_guard("u1", "m1"))["attempts"]) == 1
 
 
 def test_self_service_needs_the_order_when_the_terms_depend_on_it_and_the_staff_code_when_set():
-    mine = held(options={"self_service": {"verification_code": "246810", "staff_code": "1357"}})
-    no_order = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="1357")
+    mine = held(options={"self_service": {"verification_code": "246810", "staff_code": "135791"}})
+    no_order = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="135791")
     assert no_order.status == 422 and no_order.json["error"]["field"] == "order"
     no_staff = redeem_myself(mine["claim_id"], verification_code="246810", order=CART)
     assert no_staff.status == 422 and no_staff.json["error"]["field"] == "staff_code"
-    wrong_staff = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="9999", order=CART)
+    wrong_staff = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="999999", order=CART)
     assert wrong_staff.status == 422 and wrong_staff.json["error"]["code"] == "wrong_code"
-    ok = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="1357", order=CART)
+    ok = redeem_myself(mine["claim_id"], verification_code="246810", staff_code="135791", order=CART)
     assert ok.status == 201, ok.json
     # A coupon without self-service is for the till only
     plain = held(user="u5")
@@ -227,6 +228,145 @@ def test_five_wrong_codes_lock_the_coupon_for_fifteen_minutes_even_for_the_right
     after = redeem_myself(mine["claim_id"], verification_code="246810", order=CART)
     clock.reset()
     assert after.status == 201, after.json
+
+
+@pytest.mark.parametrize(
+    ("self_service", "field"),
+    [
+        ({"verification_code": "1234"}, "verification_code"),
+        ({"verification_code": "246810", "staff_code": "13579"}, "staff_code"),
+        ({}, "verification_code"),
+        ({"verification": "none", "verification_code": "246810"}, "verification_code"),
+        ({"verification": "none", "staff_code": "135791"}, "staff_code"),
+        ({"verification": "sms"}, "verification"),
+    ],
+    ids=["4-digit-code", "5-digit-staff-code", "no-code", "code-with-none", "staff-code-with-none", "sms"],
+)
+def test_a_store_code_has_at_least_six_digits_and_goes_with_its_mode(self_service, field):
+    reply = call(
+        "POST", "/coupons", claims=merchant("m1"), body=coupon_body(options={"self_service": self_service})
+    )
+    assert reply.status == 422, reply.json
+    assert reply.json["error"]["field"] == f"body.options.self_service.{field}"
+
+
+def rotate(coupon_id, who=None, **codes):
+    """A merchant's edit of the coupon's store codes, based on the version it reads first."""
+    who = who or merchant("m1")
+    version = call("GET", f"/coupons/{coupon_id}", claims=who).json["version"]
+    body = {"version": version, "options": {"self_service": codes}}
+    return call("PATCH", f"/coupons/{coupon_id}", claims=who, body=body)
+
+
+def test_a_merchant_rotates_the_store_code_and_the_old_one_stops_working_at_once():
+    # Given a customer who claimed a self-service coupon before its code changes
+    before = held(options=SELF_SERVICE)
+    coupon_id = before["coupon_id"]
+    # When the merchant sets a new code: a 4-digit one, a stale version and another merchant are refused
+    assert rotate(coupon_id, verification_code="1357").json["error"]["field"] == (
+        "body.options.self_service.verification_code"
+    )
+    other = call("PATCH", f"/coupons/{coupon_id}", claims=merchant("m2"), body={"version": 1, "options": {}})
+    assert other.status == 404
+    rotated = rotate(coupon_id, verification_code="864200")
+    assert rotated.status == 200, rotated.json
+    assert rotated.json["options"]["self_service"] is True and "864200" not in rotated.raw.decode()
+    stale = call(
+        "PATCH",
+        f"/coupons/{coupon_id}",
+        claims=merchant("m1"),
+        body={"version": 1, "options": {"self_service": {"verification_code": "999999"}}},
+    )
+    assert stale.status == 409 and stale.json["error"]["code"] == "version_conflict"
+    after = claim(coupon_id, user="u2").json
+    # Then the old code is a wrong code for the coupon claimed before, and the new one redeems both
+    old = redeem_myself(before["claim_id"], verification_code="246810", order=CART)
+    assert old.status == 422 and old.json["error"]["code"] == "wrong_code"
+    assert redeem_myself(before["claim_id"], verification_code="864200", order=CART).status == 201
+    assert redeem_myself(after["claim_id"], user="u2", verification_code="246810", order=CART).status == 422
+    assert redeem_myself(after["claim_id"], user="u2", verification_code="864200", order=CART).status == 201
+
+
+def test_rotation_sets_removes_or_keeps_the_staff_code_and_holds_for_platform_coupons():
+    # Given a platform coupon usable at m1 and m2, claimed before its codes change
+    body = coupon_body(merchants=["m1", "m2"], options=SELF_SERVICE)
+    coupon = call("POST", "/coupons", claims=platform(), body=body).json
+    mine = claim(coupon["coupon_id"]).json
+    at_m2 = {**CART, "merchant_id": "m2"}
+    # When the operator adds a staff code, then rotates the verification code keeping the staff code
+    assert (
+        rotate(coupon["coupon_id"], who=platform(), verification_code="111222", staff_code="333444").status
+        == 200
+    )
+    kept = rotate(coupon["coupon_id"], who=platform(), verification_code="555666")
+    assert kept.json["options"]["staff_code_required"] is True
+    # Then the staff code is asked, and only the newest codes redeem
+    no_staff = redeem_myself(mine["claim_id"], verification_code="555666", order=at_m2)
+    assert no_staff.status == 422 and no_staff.json["error"]["field"] == "staff_code"
+    stale = redeem_myself(mine["claim_id"], verification_code="111222", staff_code="333444", order=at_m2)
+    assert stale.status == 422 and stale.json["error"]["code"] == "wrong_code"
+    # And with `staff_code: null` the staff code is no longer asked
+    removed = rotate(coupon["coupon_id"], who=platform(), verification_code="555666", staff_code=None)
+    assert removed.json["options"]["staff_code_required"] is False
+    assert "staff_code_hash" not in Table().get(keys.coupon(coupon["coupon_id"]))
+    done = redeem_myself(mine["claim_id"], verification_code="555666", order=at_m2)
+    assert done.status == 201 and done.json["verified"] is True, done.json
+
+
+def test_no_claimed_coupon_holds_a_verification_hash_only_the_coupon_does():
+    # Given claims of a self-service coupon with a staff code, one of them given to a friend and redeemed
+    coupon = make_coupon(options={"self_service": {"verification_code": "246810", "staff_code": "135791"}})
+    claims = [claim(coupon["coupon_id"], user=f"u{i}").json for i in range(3)]
+    redeem_myself(
+        claims[0]["claim_id"], user="u0", verification_code="246810", staff_code="135791", order=CART
+    )
+    # When the whole table is read
+    table = Table()
+    stored = table.get(keys.coupon(coupon["coupon_id"]))
+    hashes = {stored["verification_hash"], stored["staff_code_hash"]}
+    items, start = [], None
+    while True:
+        page = table._db.scan(TableName=table.name, **({"ExclusiveStartKey": start} if start else {}))
+        items.extend(page["Items"])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    # Then only the coupon item holds the hashes, and the claims say only that self-service asks a code
+    holding = [i for i in items if any(h in str(i) for h in hashes)]
+    assert [(i["PK"]["S"], i["SK"]["S"]) for i in holding] == [(stored["PK"], stored["SK"])]
+    claim_items = [i for i in items if i.get("type", {}).get("S") == "claim"]
+    assert len(claim_items) == 3
+    assert all(i["self_service"] == {"S": "code"} and "verification_hash" not in i for i in claim_items)
+    wallet = call("GET", f"/me/coupons/{claims[1]['claim_id']}", claims=customer("u1")).json
+    assert (wallet["self_service"], wallet["self_service_verification"]) == (True, "code")
+
+
+def test_self_service_without_a_code_redeems_and_records_that_no_code_was_checked(emulator, stack):
+    # Given a coupon whose merchant chose self-service without a verification code
+    coupon = make_coupon(options={"self_service": {"verification": "none"}})
+    assert (coupon["options"]["self_service"], coupon["options"]["self_service_verification"]) == (
+        True,
+        "none",
+    )
+    mine = claim(coupon["coupon_id"]).json
+    assert (mine["self_service"], mine["self_service_verification"]) == (True, "none")
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
+    # When the customer redeems it in the store without a code
+    done = redeem_myself(mine["claim_id"], order_id="o1", order=CART)
+    # Then it is used, and the redemption (and its event) says that no code was checked
+    assert done.status == 201 and done.json["verified"] is False, done.json
+    assert Table().get(keys.redemption(done.json["redemption_id"]))["verified"] is False
+    redeemed = [e for r in reader.drain() for e in derive(r) if e.detail_type == "CouponRedeemed"]
+    assert [e.verified for e in redeemed] == [False]
+    # And no attempt was counted, and such a coupon has no code to rotate
+    assert Table().get(keys.redeem_guard(mine["claim_id"])) is None
+    refused = rotate(coupon["coupon_id"], verification_code="246810")
+    assert refused.status == 422 and refused.json["error"]["field"] == "options.self_service"
+    # While a coupon that asks a code refuses a redemption without one, naming the field
+    coded = held(user="u2", options=SELF_SERVICE)
+    missing = redeem_myself(coded["claim_id"], user="u2", order=CART)
+    assert missing.status == 422 and missing.json["error"]["field"] == "verification_code"
 
 
 # --- reversal -----------------------------------------------------------------------------------
@@ -301,7 +441,8 @@ def test_bad_redemption_input_is_a_422_naming_the_field_and_changes_nothing(body
 
 
 def test_requests_per_redemption():
-    # A staff scan: a code lookup and a transaction; self-service: the claim, two counters, a transaction
+    # A staff scan: a code lookup and a transaction; self-service: the claim, the coupon with its watch in
+    # one request, two counters, a transaction
     scanned, pressed = held(), held(user="u2", options=SELF_SERVICE)
     aws.dynamodb_requests.reset()
     assert scan(scanned["code"], order_id="r1", order=CART).status == 201
@@ -311,4 +452,9 @@ def test_requests_per_redemption():
         pressed["claim_id"], user="u2", verification_code="246810", order_id="r2", order=CART
     )
     assert reply.status == 201, reply.json
-    assert dict(aws.dynamodb_requests.calls) == {"GetItem": 1, "UpdateItem": 2, "TransactWriteItems": 1}
+    assert dict(aws.dynamodb_requests.calls) == {
+        "GetItem": 1,
+        "BatchGetItem": 1,
+        "UpdateItem": 2,
+        "TransactWriteItems": 1,
+    }

@@ -23,6 +23,7 @@ from typing import Any
 
 from coupon_service import clock, keys
 from coupon_service.codes import new_system_code
+from coupon_service.coupons import self_service_of
 from coupon_service.errors import Conflict, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
 from coupon_service.models import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
@@ -84,8 +85,14 @@ def wallet_status(claim: dict[str, Any], now: str) -> WalletStatus:
 
 
 def claimed_out(claim: dict[str, Any], now: str) -> ClaimedCouponOut:
+    mode = self_service_of(claim)
     return ClaimedCouponOut.model_validate(
-        {**claim, "status": wallet_status(claim, now), "self_service": bool(claim.get("verification_hash"))}
+        {
+            **claim,
+            "status": wallet_status(claim, now),
+            "self_service": mode is not None,
+            "self_service_verification": mode,
+        }
     )
 
 
@@ -194,8 +201,9 @@ class Claims:
             "giftable": bool(options.get("giftable")),
             "notify_giver": bool(options.get("notify_giver")),
             "gift_message": options.get("gift_message"),
-            "verification_hash": coupon.get("verification_hash"),
-            "staff_code_hash": coupon.get("staff_code_hash"),
+            # Whether the holder may redeem in store, as claimed; the store's code stays on the coupon only,
+            # where the merchant can change it.
+            "self_service": self_service_of(coupon),
             "nickname": caller.nickname,
             "name": caller.name,
             "GSI1PK": keys.wallet(caller.user_id),

@@ -125,11 +125,26 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
     }
     self_service = body.options.self_service
     if self_service and self_service.enabled:
-        secret = hmac_key()
-        item["verification_hash"] = keyed_hash(secret, VERIFICATION, self_service.verification_code)
-        if self_service.staff_code:
-            item["staff_code_hash"] = keyed_hash(secret, STAFF_CODE, self_service.staff_code)
+        item["self_service"] = self_service.verification
+        if self_service.verification_code is not None:
+            item.update(store_code_hashes(self_service.verification_code, self_service.staff_code))
     return item
+
+
+def store_code_hashes(verification_code: str, staff_code: str | None) -> dict[str, str | None]:
+    """The coupon attributes that keep a store's codes: keyed hashes only, one purpose each."""
+    secret = hmac_key()
+    return {
+        "verification_hash": keyed_hash(secret, VERIFICATION, verification_code),
+        "staff_code_hash": keyed_hash(secret, STAFF_CODE, staff_code) if staff_code else None,
+    }
+
+
+def self_service_of(item: dict[str, Any]) -> str | None:
+    """A coupon's or a claimed coupon's self-service: `code`, `none`, or None when staff redeem it.
+
+    Items written before the choice existed only hold the code's hash."""
+    return item.get("self_service") or ("code" if item.get("verification_hash") else None)
 
 
 def inventory_of(coupon: dict[str, Any], shards: list[dict[str, Any]]) -> Inventory:
@@ -148,7 +163,8 @@ def coupon_out(coupon: dict[str, Any], shards: list[dict[str, Any]]) -> CouponOu
         {
             **{k: v for k, v in coupon.items() if k in CouponOut.model_fields},
             "options": OptionsOut(
-                self_service="verification_hash" in coupon,
+                self_service=self_service_of(coupon) is not None,
+                self_service_verification=self_service_of(coupon),
                 staff_code_required="staff_code_hash" in coupon,
                 giftable=options.get("giftable", False),
                 notify_giver=options.get("notify_giver", False),
@@ -339,6 +355,7 @@ class Coupons:
         if patch.validity is not None:
             # Applies to claims from now on; coupons already held keep their window (docs/decisions.md).
             changes["validity"] = patch.validity.model_dump(mode="json")
+        removed = self._rotated_codes(coupon, patch, changes)
 
         operations: list[dict[str, Any]] = []
         extra_items: list[dict[str, Any]] = []
@@ -350,13 +367,15 @@ class Coupons:
         now = to_iso(clock.now())
         changes["updated_at"] = now
         names = {f"#a{i}": name for i, name in enumerate(changes)}
+        names.update({f"#r{i}": name for i, name in enumerate(removed)})
         operations.append(
             {
                 "Update": {
                     "Key": _key(keys.coupon(coupon_id)),
                     "UpdateExpression": "SET "
                     + ", ".join(f"#a{i} = :a{i}" for i in range(len(changes)))
-                    + ", version = version + :one",
+                    + ", version = version + :one"
+                    + (" REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed))) if removed else ""),
                     "ConditionExpression": "version = :v AND #status <> :deleted",
                     "ExpressionAttributeNames": {**names, "#status": "status"},
                     "ExpressionAttributeValues": values(
@@ -384,6 +403,25 @@ class Coupons:
                 field="inventory",
             ) from cancelled
         return self.get(owner, coupon_id)
+
+    @staticmethod
+    def _rotated_codes(coupon: dict[str, Any], patch: CouponPatch, changes: dict[str, Any]) -> list[str]:
+        """New store codes into `changes`; the attributes to remove (a staff code no longer asked)."""
+        codes = patch.options.self_service if patch.options else None
+        if codes is None:
+            return []
+        if self_service_of(coupon) != "code":
+            raise Invalid(
+                "options.self_service: only a coupon whose self-service asks the store's code has codes "
+                "to change; whether and how customers redeem themselves is fixed when it is created",
+                field="options.self_service",
+            )
+        kept = "staff_code" not in codes.model_fields_set
+        hashes = store_code_hashes(codes.verification_code, codes.staff_code)
+        changes["verification_hash"] = hashes["verification_hash"]
+        if hashes["staff_code_hash"]:
+            changes["staff_code_hash"] = hashes["staff_code_hash"]
+        return [] if kept or hashes["staff_code_hash"] else ["staff_code_hash"]
 
     def _inventory_plan(
         self,

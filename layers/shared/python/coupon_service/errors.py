@@ -81,6 +81,13 @@ class Locked(DomainError):
     code = "locked"
 
 
+class TooManyRequests(DomainError):
+    """Slowed down: the same request is welcome again after `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+
 class Busy(DomainError):
     """Contention we could not resolve in time; safe to retry."""
 

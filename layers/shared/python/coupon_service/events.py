@@ -70,6 +70,9 @@ class CouponRedeemed(Event):
     customer_id: str
     method: str
     redeemed_by: str
+    verified: bool | None = Field(
+        default=None, description="Self-service: whether the store's code was checked"
+    )
     redeemed_at_merchant: str | None = None
     store_id: str | None = None
     order_id: str | None = None
@@ -113,6 +116,21 @@ class ImportFinished(Event):
     status: str
     imported: int
     failed: int
+
+
+class VerificationUnderAttack(Event):
+    """Many wrong store codes on one coupon in one window: someone is guessing. Never carries a code."""
+
+    detail_type: ClassVar[str] = "VerificationUnderAttack"
+    coupon_id: str
+    merchant_id: str
+    window_start: str
+    window_end: str
+    wrong_codes: int = Field(description="Wrong codes counted in the window when it was raised")
+    customers: list[str] = Field(description="The customers whose wrong codes were counted")
+    slowed_until: str = Field(
+        description="Until then, a claimed coupon with a wrong code waits between tries"
+    )
 
 
 def event_id(detail_type: str, identity: str) -> str:
@@ -244,12 +262,32 @@ def _import_job(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
     ]
 
 
+def _coupon_guard(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if not _became(new, old, "attack_window"):
+        return []
+    wrong = new.get("wrong") or {}
+    return [
+        VerificationUnderAttack(
+            event_id=event_id("VerificationUnderAttack", f"{new['coupon_id']}|{new['attack_window']}"),
+            occurred_at=new["attack_at"],
+            coupon_id=new["coupon_id"],
+            merchant_id=new["merchant_id"],
+            window_start=new["attack_window"],
+            window_end=new["window_end"],
+            wrong_codes=len(wrong),
+            customers=sorted(set(wrong.values())),
+            slowed_until=new["attack_until"],
+        )
+    ]
+
+
 _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon": _coupon,
     "claim": _claim,
     "redemption": _redemption,
     "gift": _gift,
     "import_job": _import_job,
+    "coupon_guard": _coupon_guard,
 }
 
 

@@ -46,6 +46,12 @@ def redeem_guard(claim_id: str) -> dict[str, str]:
     return {"PK": f"CLAIM#{claim_id}", "SK": "GUARD"}
 
 
+def coupon_guard(coupon_id: str) -> dict[str, str]:
+    """Wrong verification codes tried on one coupon by all its customers, per window; its own partition,
+    so an attack's writes never touch the coupon item that claims read."""
+    return {"PK": f"GUARD#{coupon_id}", "SK": "GUARD"}
+
+
 def customer_guard(customer_id: str, merchant_id: str) -> dict[str, str]:
     """Wrong verification codes one customer tried on all their coupons of one merchant."""
     return {"PK": f"CUSTOMER#{customer_id}", "SK": f"GUARD#{merchant_id}"}

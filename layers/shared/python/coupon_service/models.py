@@ -11,6 +11,7 @@ from pydantic import (
     Base64Bytes,
     BaseModel,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -165,12 +166,53 @@ class TaggedCustomers(Strict):
 Audience = Annotated[Everyone | ListedCustomers | TaggedCustomers, Field(discriminator="type")]
 
 
+# A store's verification and staff codes: 6 to 12 digits, kept only as keyed hashes; write-only.
+StoreCode = Annotated[str, Field(pattern=r"^[0-9]{6,12}$", examples=["246810"])]
+SelfServiceVerification = Literal["code", "none"]
+
+
 class SelfService(Strict):
+    """Customers may redeem in the store themselves: with the store's code, or (`verification: none`)
+    with none, the redemption then recording that no code was checked."""
+
     enabled: bool = True
-    verification_code: str = Field(
-        pattern=r"^[0-9]{4,12}$", description="The store's code, kept only as a keyed hash; write-only"
+    verification: SelfServiceVerification = Field(
+        default="code", description="`code`: the customer types the store's code; `none`: no code is asked"
     )
-    staff_code: str | None = Field(default=None, pattern=r"^[0-9]{4,12}$")
+    verification_code: StoreCode | None = Field(
+        default=None,
+        validate_default=True,
+        description="The store's code (required with `verification: code`, refused with `none`)",
+    )
+    staff_code: StoreCode | None = Field(
+        default=None, description="A second code, typed by a member of staff (only with `verification: code`)"
+    )
+
+    @field_validator("verification_code")
+    @classmethod
+    def _code_when_asked(cls, value: str | None, info: ValidationInfo) -> str | None:
+        asked = info.data.get("verification", "code") == "code"
+        if asked and value is None:
+            raise ValueError("required unless verification is none")
+        if not asked and value is not None:
+            raise ValueError("a coupon with verification none takes no code")
+        return value
+
+    @field_validator("staff_code")
+    @classmethod
+    def _staff_code_with_a_code(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("verification", "code") != "code":
+            raise ValueError("a staff code needs verification code")
+        return value
+
+
+class SelfServiceCodes(Strict):
+    """New store codes for a coupon whose self-service asks one: the old ones stop working at once."""
+
+    verification_code: StoreCode
+    staff_code: StoreCode | None = Field(
+        default=None, description="Omitted: the staff code stays as it is; null: no staff code any more"
+    )
 
 
 class Reminder(Strict):
@@ -258,6 +300,16 @@ class CouponPatch(Strict):
     shard_count: int | None = Field(default=None, ge=1, le=50)
     title: Text | None = Field(default=None, min_length=1, max_length=60)
     description: Text | None = Field(default=None, max_length=1000)
+    options: OptionsPatch | None = None
+
+
+class OptionsPatch(Strict):
+    """The options an edit can change: a coupon's self-service codes (rotation)."""
+
+    self_service: SelfServiceCodes | None = None
+
+
+CouponPatch.model_rebuild()
 
 
 # --- what the API returns ------------------------------------------------------------------------
@@ -299,6 +351,9 @@ class CouponOut(BaseModel):
 
 class OptionsOut(BaseModel):
     self_service: bool
+    self_service_verification: SelfServiceVerification | None = Field(
+        default=None, description="With self-service: whether the store's code is asked"
+    )
     staff_code_required: bool
     giftable: bool
     notify_giver: bool
@@ -381,6 +436,9 @@ class ClaimedCouponOut(BaseModel):
     claimed_at: datetime
     channel: str
     self_service: bool
+    self_service_verification: SelfServiceVerification | None = Field(
+        default=None, description="With self-service: whether the store's code is asked"
+    )
     giftable: bool
 
 

@@ -7,9 +7,12 @@ is derived from (claim, reversal round, order id), so a till's retry for the sam
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import math
 import uuid
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -17,8 +20,16 @@ from pydantic import BaseModel, Field
 from coupon_service import clock, keys
 from coupon_service.checkout import state_refusal
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
-from coupon_service.coupons import STAFF_CODE, VERIFICATION
-from coupon_service.errors import Conflict, DomainError, Forbidden, Invalid, Locked, NotFound
+from coupon_service.coupons import STAFF_CODE, VERIFICATION, self_service_of
+from coupon_service.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    TooManyRequests,
+)
 from coupon_service.identity import PLATFORM, Caller
 from coupon_service.models import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
@@ -27,12 +38,20 @@ from coupon_service.secret import hmac_key
 from coupon_service.store import Cancelled, Table, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
-WRONG_CODES_PER_COUPON = 5
+WRONG_CODES_PER_COUPON = 5  # per claimed coupon
 WRONG_CODES_PER_CUSTOMER = 10  # per merchant, across all the customer's coupons of that merchant
 LOCK = timedelta(minutes=15)
+# Across every customer of one coupon: this many wrong codes in one window put it under attack until the
+# end of the next window; meanwhile a claimed coupon with a wrong code waits ATTACK_PACE between tries.
+ATTACK_WRONG_CODES = 50
+ATTACK_WINDOW = timedelta(minutes=10)
+ATTACK_PACE = timedelta(minutes=1)
 _NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")
 
-VerificationCode = Field(pattern=r"^[0-9]{4,12}$", description="The store's verification code")
+# Codes set before the 6-digit minimum may be shorter: a redemption still takes 4 to 12 digits.
+VerificationCode = Field(
+    default=None, pattern=r"^[0-9]{4,12}$", description="The store's code, when the coupon asks one"
+)
 
 
 class StaffRedemption(Strict):
@@ -45,9 +64,9 @@ class StaffRedemption(Strict):
 
 
 class SelfRedemption(Strict):
-    """The customer redeems in the store with the store's verification code."""
+    """The customer redeems in the store, with the store's verification code if the coupon asks it."""
 
-    verification_code: str = VerificationCode
+    verification_code: str | None = VerificationCode
     staff_code: str | None = Field(default=None, pattern=r"^[0-9]{4,12}$")
     store_id: Name | None = None
     order_id: Name | None = None
@@ -62,6 +81,9 @@ class RedemptionOut(BaseModel):
     redeemed_at_merchant: str | None = Field(description="Where it was used")
     method: Literal["staff", "self_service"]
     redeemed_by: str
+    verified: bool | None = Field(
+        default=None, description="Self-service: whether the store's verification code was checked"
+    )
     store_id: str | None = None
     order_id: str | None = None
     order_amount: int | None = None
@@ -125,42 +147,93 @@ def _depends_on_order(claim: dict[str, Any]) -> bool:
     return bool(claim["terms"].get("min_spend")) or claim["scope"]["type"] != "order"
 
 
+def _first_that_holds(
+    table: Table,
+    key: dict[str, str],
+    requests: Iterable[dict[str, Any]],
+    settled: Callable[[dict[str, Any]], bool],
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Try conditional updates in turn. The item after the first that holds, or as a refused one found it
+    when that is `settled` (nothing more to do); else None. Second: the item as last refused."""
+    old: dict[str, Any] = {}
+    for request in requests:
+        try:
+            new = table.update(
+                key, **request, ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"
+            )
+            return new or {}, old
+        except Cancelled as cancelled:
+            old = cancelled.old(0) or {}
+            if settled(old):
+                return old, old
+    return None, old
+
+
 class _Guard:
-    """A wrong-code counter with a sliding lock: `failures` counted attempts, `lock_ends` 15 minutes after
-    the last. An attempt is reserved (counted) before the code is compared, so parallel guesses cannot
-    pass the limit; a right code gives its reservation back in the redemption's transaction."""
+    """Counted attempts with a sliding lock: `attempts` maps each attempt's id to its time, `lock_ends` is
+    15 minutes after the last attempt. An attempt is reserved (counted) before the code is compared, so
+    parallel guesses cannot pass the limit; a right code takes its own id back out in the redemption's
+    transaction. The ids make each write recognisable as one's own: a reservation retried after its answer
+    was lost finds its id and counts once, and a give-back applied twice removes the one id once.
 
-    def __init__(self, table: Table, key: dict[str, str], limit: int, what: str) -> None:
-        self.table, self.key, self.limit, self.what = table, key, limit, what
+    With `pace` (the coupon is under attack), a claimed coupon that already has a counted attempt waits
+    `pace` after its last attempt; one without any is compared at once."""
 
-    def reserve(self, now: str) -> int:
-        """Count one attempt; the attempts counted so far, this one included. Locked when none is left."""
+    def __init__(
+        self, table: Table, key: dict[str, str], limit: int, what: str, pace: timedelta | None = None
+    ) -> None:
+        self.table, self.key, self.limit, self.what, self.pace = table, key, limit, what, pace
+
+    def reserve(self, attempt_id: str, now: str) -> int:
+        """Count one attempt; the attempts counted so far, this one included. Refused when none is left."""
         later = to_iso(from_iso(now) + LOCK)
         cleanup = int((from_iso(now) + timedelta(days=1)).timestamp())  # TTL: gone a day after
-        fresh = {  # no counter yet, or its last attempt is over 15 minutes old: start again at one
-            "UpdateExpression": "SET failures = :one, lock_ends = :later, #t = :guard, expires_at = :ttl",
-            "ConditionExpression": "attribute_not_exists(failures) OR lock_ends <= :now",
+        fresh = {  # no live counter (none yet, or its last attempt is over 15 minutes old): start again
+            "UpdateExpression": "SET attempts = :mine, lock_ends = :later, last_at = :now, #t = :guard, "
+            "expires_at = :ttl",
+            "ConditionExpression": "attribute_not_exists(attempts) OR lock_ends <= :now",
             "ExpressionAttributeNames": {"#t": "type"},
-            "ExpressionAttributeValues": values(one=1, later=later, now=now, guard="guard", ttl=cleanup),
+            "ExpressionAttributeValues": values(
+                mine={attempt_id: now}, later=later, now=now, guard="guard", ttl=cleanup
+            ),
         }
+        condition = "lock_ends > :now AND size(attempts) < :limit AND attribute_not_exists(attempts.#id)"
+        named = values(now=now, later=later, limit=self.limit, ttl=cleanup)
+        if self.pace:
+            condition += " AND (size(attempts) = :zero OR last_at <= :paced)"
+            named.update(values(zero=0, paced=to_iso(from_iso(now) - self.pace)))
         counted = {  # a live counter with attempts left
-            "UpdateExpression": "SET failures = failures + :one, lock_ends = :later, expires_at = :ttl",
-            "ConditionExpression": "failures < :limit AND lock_ends > :now",
-            "ExpressionAttributeValues": values(one=1, later=later, now=now, limit=self.limit, ttl=cleanup),
+            "UpdateExpression": "SET attempts.#id = :now, lock_ends = :later, last_at = :now, "
+            "expires_at = :ttl",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#id": attempt_id},
+            "ExpressionAttributeValues": named,
         }
-        old: dict[str, Any] | None = None
-        for attempt in (fresh, counted, fresh, counted):  # twice: a concurrent restart can move the counter
-            try:
-                new = self.table.update(
-                    self.key,
-                    **attempt,
-                    ReturnValues="UPDATED_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-                return int(new["failures"])
-            except Cancelled as cancelled:
-                old = cancelled.old(0)
-        raise self.locked((old or {}).get("lock_ends", later), now)
+        # Twice each: a concurrent restart can move the counter.
+        done, old = _first_that_holds(
+            self.table,
+            self.key,
+            (fresh, counted, fresh, counted),
+            # This attempt's own write, whose answer was lost.
+            lambda item: attempt_id in (item.get("attempts") or {}),
+        )
+        if done is None:
+            raise self._refusal(old, now)
+        return len(done["attempts"])
+
+    def _refusal(self, old: dict[str, Any], now: str) -> DomainError:
+        attempts = old.get("attempts") or {}
+        if self.pace and 0 < len(attempts) < self.limit:
+            ready = from_iso(old.get("last_at", now)) + self.pace
+            seconds = max(1, math.ceil((ready - from_iso(now)).total_seconds()))
+            return TooManyRequests(
+                "many wrong codes are being tried on this coupon: wait before trying again",
+                code="slowed_down",
+                field="verification_code",
+                details={"retry_at": to_iso(ready)},
+                retry_after=seconds,
+            )
+        return self.locked(old.get("lock_ends") or to_iso(from_iso(now) + LOCK), now)
 
     def locked(self, ends: str, now: str) -> Locked:
         seconds = max(1, int((from_iso(ends) - from_iso(now)).total_seconds()))
@@ -172,17 +245,97 @@ class _Guard:
             retry_after=seconds,
         )
 
-    def give_back(self) -> dict[str, Any]:
-        """The transaction operation that returns a right code's reservation."""
-        return {"Update": {"Key": to_item(self.key), **self._minus_one()}}
+    def give_back(self, attempt_id: str) -> dict[str, Any]:
+        """The transaction operation that takes a right code's attempt out of the count (idempotent)."""
+        return {"Update": {"Key": to_item(self.key), **self._without(attempt_id)}}
 
-    def release(self) -> None:
-        """Return a reservation whose code was never compared."""
-        self.table.update(self.key, **self._minus_one())
+    def release(self, attempt_id: str) -> None:
+        """Take back an attempt whose code was never compared, or was right but refused for another reason."""
+        self.table.update(self.key, **self._without(attempt_id))
 
     @staticmethod
-    def _minus_one() -> dict[str, Any]:
-        return {"UpdateExpression": "ADD failures :minus", "ExpressionAttributeValues": values(minus=-1)}
+    def _without(attempt_id: str) -> dict[str, Any]:
+        # Removing a map entry that is not there changes nothing: a repeated give-back is harmless.
+        return {"UpdateExpression": "REMOVE attempts.#id", "ExpressionAttributeNames": {"#id": attempt_id}}
+
+
+class _CouponWatch:
+    """Wrong codes on one coupon from all its customers, per fixed window. When ATTACK_WRONG_CODES of them
+    fall in one window, the coupon is under attack until the end of the next window: the guard item records
+    it once per window (`attack_window`), and the publisher turns that change into
+    `VerificationUnderAttack`. Wrong codes are kept by attempt id (a retried write counts once) with the
+    customer who sent them, and only up to the threshold, so an attack cannot grow the item."""
+
+    def __init__(self, table: Table, coupon: dict[str, Any], guard: dict[str, Any] | None) -> None:
+        self.table, self.coupon, self.guard = table, coupon, guard or {}
+        self.key = keys.coupon_guard(coupon["coupon_id"])
+
+    def under_attack(self, now: str) -> bool:
+        return self.guard.get("attack_until", "") > now
+
+    def wrong(self, attempt_id: str, customer_id: str, now: str) -> None:
+        """Count a wrong code, and mark the coupon under attack when it is the window's threshold."""
+        moment = from_iso(now)
+        start = datetime.fromtimestamp(
+            moment.timestamp() // ATTACK_WINDOW.total_seconds() * ATTACK_WINDOW.total_seconds(), tz=UTC
+        )
+        window, window_end = to_iso(start), to_iso(start + ATTACK_WINDOW)
+        same = {
+            "UpdateExpression": "SET wrong.#id = :customer",
+            "ConditionExpression": "#w = :window AND size(wrong) < :limit "
+            "AND attribute_not_exists(wrong.#id)",
+            "ExpressionAttributeNames": {"#w": "window", "#id": attempt_id},
+            "ExpressionAttributeValues": values(
+                customer=customer_id, window=window, limit=ATTACK_WRONG_CODES
+            ),
+        }
+        new = {
+            "UpdateExpression": "SET #w = :window, window_end = :end, wrong = :mine, coupon_id = :coupon, "
+            "merchant_id = :merchant, #t = :type, expires_at = :ttl",
+            "ConditionExpression": "attribute_not_exists(#w) OR #w < :window",
+            "ExpressionAttributeNames": {"#w": "window", "#t": "type"},
+            "ExpressionAttributeValues": values(
+                window=window,
+                end=window_end,
+                mine={attempt_id: customer_id},
+                coupon=self.coupon["coupon_id"],
+                merchant=self.coupon["merchant_id"],
+                type="coupon_guard",
+                ttl=int((moment + timedelta(days=1)).timestamp()),
+            ),
+        }
+        counted, _ = _first_that_holds(
+            self.table,
+            self.key,
+            (same, new, same, new),
+            # Counted already (an answer lost), or the window is past its threshold.
+            lambda item: (
+                item.get("window") == window
+                and (
+                    attempt_id in (item.get("wrong") or {})
+                    or len(item.get("wrong") or {}) >= ATTACK_WRONG_CODES
+                )
+            ),
+        )
+        if not counted or len(counted.get("wrong") or {}) < ATTACK_WRONG_CODES:
+            return
+        if counted.get("attack_window") == window:
+            return
+        # Refused when raised already: by a concurrent wrong code, or by this one whose answer was lost.
+        with contextlib.suppress(Cancelled):
+            self.table.update(
+                self.key,
+                UpdateExpression="SET attack_window = :window, attack_at = :now, attack_until = :until",
+                ConditionExpression="#w = :window AND size(wrong) >= :limit AND "
+                "(attribute_not_exists(attack_window) OR attack_window < :window)",
+                ExpressionAttributeNames={"#w": "window"},
+                ExpressionAttributeValues=values(
+                    window=window,
+                    now=now,
+                    until=to_iso(start + 2 * ATTACK_WINDOW),
+                    limit=ATTACK_WRONG_CODES,
+                ),
+            )
 
 
 class Redemptions:
@@ -233,9 +386,15 @@ class Redemptions:
         claim = self.table.get(keys.claim(claim_id))
         if not claim or claim["owner_id"] != caller.user_id:
             raise NotFound("no such coupon in your wallet", field="claimId")
-        if not claim.get("verification_hash"):
+        # Allowed as claimed; checked against the coupon's codes as they are now (a merchant rotates them).
+        coupon, guard = self._coupon_and_guard(claim["coupon_id"])
+        mode = self_service_of(claim) and coupon and self_service_of(coupon)
+        if not mode:
             raise Forbidden("store staff redeem this coupon", code="self_service_not_allowed")
-        if claim.get("staff_code_hash") and not body.staff_code:
+        asked = mode == "code"
+        if asked and body.verification_code is None:
+            raise Invalid("this coupon needs the store's verification code", field="verification_code")
+        if asked and coupon.get("staff_code_hash") and not body.staff_code:
             raise Invalid("this coupon also needs the staff code", field="staff_code")
         if body.order is None and _depends_on_order(claim):
             raise Invalid("this coupon's terms depend on the order: send it", field="order")
@@ -245,8 +404,20 @@ class Redemptions:
         now = to_iso(clock.now())
         refuse_state(claim, now)
         _priced(claim, body.order)  # a cart that does not qualify costs no attempt
+        redeem = {
+            "method": "self_service",
+            "by": caller.user_id,
+            "at_merchant": body.order.merchant_id if body.order else None,
+            "store_id": body.store_id,
+            "order_id": body.order_id,
+            "order": body.order,
+        }
+        if not asked:  # the merchant chose self-service without a code: nothing to guess, nothing counted
+            return self._redeem(claim, **redeem, verified=False)
+        watch = _CouponWatch(self.table, coupon, guard)
+        pace = ATTACK_PACE if watch.under_attack(now) else None
         guards = [
-            _Guard(self.table, keys.redeem_guard(claim_id), WRONG_CODES_PER_COUPON, "this coupon"),
+            _Guard(self.table, keys.redeem_guard(claim_id), WRONG_CODES_PER_COUPON, "this coupon", pace),
             _Guard(
                 self.table,
                 keys.customer_guard(caller.user_id, claim["merchant_id"]),
@@ -254,13 +425,15 @@ class Redemptions:
                 "your coupons of this merchant",
             ),
         ]
-        counted = [guards[0].reserve(now)]
+        attempt = uuid.uuid4().hex
+        counted = [guards[0].reserve(attempt, now)]
         try:
-            counted.append(guards[1].reserve(now))
-        except Locked:
-            guards[0].release()
+            counted.append(guards[1].reserve(attempt, now))
+        except DomainError:
+            guards[0].release(attempt)
             raise
-        if not self._codes_match(claim, body):
+        if not self._codes_match(coupon, body):
+            watch.wrong(attempt, caller.user_id, now)
             tries_left = min(g.limit - n for g, n in zip(guards, counted, strict=True))
             if tries_left <= 0:
                 spent = next(g for g, n in zip(guards, counted, strict=True) if g.limit - n <= 0)
@@ -272,27 +445,28 @@ class Redemptions:
                 details={"tries_left": tries_left},
             )
         try:
-            return self._redeem(
-                claim,
-                method="self_service",
-                by=caller.user_id,
-                at_merchant=body.order.merchant_id if body.order else None,
-                store_id=body.store_id,
-                order_id=body.order_id,
-                order=body.order,
-                also=[g.give_back() for g in guards],
-            )
+            return self._redeem(claim, **redeem, verified=True, also=[g.give_back(attempt) for g in guards])
         except DomainError:  # the right code, refused for another reason: it was no guess
-            for guard in guards:
-                guard.release()
+            for g in guards:
+                g.release(attempt)
             raise
 
+    def _coupon_and_guard(self, coupon_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The coupon (its current codes) and its wrong-code watch, in one request."""
+        found = {
+            item["PK"]: item
+            for item in self.table.batch_get([keys.coupon(coupon_id), keys.coupon_guard(coupon_id)])
+        }
+        return found.get(keys.coupon(coupon_id)["PK"]), found.get(keys.coupon_guard(coupon_id)["PK"])
+
     @staticmethod
-    def _codes_match(claim: dict[str, Any], body: SelfRedemption) -> bool:
+    def _codes_match(coupon: dict[str, Any], body: SelfRedemption) -> bool:
         secret = hmac_key()
-        verification = matches(secret, VERIFICATION, body.verification_code, claim["verification_hash"])
-        staff = not claim.get("staff_code_hash") or matches(
-            secret, STAFF_CODE, body.staff_code or "", claim["staff_code_hash"]
+        verification = matches(
+            secret, VERIFICATION, body.verification_code or "", coupon["verification_hash"]
+        )
+        staff = not coupon.get("staff_code_hash") or matches(
+            secret, STAFF_CODE, body.staff_code or "", coupon["staff_code_hash"]
         )
         return verification & staff  # both compared, always
 
@@ -318,6 +492,7 @@ class Redemptions:
         order_id: str | None,
         order: Order | None,
         also: list[dict[str, Any]] | None = None,
+        verified: bool | None = None,
         again: bool = True,
     ) -> RedemptionOut:
         replay = self._replay(claim, order_id)
@@ -338,6 +513,7 @@ class Redemptions:
             "redeemed_at_merchant": at_merchant,
             "method": method,
             "redeemed_by": by,
+            "verified": verified,
             "store_id": store_id,
             "order_id": order_id,
             "currency": claim["currency"] if order else None,
@@ -395,6 +571,7 @@ class Redemptions:
                     order_id=order_id,
                     order=order,
                     also=also,
+                    verified=verified,
                     again=False,
                 )
             raise Conflict("this coupon has already been used", code="already_used") from None
