@@ -185,7 +185,10 @@ def test_sold_out_is_a_409_with_a_reason():
     ],
 )
 def test_validity_windows(validity, at, expected):
-    coupon = make_coupon(validity=validity)
+    # Claims close by the end of a fixed validity (docs/decisions.md)
+    coupon = make_coupon(
+        validity=validity, claim_window={"start": "2020-01-01T00:00:00Z", "end": "2030-06-01T00:00:00Z"}
+    )
     clock.freeze(datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(UTC))
     held = claim(coupon["coupon_id"]).json
     got = (held["valid_from"].replace("+00:00", "Z"), held["valid_until"].replace("+00:00", "Z"))

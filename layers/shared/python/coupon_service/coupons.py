@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from coupon_service import clock, keys, qr
 from coupon_service.codes import new_system_codes
 from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.identity import PLATFORM
 from coupon_service.models import (
+    MAX_GENERATED_CODES,
     CouponCreate,
     CouponDeleted,
     CouponOut,
@@ -26,12 +30,47 @@ from coupon_service.models import (
 from coupon_service.privacy import keyed_hash
 from coupon_service.secret import hmac_key
 from coupon_service.store import Cancelled, Table, decode_token, encode_token, shard_keys, to_item, values
-from coupon_service.validity import to_iso
+from coupon_service.validity import (
+    AnyValidity,
+    FixedValidity,
+    Validity,
+    from_iso,
+    shortest_window,
+    to_iso,
+)
 
 VERIFICATION = "store-verification-code"
 STAFF_CODE = "store-staff-code"
 MAX_SHARDS = 50
 UNITS_PER_SHARD = 500  # a shard serves ~1,000 claims/s on DynamoDB; more shards only for big inventories
+
+
+_validity = TypeAdapter(Validity)
+
+
+# --- the rules between fields ---------------------------------------------------------------------
+
+
+def check_rules(claims_close: datetime, validity: AnyValidity, reminder: dict[str, Any] | None) -> None:
+    """What the fields allow together, on creation and on every edit: nobody claims an expired coupon,
+    and every claimer can be reminded."""
+    if isinstance(validity, FixedValidity) and claims_close > validity.end:
+        raise Invalid(
+            f"claim_window.end: claims must close by the end of the validity ({to_iso(validity.end)}): "
+            "a coupon claimed later would be expired already",
+            field="claim_window.end",
+            details={"validity_end": to_iso(validity.end)},
+        )
+    if reminder:
+        shortest = shortest_window(validity, claims_close)
+        if timedelta(hours=reminder["hours_before_expiry"]) >= shortest:
+            hours = int(shortest.total_seconds() // 3600)
+            raise Invalid(
+                f"options.reminder.hours_before_expiry: must be under {hours} hours, the shortest time "
+                "a claimed coupon can be valid, or some claimers would never be reminded",
+                field="options.reminder.hours_before_expiry",
+                details={"shortest_validity_hours": hours},
+            )
 
 
 # --- shards --------------------------------------------------------------------------------------
@@ -259,6 +298,8 @@ class Coupons:
     # --- writes ----------------------------------------------------------------------------------
 
     def create(self, owner: str, body: CouponCreate) -> CouponOut:
+        reminder = body.options.reminder
+        check_rules(body.claim_window.end, body.validity, reminder.model_dump() if reminder else None)
         if (owner == PLATFORM) != (body.merchants is not None):
             raise Invalid("merchants: list them for a platform coupon, and only then", field="merchants")
         if body.logo_png is not None:
@@ -338,6 +379,12 @@ class Coupons:
                 code="version_conflict",
                 field="version",
                 details={"current_version": coupon["version"]},
+            )
+        if patch.claim_window is not None or patch.validity is not None:
+            check_rules(
+                patch.claim_window.end if patch.claim_window else from_iso(coupon["claim_window"]["end"]),
+                patch.validity or _validity.validate_python(coupon["validity"]),
+                coupon["options"].get("reminder"),
             )
         shards = self.shards(coupon)
         changes: dict[str, Any] = {}
@@ -444,6 +491,11 @@ class Coupons:
                 )
             if not all(s.get("limited") for s in shards):
                 raise Invalid("inventory: an unlimited coupon stays unlimited", field="inventory")
+            if mode == "generated" and patch.inventory > MAX_GENERATED_CODES:
+                raise Invalid(  # the same cap as creation: the new codes are generated in this request
+                    f"inventory: a generated coupon has at most {MAX_GENERATED_CODES} codes",
+                    field="inventory",
+                )
             inventory = inventory_of(coupon, shards)
             if patch.inventory < inventory.claimed:
                 raise Conflict(

@@ -18,6 +18,8 @@ from pydantic import (
 
 from coupon_service.validity import STRICT, Instant, Validity, is_valid_time_zone
 
+MAX_INVENTORY = 10_000_000
+MAX_GENERATED_CODES = 100_000  # generated in the request that creates or grows the coupon
 Money = Annotated[int, Field(ge=1, le=100_000_000_00, description="Integer minor units (cents, fen)")]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 
@@ -105,12 +107,12 @@ GIFTABLE_KINDS = frozenset({"discount", "cash_value", "gift"})
 
 class RandomOnClaimCodes(Strict):
     mode: Literal["random_on_claim"]
-    inventory: int | None = Field(default=None, ge=1, le=10_000_000, description="None = unlimited")
+    inventory: int | None = Field(default=None, ge=1, le=MAX_INVENTORY, description="None = unlimited")
 
 
 class GeneratedCodes(Strict):
     mode: Literal["generated"]
-    inventory: int = Field(ge=1, le=100_000)
+    inventory: int = Field(ge=1, le=MAX_GENERATED_CODES)
 
 
 class ImportedCodes(Strict):
@@ -295,7 +297,7 @@ class CouponPatch(Strict):
     version: int = Field(ge=1)
     status: Literal["active", "paused"] | None = None
     claim_window: Window | None = None
-    inventory: int | None = Field(default=None, ge=0, le=10_000_000)
+    inventory: int | None = Field(default=None, ge=0, le=MAX_INVENTORY)
     validity: Validity | None = None
     shard_count: int | None = Field(default=None, ge=1, le=50)
     title: Text | None = Field(default=None, min_length=1, max_length=60)

@@ -123,6 +123,21 @@ def window_for_claim(
     raise TypeError(f"unknown validity {validity!r}")
 
 
+def shortest_window(validity: AnyValidity, claims_close: datetime) -> timedelta:
+    """The least time any coupon claimed before `claims_close` can be used: what a reminder's lead must
+    stay under for every claimer to be reminded."""
+    if isinstance(validity, FixedValidity):  # the last claimer gets what is left after the claims close
+        return max(timedelta(0), validity.end - max(claims_close, validity.start))
+    if isinstance(validity, HoursValidity):
+        return timedelta(hours=validity.hours)
+    if isinstance(validity, RelativeDaysValidity):
+        # Starting at the claim, the claim day's remainder can be a second; a later start gives whole
+        # days, and a local day can be an hour short (a daylight-saving change).
+        days = validity.days - (0 if validity.starts_after_days else 1)
+        return max(timedelta(0), timedelta(days=days) - timedelta(hours=1))
+    raise TypeError(f"unknown validity {validity!r}")
+
+
 def window_state(start: datetime, end: datetime, now: datetime) -> WindowState:
     """Where `now` falls in the window: start is inclusive, end exclusive."""
     if now < start:
