@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 RUNPY := PYTHONPATH=layers/shared/python:. $(PY)
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/python/requirements.txt | cksum | cut -d' ' -f1)
 SAM_VENV := .venv-sam
+# checkov pins boto3 and others below requirements-dev.txt's versions: it gets a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint format run bench build deploy token events remind clean
 
@@ -18,13 +21,21 @@ $(STAMP): requirements-dev.txt layers/shared/python/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	rm -f $(CHECKOV_VENV)/.installed-*
+	touch $@
+
 test: venv
 	$(PY) -m pytest -q
 
-lint: venv
+lint: venv $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint template.yaml
+	# Fails on any finding not fixed or skipped with its reason next to the resource in template.yaml.
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	@if [ -x $(SAM_VENV)/bin/sam ] || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/pip install --quiet aws-sam-cli); then \
 		$(SAM_VENV)/bin/sam validate --lint --region us-east-1; \
 	else echo "aws-sam-cli could not be installed: skipped sam validate"; fi
@@ -55,4 +66,4 @@ deploy: build
 	sam deploy --guided
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .hypothesis
