@@ -52,6 +52,8 @@ OpenAPI for every function: {url.rsplit("/", 1)[0]}/_local/openapi.json   Ctrl-C
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     print("stopping…", flush=True)
+    # A second Ctrl-C ends the process at once; its workers then exit when they find the stack gone.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     stack.stop()
 
 

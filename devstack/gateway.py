@@ -22,6 +22,9 @@ MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's backlog of 5 resets the connections of a burst while this process, which also serves
+    # the emulator, gets round to accepting them; the kernel caps it at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from devstack import template
@@ -23,7 +24,7 @@ from devstack.triggers import (
     function_events,
     rate_seconds,
 )
-from devstack.workers import Function
+from devstack.workers import STOP_GRACE, Function
 
 log = logging.getLogger("devstack")
 
@@ -59,21 +60,25 @@ class LocalStack:
             props = resource["Properties"]
             environment = {**self.stack.environment(name), **base, "AWS_LAMBDA_FUNCTION_NAME": name}
             code = props["CodeUri"].rstrip("/").split("/")[-1]
-            handler = props.get("Handler") or template.load()["Globals"]["Function"].get(
-                "Handler", "app.lambda_handler"
-            )
-            self.functions[name] = Function(name, code, handler, environment, self.processes)
-        threading.Thread(target=self.gateway.serve_forever, name="gateway", daemon=True).start()
+            defaults = template.load()["Globals"]["Function"]
+            handler = props.get("Handler") or defaults.get("Handler", "app.lambda_handler")
+            timeout = float(props.get("Timeout") or defaults.get("Timeout", 3))
+            self.functions[name] = Function(name, code, handler, environment, self.processes, timeout)
         self._start_triggers()
+        # Served last, so that a caller who reaches the gateway finds everything behind it running
+        # (connections made before wait in its backlog).
+        threading.Thread(target=self.gateway.serve_forever, name="gateway", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        for loop in self.loops:
-            loop.stop()
+        """Stops taking requests, then stops every worker (killing any that lingers) and the emulator."""
         self.gateway.shutdown()
         self.gateway.server_close()
+        for loop in self.loops:
+            loop.stop()
+        deadline = time.monotonic() + STOP_GRACE
         for function in self.functions.values():
-            function.stop()
+            function.stop(deadline)
         self.emulator.stop()
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:

@@ -1,62 +1,187 @@
-"""Each function in its own worker processes, with its own environment, as on Lambda."""
+"""Each function in its own worker processes, with its own environment, as on Lambda.
+
+A worker serves one invocation at a time, as a Lambda execution environment does; callers queue for an idle
+worker. A worker that dies or overruns the function's timeout is discarded and replaced, as Lambda discards
+the environment, and its caller gets an error at once instead of waiting on a result that will never come.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import signal
 import sys
+import threading
+import time
+import traceback
 import uuid
 from typing import Any
 
 from devstack.template import ROOT
 
-_handler: Any = None
-_name = ""
+STOP_GRACE = 2.0  # seconds a stopping worker gets before it is killed
+# Locally a function shares a few cores with everything else: it is told its real timeout, but its worker is
+# discarded only past this (or its own longer timeout): a busy machine slows a request, it does not fail it.
+LOCAL_LIMIT = 60.0
 
 
 class Context:
-    """The parts of Lambda's context object that Powertools reads."""
+    """The parts of Lambda's context object that Powertools and the deadlines read."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, timeout: float) -> None:
         self.function_name = name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 512
         self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
         self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _start(name: str, code: str, handler: str, environment: dict[str, str]) -> None:
-    """Runs once in each worker: Lambda's task root and layer on the path, the function's environment."""
-    global _handler, _name
+class FunctionError(RuntimeError):
+    """The function raised, died or ran out of time; the gateway answers API Gateway's 502."""
+
+
+class WorkerLost(FunctionError):
+    """The worker died or overran the function's timeout: it cannot serve another event."""
+
+
+def _load(code: str, handler: str, environment: dict[str, str]) -> Any:
+    """Lambda's task root and layer on the path, the function's environment, its handler imported."""
     os.environ.update(environment)
     sys.path[:0] = [str(ROOT / "functions" / code), str(ROOT / "layers" / "shared" / "python")]
     module_name, function_name = handler.rsplit(".", 1)
-    module = __import__(module_name)
-    _handler, _name = getattr(module, function_name), name
+    return getattr(__import__(module_name), function_name)
 
 
-def _invoke(event: dict[str, Any]) -> Any:
-    return _handler(event, Context(_name))
+def _serve(
+    connection: Any, name: str, code: str, handler: str, environment: dict[str, str], timeout: float
+) -> None:
+    """A worker's life: load the handler, then run one event at a time until the stack goes away."""
+    # Ctrl-C reaches every process of the terminal's group; the stack stops its workers itself, so a
+    # worker must not die of it mid-invocation (nor be replaced while the stack is stopping).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    function = _load(code, handler, environment)
+    connection.send(("ready", None))
+    while True:
+        try:
+            event = connection.recv()
+        except (EOFError, OSError):  # the stack is gone
+            return
+        try:
+            reply = ("ok", function(event, Context(name, timeout)))
+        except Exception:
+            reply = ("error", traceback.format_exc())
+        try:
+            connection.send(reply)
+        except OSError:  # the stack is gone
+            return
+        except Exception:  # a result that cannot be pickled: nothing was sent yet
+            connection.send(("error", traceback.format_exc()))
+
+
+class _Worker:
+    def __init__(self, name: str, code: str, handler: str, environment: dict[str, str], timeout: float):
+        context = multiprocessing.get_context("spawn")
+        self.limit = max(timeout, LOCAL_LIMIT)
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve,
+            args=(child, name, code, handler, environment, timeout),
+            name=f"{name}-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def call(self, event: dict[str, Any]) -> Any:
+        try:
+            if not self.ready:
+                # Importing the handler is the cold start: not part of the invocation's time.
+                self.connection.recv()
+                self.ready = True
+            self.connection.send(event)
+            if not self.connection.poll(self.limit):
+                raise WorkerLost(f"{self.process.name} ran past {self.limit:g} s")
+            kind, value = self.connection.recv()
+        except (EOFError, OSError) as error:
+            raise WorkerLost(f"{self.process.name} died (exit code {self.process.exitcode})") from error
+        if kind == "error":
+            raise FunctionError(value)
+        return value
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
 
 
 class Function:
-    """A pool of worker processes serving one function."""
+    """Worker processes serving one function."""
 
     def __init__(
-        self, name: str, code: str, handler: str, environment: dict[str, str], processes: int
+        self,
+        name: str,
+        code: str,
+        handler: str,
+        environment: dict[str, str],
+        processes: int,
+        timeout: float = 10.0,
     ) -> None:
         self.name = name
-        context = multiprocessing.get_context("spawn")
-        self._pool = context.Pool(
-            processes=processes, initializer=_start, initargs=(name, code, handler, environment)
-        )
+        self._spec = (name, code, handler, environment, timeout)
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._stopping = False
+        for _ in range(processes):
+            self._add()
 
-    def invoke(self, event: dict[str, Any], timeout: float = 60.0) -> Any:
-        return self._pool.apply_async(_invoke, (event,)).get(timeout)
+    def _add(self) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            worker = _Worker(*self._spec)
+            self._workers.append(worker)
+        self._idle.put(worker)
 
-    def stop(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+    def invoke(self, event: dict[str, Any]) -> Any:
+        worker = self._idle.get()
+        if worker is None:  # stopping: pass the word on to the next caller
+            self._idle.put(None)
+            raise FunctionError(f"{self.name} is stopping")
+        try:
+            return worker.call(event)
+        except WorkerLost:
+            self._discard(worker)
+            worker = None
+            raise
+        finally:
+            if worker is not None:  # it answered, with a result or the function's exception
+                self._idle.put(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        """A dead or overrunning worker goes, as Lambda discards the environment; a fresh one replaces it."""
+        worker.stop()
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+        self._add()
+
+    def stop(self, deadline: float | None = None) -> None:
+        """Stops every worker, killing any that has not exited by the deadline; never waits beyond it."""
+        with self._lock:
+            self._stopping = True
+            workers = list(self._workers)
+        self._idle.put(None)
+        for worker in workers:
+            worker.stop()
+        deadline = deadline or time.monotonic() + STOP_GRACE
+        for worker in workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(1.0)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from http.client import HTTPConnection
 from pathlib import Path
 
 import jwt
@@ -17,7 +21,7 @@ from devstack import template
 from devstack.apigw import routes
 from devstack.stack import LocalStack
 from devstack.tokens import ISSUER, mint
-from tests.support import coupon_body
+from tests.support import concurrently, coupon_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 http = urllib3.PoolManager(retries=False, timeout=30)
@@ -226,3 +230,134 @@ def _failures(output: str) -> str:
     """The part of schemathesis' report that names what failed."""
     start = output.find("=== FAILURES") if "=== FAILURES" in output else output.find("=== ERRORS")
     return output[start : start + 12000] if start >= 0 else output[-8000:]
+
+
+BURST = 250  # connections opened at once, as a flash sale's first second
+BURST_CLAIMS = 60  # of them claims, for fewer units than claimers
+
+
+def test_a_burst_of_connections_is_answered_every_one(local):
+    # Given a coupon on sale with fewer units than the customers who want it
+    owner = mint("merchant", "owner-m1", merchant="m1")
+    body = coupon_body(codes={"mode": "random_on_claim", "inventory": BURST_CLAIMS // 2})
+    coupon_id = as_json(send(local, "POST", "/coupons", owner, body))["coupon_id"]
+    tokens = [mint("customer", f"burst-{i}") for i in range(BURST_CLAIMS)]
+    host, port = local.gateway.server_address[:2]
+
+    claimed: list[str] = []
+
+    def one(index: int) -> tuple[str, int]:
+        # A connection of its own for every request, all opened together.
+        connection = HTTPConnection(host, port, timeout=240)
+        try:
+            if index < BURST_CLAIMS:
+                headers = {"Authorization": f"Bearer {tokens[index]}", "Content-Type": "application/json"}
+                connection.request("POST", f"/v1/coupons/{coupon_id}/claims", body=b"{}", headers=headers)
+                kind = "claim"
+            else:
+                connection.request("GET", f"/v1/offers/{coupon_id}")
+                kind = "offer"
+            response = connection.getresponse()
+            data = response.read()
+            if kind == "claim" and response.status == 201:
+                claimed.append(json.loads(data)["claim_id"])
+            return kind, response.status
+        finally:
+            connection.close()
+
+    # When they all arrive at once
+    started = time.monotonic()
+    results = concurrently(one, BURST, threads=BURST)
+    elapsed = time.monotonic() - started
+
+    # Then every connection got an HTTP answer: none reset, refused or timed out
+    errors = Counter(type(r).__name__ for r in results if isinstance(r, BaseException))
+    assert not errors, f"{sum(errors.values())} of {BURST} connections got no answer: {errors}"
+    answers = Counter(results)
+    assert answers[("offer", 200)] == BURST - BURST_CLAIMS, answers
+    # and the claims sold the units, no more: the rest were told it is sold out (or busy, cleanly)
+    assert answers[("claim", 201)] == BURST_CLAIMS // 2, answers
+    assert all(status in (201, 409, 503) for kind, status in answers if kind == "claim"), answers
+    assert len(set(claimed)) == BURST_CLAIMS // 2
+    stats = as_json(send(local, "GET", f"/coupons/{coupon_id}/stats", owner))
+    assert stats["inventory"]["claimed"] == BURST_CLAIMS // 2, stats
+    print(f"{BURST} concurrent connections answered in {elapsed:.1f} s: {dict(answers)}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _group(pgid: int) -> list[str]:
+    """The processes of a process group still running (a zombie has exited: it only awaits its reaper)."""
+    listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True)
+    rows = [line.split(None, 3) for line in listing.stdout.splitlines()]
+    return [" ".join(row) for row in rows if int(row[1]) == pgid and not row[2].startswith("Z")]
+
+
+def _can_bind(port: int) -> bool:
+    # As the stack binds its servers: SO_REUSEADDR, so only a socket still listening refuses the port.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
+    # Given the stack started as `make run` starts it, in a process group of its own as in a terminal
+    port, emulator_port = _free_port(), _free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": "layers/shared/python:.",
+        "COUPONS_PORT": str(port),
+        "COUPONS_EMULATOR_PORT": str(emulator_port),
+    }
+    environment.pop("AWS_ENDPOINT_URL", None)
+    output = tmp_path / "run.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=template.ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pgid = process.pid
+    try:
+        # serving: a function has answered through the gateway
+        def serves():
+            try:
+                offer = urllib3.request("GET", f"http://127.0.0.1:{port}/v1/offers/{'0' * 32}", retries=False)
+            except urllib3.exceptions.HTTPError:
+                return False
+            return offer.status == 404
+
+        assert wait_for(serves, timeout=180), output.read_text()[-3000:]
+        assert len(_group(pgid)) > 3  # the stack, its workers and multiprocessing's resource tracker
+
+        # When Ctrl-C reaches the group, as a terminal sends it
+        started = time.monotonic()
+        os.killpg(pgid, signal.SIGINT)
+
+        # Then within 10 s the stack has exited, no process of its group is left and its ports are free
+        def stopped():
+            return process.poll() is not None and not _group(pgid)
+
+        wait_for(stopped, timeout=10)
+        elapsed = time.monotonic() - started
+        assert process.poll() == 0, output.read_text()[-3000:]
+        assert not _group(pgid), _group(pgid)
+        assert elapsed < 10
+        assert _can_bind(port) and _can_bind(emulator_port)
+        assert "stopping…" in output.read_text()
+        print(f"Ctrl-C stopped the stack and its {pgid} group in {elapsed:.1f} s")
+    finally:
+        if process.poll() is None or _group(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+            process.wait(timeout=10)
