@@ -35,7 +35,7 @@ from coupon_service.models import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
 from coupon_service.secret import hmac_key
-from coupon_service.store import Cancelled, Table, to_item, values
+from coupon_service.store import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 WRONG_CODES_PER_COUPON = 5  # per claimed coupon
@@ -430,7 +430,8 @@ class Redemptions:
         try:
             counted.append(guards[1].reserve(attempt, now))
         except DomainError:
-            guards[0].release(attempt)
+            with cleanup():
+                guards[0].release(attempt)
             raise
         if not self._codes_match(coupon, body):
             watch.wrong(attempt, caller.user_id, now)
@@ -447,8 +448,9 @@ class Redemptions:
         try:
             return self._redeem(claim, **redeem, verified=True, also=[g.give_back(attempt) for g in guards])
         except DomainError:  # the right code, refused for another reason: it was no guess
-            for g in guards:
-                g.release(attempt)
+            with cleanup():
+                for g in guards:
+                    g.release(attempt)
             raise
 
     def _coupon_and_guard(self, coupon_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
