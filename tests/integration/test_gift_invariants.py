@@ -15,6 +15,7 @@ from coupon_service.gifts import Gifts, gift_id_for
 from coupon_service.redemptions import Redemptions, SelfRedemption
 from coupon_service.store import Table, values
 
+from tests.integration.test_code_ownership import indexed
 from tests.integration.test_gifts import held
 from tests.integration.test_redemptions import CART, redemptions_of, stored_claim
 from tests.support import caller_for, concurrently, customer, outcome
@@ -59,6 +60,10 @@ def test_thirty_friends_accept_one_gift_and_exactly_one_owns_it(emulator):
     assert Table().get(keys.gift(gift_id_for(token)))["friend_id"] == winner
     holders = [f"f{i}" for i in range(30) if mine["claim_id"] in wallet_of(f"f{i}")]
     assert holders == [winner] and wallet_of("giver") == []
+    # And one fresh code: the giver's retired once, the index holding the claim under the new code only
+    assert [r["code"] for r in stored["retired_codes"]] == [mine["code"]] and stored["code"] != mine["code"]
+    assert indexed(mine["code"]) == [] and indexed(stored["code"]) == [mine["claim_id"]]
+    assert next(a for a in answers if a.status == 201).json["code"] == stored["code"]
     assert emulator.faults.injected > 0
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from coupon_service import clock, keys, settings
+from coupon_service.aws import client
+from coupon_service.gifts import Gifts, gift_id_for
 from coupon_service.store import Table
 
 from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_claims import held as claimed
 from tests.integration.test_redemptions import CART, redeem_myself, scan, stored_claim
-from tests.support import call, customer, invoke
+from tests.support import call, caller_for, concurrently, customer, invoke, outcome
 
 pytestmark = pytest.mark.usefixtures("stack")
 
+BASE = "https://coupons.example/v1"
 GIFTABLE = {
     "giftable": True,
     "notify_giver": True,
@@ -44,7 +48,7 @@ def wallet_ids(user):
     return [c["claim_id"] for c in call("GET", "/me/coupons", claims=customer(user)).json["items"]]
 
 
-def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_code():
+def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_a_fresh_code():
     # Given a giver's coupon, given away
     mine = held()
     reply = give(mine["claim_id"])
@@ -63,9 +67,9 @@ def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_code(
     assert mine["code"] not in seen.raw.decode() and "code" not in seen.json
     # When the friend accepts (twice: a retry)
     first, retry = accept(gift["token"]), accept(gift["token"])
-    # Then the friend holds it, usable, same code and window; the giver does not
+    # Then the friend holds it, usable, same window, a code the giver never saw; the giver does not
     assert first.status == retry.status == 200 and first.json == retry.json
-    assert first.json["status"] == "available" and first.json["code"] == mine["code"]
+    assert first.json["status"] == "available" and first.json["code"] != mine["code"]
     assert first.json["valid_until"] == mine["valid_until"]
     assert wallet_ids("friend") == [mine["claim_id"]] and wallet_ids("giver") == []
     stored = stored_claim(mine["claim_id"])
@@ -81,14 +85,62 @@ def test_a_friend_accepts_and_the_coupon_moves_wallets_with_its_window_and_code(
     assert call("GET", f"/gifts/{gift['token']}").json["state"] == "accepted"
 
 
-def test_a_retried_gift_with_its_idempotency_key_gets_the_same_token():
+def give_with_key(claim_id, key, user="giver"):
+    headers = {"Idempotency-Key": key}
+    return call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer(user), headers=headers)
+
+
+def everything_stored(stack):
+    """Every item of the coupons table and of the idempotency table, as text."""
+    db = client("dynamodb")
+    text = []
+    for table in (stack.tables["CouponsTable"], stack.tables["IdempotencyTable"]):
+        for page in db.get_paginator("scan").paginate(TableName=table):
+            text.extend(json.dumps(item) for item in page["Items"])
+    return "\n".join(text)
+
+
+def test_a_retried_gift_gets_the_same_link_and_the_link_is_stored_nowhere(stack):
+    # Given a gift made with an Idempotency-Key
     mine = held()
-    headers = {"Idempotency-Key": "gift-retry-0001"}
-    first = call("POST", f"/me/coupons/{mine['claim_id']}/gifts", claims=customer("giver"), headers=headers)
-    retry = call("POST", f"/me/coupons/{mine['claim_id']}/gifts", claims=customer("giver"), headers=headers)
-    assert first.status == retry.status == 201 and first.json["token"] == retry.json["token"]
-    # Without the key, the coupon is already in that gift
+    first = give_with_key(mine["claim_id"], "gift-retry-0001")
+    # When the giver retries (the answer was lost)
+    retry = give_with_key(mine["claim_id"], "gift-retry-0001")
+    # Then they get the same token and link, for the one gift made
+    assert first.status == retry.status == 201 and first.json == retry.json
+    token = first.json["token"]
+    # And the token is nowhere in the store: not in the table, not in the idempotency table
+    stored = everything_stored(stack)
+    assert token not in stored and first.json["share_url"] not in stored
+    assert Table().get(keys.gift(gift_id_for(token)))["state"] == "pending"
+    # And without the key, the coupon is already in that gift
     assert give(mine["claim_id"]).json["error"]["code"] == "already_gifting"
+    # And once the gift is cancelled, the same key does not make another: it says what became of it
+    assert call("DELETE", f"/me/gifts/{token}", claims=customer("giver")).status == 200
+    late = give_with_key(mine["claim_id"], "gift-retry-0001")
+    assert late.status == 409 and late.json["error"]["code"] == "key_used"
+    assert late.json["error"]["details"] == {"state": "cancelled"}
+    assert late.json["error"]["field"] == "Idempotency-Key" and token not in late.raw.decode()
+    assert stored_claim(mine["claim_id"])["state"] == "available"
+    # And a new key gives it again, with a new link
+    again = give_with_key(mine["claim_id"], "gift-retry-0002")
+    assert again.status == 201 and again.json["token"] != token
+
+
+def test_concurrent_retries_with_one_key_make_one_gift(emulator):
+    mine = held()
+    emulator.faults.rate = 0.15
+    giver = caller_for(customer("giver"))
+
+    def retry(_):
+        return outcome(lambda: Gifts().give(giver, mine["claim_id"], BASE, "gift-burst-0001"))
+
+    answers = concurrently(retry, 8, threads=8)
+    emulator.faults.rate = 0.0
+    assert {a.status for a in answers} == {201}, [a.json for a in answers if a.status != 201]
+    assert len({a.json["token"] for a in answers}) == 1
+    gift_id = stored_claim(mine["claim_id"])["gift_id"]
+    assert gift_id == gift_id_for(answers[0].json["token"])
 
 
 def test_the_giver_cannot_accept_their_own_gift():
@@ -193,13 +245,20 @@ def test_a_guessed_or_malformed_token_is_a_404(token):
     assert call("DELETE", f"/me/gifts/{token}", claims=customer("giver")).status == 404
 
 
-def test_gift_accepted_reaches_the_bus_with_what_the_notification_needs(emulator, stack):
-    mine = held()
+def test_gift_accepted_reaches_the_bus_with_what_the_notification_needs_and_no_secret(emulator, stack):
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.poll()
-    accept(give(mine["claim_id"]).json["token"], user="friend")
+    mine, other = held(), held(user="giver2")
+    token = give(mine["claim_id"]).json["token"]
+    received = accept(token, user="friend").json
+    cancelled = give(other["claim_id"], user="giver2").json["token"]
+    assert call("DELETE", f"/me/gifts/{cancelled}", claims=customer("giver2")).status == 200
     assert invoke("publisher", {"Records": reader.poll()}) == {"batchItemFailures": []}
-    delivered = {e["detail-type"]: e["detail"] for e in published(emulator.url, stack.events_queue_url)}
+    events = published(emulator.url, stack.events_queue_url)
+    # No event carries a gift token, nor any code the coupons had or have
+    secrets = [token, cancelled, mine["code"], received["code"], other["code"]]
+    assert [s for s in secrets if s in json.dumps(events)] == []
+    delivered = {e["detail-type"]: e["detail"] for e in events}
     event = delivered["GiftAccepted"]
     assert (event["giver_id"], event["friend_id"], event["friend_name"]) == ("giver", "friend", "nick-friend")
     assert (event["notify_giver"], event["message"], event["title"]) == (

@@ -252,7 +252,8 @@ def test_concurrent_reversals_reverse_once(emulator, fault_rate):
     stored = stored_claim(mine["claim_id"])
     assert stored["state"] == "available" and stored["reversals"] == 1
     assert Table().get(keys.redemption(redemption["redemption_id"]))["usable_again"] is True
-    # And it can be redeemed exactly once more
-    again = concurrently(lambda i: staff_scan(mine["code"], order_id=f"new-{i}"), 10, threads=10)
+    # And it can be redeemed exactly once more, with its new code (the one seen at the till is retired)
+    assert stored["code"] != mine["code"] and len(stored["retired_codes"]) == 1
+    again = concurrently(lambda i: staff_scan(stored["code"], order_id=f"new-{i}"), 10, threads=10)
     assert Counter(a.status for a in again)[201] == 1
     assert len(redemptions_of(mine["coupon_id"])) == 2

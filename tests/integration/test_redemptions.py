@@ -381,8 +381,8 @@ def test_a_reversal_inside_the_window_makes_the_coupon_usable_again_and_back_in_
     assert again.json == reversal.json
     stored = stored_claim(mine["claim_id"])
     assert stored["state"] == "available" and stored["reversals"] == 1 and "GSI3PK" in stored
-    # The same order id redeems anew (a new round), and the first redemption stays reversed
-    second = scan(mine["code"], order_id="order-1", order=CART)
+    # The same order id redeems anew (a new round, with the coupon's new code), the first stays reversed
+    second = scan(stored["code"], order_id="order-1", order=CART)
     assert second.status == 201 and second.json["redemption_id"] != first["redemption_id"]
     assert sorted(r.get("reversed_at") is None for r in redemptions_of(mine["coupon_id"])) == [False, True]
     # Only the issuing (or redeeming) merchant may reverse; staff may not
@@ -441,12 +441,13 @@ def test_bad_redemption_input_is_a_422_naming_the_field_and_changes_nothing(body
 
 
 def test_requests_per_redemption():
-    # A staff scan: a code lookup and a transaction; self-service: the claim, the coupon with its watch in
+    # A staff scan: the lookup counted against the staff member's budget of unknown codes, a code lookup
+    # and a transaction that gives the count back; self-service: the claim, the coupon with its watch in
     # one request, two counters, a transaction
     scanned, pressed = held(), held(user="u2", options=SELF_SERVICE)
     aws.dynamodb_requests.reset()
     assert scan(scanned["code"], order_id="r1", order=CART).status == 201
-    assert dict(aws.dynamodb_requests.calls) == {"Query": 1, "TransactWriteItems": 1}
+    assert dict(aws.dynamodb_requests.calls) == {"UpdateItem": 1, "Query": 1, "TransactWriteItems": 1}
     aws.dynamodb_requests.reset()
     reply = redeem_myself(
         pressed["claim_id"], user="u2", verification_code="246810", order_id="r2", order=CART

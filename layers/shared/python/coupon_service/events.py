@@ -108,6 +108,16 @@ class GiftAccepted(Event):
     message: str | None = Field(default=None, description="The merchant's gift message")
 
 
+class CodeGuessingSuspected(Event):
+    """A staff member spent the budget of unknown codes: named, never the codes they tried."""
+
+    detail_type: ClassVar[str] = "CodeGuessingSuspected"
+    staff_id: str
+    merchant_id: str
+    unknown_codes: int
+    locked_until: str
+
+
 class ImportFinished(Event):
     detail_type: ClassVar[str] = "ImportFinished"
     job_id: str
@@ -281,6 +291,24 @@ def _coupon_guard(new: dict[str, Any], old: dict[str, Any], name: str) -> list[E
     ]
 
 
+def _lookup_budget(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if not _became(new, old, "locked_at"):
+        return []
+    return [
+        CodeGuessingSuspected(
+            # One per window: a window is one staff member's at one merchant, and its end is unique to it.
+            event_id=event_id(
+                "CodeGuessingSuspected", f"{new['merchant_id']}|{new['staff_id']}|{new['window_ends']}"
+            ),
+            occurred_at=new["locked_at"],
+            staff_id=new["staff_id"],
+            merchant_id=new["merchant_id"],
+            unknown_codes=new.get("unknowns", 0),
+            locked_until=new["window_ends"],
+        )
+    ]
+
+
 _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon": _coupon,
     "claim": _claim,
@@ -288,6 +316,7 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     "gift": _gift,
     "import_job": _import_job,
     "coupon_guard": _coupon_guard,
+    "lookup_budget": _lookup_budget,
 }
 
 

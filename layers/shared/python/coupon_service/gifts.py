@@ -1,16 +1,20 @@
 """Giving a claimed coupon to a friend: ownership moves exactly once, by one transaction.
 
 A gift is pending, accepted or cancelled; a pending gift past its lifetime is expired, derived from the
-time on every read and write, never by a job. Only the token's SHA-256 is stored: the token is the
-capability the giver shares.
+time on every read and write, never by a job. The token is the capability the giver shares, and it is
+never stored: it is derived (an HMAC with the stack's key of a seed made from the request), and the gift
+is stored under the token's SHA-256. A retry with the same `Idempotency-Key` derives the same token.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
+import hmac
 import re
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -21,20 +25,18 @@ from coupon_service.claims import claimed_out, wallet_status
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.identity import Caller
 from coupon_service.models import ClaimedCouponOut, Scope, Terms
+from coupon_service.reissue import fresh_code, retiring
+from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
 from coupon_service.store import Cancelled, Table, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # an HMAC-SHA256 in unpadded base64url
+_PURPOSE = "gift"  # the keyed-hash purpose (see privacy.keyed_hash) of gift links
+_NAMESPACE = uuid.UUID("0d6c1f5e-8a4b-4f7e-b0a2-3c5d9e1f7a64")
 RECORD_KEPT = timedelta(days=30)  # how long a finished gift record stays before TTL clean-up
 
 GiftState = Literal["pending", "accepted", "cancelled", "expired"]
-
-
-class GiftOf(BaseModel):
-    """What a retried gift request must repeat to get the first answer back (with `Idempotency-Key`)."""
-
-    claim_id: str
 
 
 class GiftCreated(BaseModel):
@@ -67,6 +69,19 @@ def gift_id_for(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def gift_seed(claim_id: str, giver_id: str, key: str | None) -> str:
+    """What a gift's token is derived from: the request's (claim, giver, Idempotency-Key), else chance."""
+    if key is None:
+        return secrets.token_hex(16)
+    return uuid.uuid5(_NAMESPACE, f"{claim_id}\n{giver_id}\n{key}").hex
+
+
+def token_for(seed: str) -> str:
+    """The token for a seed: unguessable without the stack's key, even for whoever knows the seed."""
+    digest = hmac.new(hmac_key(), f"{_PURPOSE}\x00{seed}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def gift_state(gift: dict[str, Any], now: str) -> GiftState:
     if gift["state"] == "pending" and gift["gift_expires_at"] <= now:
         return "expired"
@@ -88,14 +103,25 @@ class Gifts:
 
     # --- giving ----------------------------------------------------------------------------------
 
-    def give(self, caller: Caller, claim_id: str, base_url: str) -> GiftCreated:
+    def give(self, caller: Caller, claim_id: str, base_url: str, key: str | None = None) -> GiftCreated:
+        token = token_for(gift_seed(claim_id, caller.user_id, key))
+        try:
+            return self._give(caller, claim_id, token, base_url)
+        except (NotFound, Conflict):
+            # With a key, a refusal may be this request's own gift: made by a concurrent retry, or by this
+            # very request whose answer was lost. It comes back, or what became of it.
+            made = self._made_with(token, base_url) if key is not None else None
+            if made is None:
+                raise
+            return made
+
+    def _give(self, caller: Caller, claim_id: str, token: str, base_url: str) -> GiftCreated:
+        gift_id = gift_id_for(token)
         claim = self.table.get(keys.claim(claim_id))
         if not claim or claim["owner_id"] != caller.user_id:
             raise NotFound("no such coupon in your wallet", field="claimId")
         now = to_iso(clock.now())
         _refuse_gifting(claim, now)
-        token = secrets.token_urlsafe(32)
-        gift_id = gift_id_for(token)
         ends = to_iso(clock.now() + timedelta(hours=settings().gift_lifetime_hours))
         gift = {
             **keys.gift(gift_id),
@@ -123,8 +149,10 @@ class Gifts:
                     {
                         "Update": {
                             "Key": to_item(keys.claim(claim_id)),
-                            "UpdateExpression": "SET #st = :gifting, gift_id = :gid, gift_expires_at = :ends",
-                            "ConditionExpression": "owner_id = :me AND giftable = :yes "
+                            # What accepting retires: the code the giver holds now (and keeps seeing).
+                            "UpdateExpression": "SET #st = :gifting, gift_id = :gid, "
+                            "gift_expires_at = :ends, gift_retires = :retires",
+                            "ConditionExpression": "owner_id = :me AND code = :code AND giftable = :yes "
                             f"AND valid_until > :now AND {_HELD}",
                             "ExpressionAttributeNames": {"#st": "state"},
                             "ExpressionAttributeValues": values(
@@ -132,6 +160,8 @@ class Gifts:
                                 available="available",
                                 gid=gift_id,
                                 ends=ends,
+                                retires=retiring(claim["code"], gift_id=gift_id),
+                                code=claim["code"],
                                 me=caller.user_id,
                                 yes=True,
                                 now=now,
@@ -147,13 +177,23 @@ class Gifts:
                 raise NotFound("no such coupon in your wallet", field="claimId") from None
             _refuse_gifting(current, to_iso(clock.now()))
             raise Conflict("this coupon changed while you gave it; try again", code="changed") from None
-        return GiftCreated(
-            token=token,
-            share_url=f"{base_url}/gifts/{token}",
-            claim_id=claim_id,
-            state="pending",
-            expires_at=from_iso(ends),
-        )
+        return _created(gift, token, base_url)
+
+    def _made_with(self, token: str, base_url: str) -> GiftCreated | None:
+        """The gift a request with this key already made, while it is pending; None if there is none."""
+        gift = self.table.get(keys.gift(gift_id_for(token)))
+        if gift is None:
+            return None
+        state = gift_state(gift, to_iso(clock.now()))
+        if state != "pending":
+            # Only the giver ever held this link; a key is for one gift, so giving again needs a new one.
+            raise Conflict(
+                f"the gift made with this Idempotency-Key is {state}; give again with a new key",
+                code="key_used",
+                field="Idempotency-Key",
+                details={"state": state},
+            )
+        return _created(gift, token, base_url)
 
     # --- what the friend sees, accepting, cancelling ---------------------------------------------
 
@@ -202,6 +242,9 @@ class Gifts:
 
     @staticmethod
     def _accept_operations(gift: dict[str, Any], caller: Caller, now: str) -> list[dict[str, Any]]:
+        # The giver has seen the code: the friend gets one nobody else has, and the old one stops working.
+        # The record of the code retired was written when the gift was given, so no read is needed here.
+        code_sets, code_values = fresh_code(gift["merchant_id"], "gift_retires")
         return [
             {
                 "Update": {
@@ -220,12 +263,13 @@ class Gifts:
                 }
             },
             {
-                # The coupon moves wallets (GSI1PK); its window, code and reminder time stay. The per-customer
-                # claim counters are not touched: a coupon received does not count as claimed.
+                # The coupon moves wallets (GSI1PK) with a fresh code; its window and reminder time stay. The
+                # per-customer claim counters are not touched: a coupon received does not count as claimed.
                 "Update": {
                     "Key": to_item(keys.claim(gift["claim_id"])),
                     "UpdateExpression": "SET owner_id = :friend, #st = :available, GSI1PK = :wallet, "
-                    "received_at = :now, received_from = :giver REMOVE gift_id, gift_expires_at",
+                    f"received_at = :now, received_from = :giver, {code_sets} "
+                    "REMOVE gift_id, gift_expires_at, gift_retires",
                     "ConditionExpression": "gift_id = :gid AND #st = :gifting AND owner_id = :giver "
                     "AND valid_until > :now",
                     "ExpressionAttributeNames": {"#st": "state"},
@@ -237,6 +281,7 @@ class Gifts:
                         now=now,
                         giver=gift["giver_id"],
                         gid=gift["gift_id"],
+                        **code_values,
                     ),
                 }
             },
@@ -271,12 +316,22 @@ class Gifts:
         ]
 
 
+def _created(gift: dict[str, Any], token: str, base_url: str) -> GiftCreated:
+    return GiftCreated(
+        token=token,
+        share_url=f"{base_url}/gifts/{token}",
+        claim_id=gift["claim_id"],
+        state="pending",
+        expires_at=from_iso(gift["gift_expires_at"]),
+    )
+
+
 def back_to_giver(gift: dict[str, Any]) -> dict[str, Any]:
     """The operation that takes a claimed coupon out of this gift, usable by its giver again."""
     return {
         "Update": {
             "Key": to_item(keys.claim(gift["claim_id"])),
-            "UpdateExpression": "SET #st = :available REMOVE gift_id, gift_expires_at",
+            "UpdateExpression": "SET #st = :available REMOVE gift_id, gift_expires_at, gift_retires",
             "ConditionExpression": "gift_id = :gid AND #st = :gifting",
             "ExpressionAttributeNames": {"#st": "state"},
             "ExpressionAttributeValues": values(

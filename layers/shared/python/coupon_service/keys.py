@@ -57,6 +57,11 @@ def customer_guard(customer_id: str, merchant_id: str) -> dict[str, str]:
     return {"PK": f"CUSTOMER#{customer_id}", "SK": f"GUARD#{merchant_id}"}
 
 
+def lookup_budget(staff_id: str, merchant_id: str) -> dict[str, str]:
+    """Unknown codes one staff member looked up at one merchant's tills in the current window."""
+    return {"PK": f"STAFF#{staff_id}", "SK": f"LOOKUPS#{merchant_id}"}
+
+
 def wallet(customer_id: str) -> str:
     return f"OWNER#{customer_id}"
 

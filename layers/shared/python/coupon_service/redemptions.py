@@ -8,6 +8,7 @@ is derived from (claim, reversal round, order id), so a till's retry for the sam
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import uuid
@@ -31,9 +32,11 @@ from coupon_service.errors import (
     TooManyRequests,
 )
 from coupon_service.identity import PLATFORM, Caller
+from coupon_service.lookup_budget import UnknownCodes
 from coupon_service.models import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
+from coupon_service.reissue import fresh_code, retiring
 from coupon_service.secret import hmac_key
 from coupon_service.store import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
@@ -167,6 +170,22 @@ def _first_that_holds(
             if settled(old):
                 return old, old
     return None, old
+
+
+def unknown_code() -> NotFound:
+    """The one answer for a code this caller may not learn anything about: never issued, another
+    merchant's, retired by a gift or a reversal, or used by someone else."""
+    return NotFound("no coupon with this code", code="unknown_code", field="code")
+
+
+def _typed_code(text: str) -> str:
+    """The code as the till sent it, a system code in canonical form; a mistyped one before any lookup."""
+    code = normalise_system_code(text)
+    if code is None and has_system_shape(text):
+        raise Invalid(
+            "this code was mistyped: its check symbol does not match", code="mistyped_code", field="code"
+        )
+    return code or text.strip()
 
 
 class _Guard:
@@ -347,8 +366,20 @@ class Redemptions:
     def by_staff(self, caller: Caller, merchant_id: str, body: StaffRedemption) -> RedemptionOut:
         if body.order is not None and body.order.merchant_id != merchant_id:
             raise Invalid("an order at another merchant", field="order.merchant_id")
-        claim = self._find_code(body.code, merchant_id)
-        return self._redeem(
+        code = _typed_code(body.code)
+        now = to_iso(clock.now())
+        budget = UnknownCodes(self.table, caller.user_id, merchant_id)
+        budget.reserve(now)  # counted before the lookup, given back below if the code is known
+        try:
+            claim = self._find_code(code, merchant_id)
+            if claim["state"] == "used" and not self._redeemed_by(claim, caller):
+                # Only whoever redeemed it learns it was used: to anyone else a used code is unknown.
+                raise unknown_code()
+        except NotFound:
+            budget.unknown(now)
+            raise
+        redeem = functools.partial(
+            self._redeem,
             claim,
             method="staff",
             by=caller.user_id,
@@ -357,15 +388,24 @@ class Redemptions:
             order_id=body.order_id,
             order=body.order,
         )
+        if claim["state"] == "used":  # this till's own: a retry gets its redemption back, else "used"
+            budget.release()
+            return redeem()
+        try:
+            return redeem(also=[budget.give_back()])
+        except NotFound:  # the code moved on while it was redeemed (a gift accepted, a reversal)
+            budget.unknown(now)
+            raise
+        except DomainError:  # a known code refused for its state or the order: no guess
+            budget.release()
+            raise
 
-    def _find_code(self, text: str, merchant_id: str) -> dict[str, Any]:
+    def _redeemed_by(self, claim: dict[str, Any], caller: Caller) -> bool:
+        redemption = self.table.get(keys.redemption(claim["redemption_id"]))
+        return redemption is not None and redemption["redeemed_by"] == caller.user_id
+
+    def _find_code(self, code: str, merchant_id: str) -> dict[str, Any]:
         """The claimed coupon behind a code this merchant's staff may redeem; any other code is unknown."""
-        code = normalise_system_code(text)
-        if code is None and has_system_shape(text):
-            raise Invalid(
-                "this code was mistyped: its check symbol does not match", code="mistyped_code", field="code"
-            )
-        code = code or text.strip()
         # Imported codes of a coupon that ignores case are stored in upper case.
         spellings = dict.fromkeys((code, code.upper())) if not normalise_system_code(code) else {code: None}
         if is_valid_imported_code(code) or normalise_system_code(code):
@@ -378,7 +418,7 @@ class Redemptions:
                 for item in items:
                     if issuer == merchant_id or merchant_id in (item.get("merchants") or []):
                         return item
-        raise NotFound("no coupon with this code", code="unknown_code", field="code")
+        raise unknown_code()
 
     # --- self-service ----------------------------------------------------------------------------
 
@@ -531,6 +571,7 @@ class Redemptions:
             now=now,
             rid=redemption_id,
             owner=claim["owner_id"],
+            code=claim["code"],
             round=round_,
         )
         if not round_:
@@ -541,7 +582,9 @@ class Redemptions:
                     "Key": to_item(keys.claim(claim["claim_id"])),
                     "UpdateExpression": "SET #st = :used, redemption_id = :rid, used_at = :now "
                     "REMOVE GSI3PK, GSI3SK",
-                    "ConditionExpression": "owner_id = :owner AND valid_from <= :now AND valid_until > :now "
+                    # The code too: a gift or a reversal gives the coupon a new one, and the old one is spent.
+                    "ConditionExpression": "owner_id = :owner AND code = :code "
+                    "AND valid_from <= :now AND valid_until > :now "
                     "AND (#st = :available OR (#st = :gifting AND gift_expires_at <= :now)) AND "
                     + ("reversals = :round" if round_ else "attribute_not_exists(reversals)"),
                     "ExpressionAttributeNames": {"#st": "state"},
@@ -556,7 +599,9 @@ class Redemptions:
         except Cancelled:
             current = self.table.get(keys.claim(claim["claim_id"]))
             if current is None or current["owner_id"] != claim["owner_id"]:
-                raise NotFound("no coupon with this code", code="unknown_code") from None
+                raise unknown_code() from None
+            if method == "staff" and current["code"] != claim["code"]:
+                raise unknown_code() from None
             replay = self._replay(current, order_id)
             if replay:
                 return replay
@@ -616,14 +661,18 @@ class Redemptions:
 
     @staticmethod
     def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
-        """The claim back to available, one reversal round further, and back in the reminder index."""
-        sets = "#st = :available, reversals = if_not_exists(reversals, :zero) + :one"
+        """The claim back to available, one reversal round further, with a fresh code (whoever saw the old
+        one at the till cannot use it again), and back in the reminder index."""
+        code_sets, code_values = fresh_code(claim["merchant_id"], ":retired")
+        sets = f"#st = :available, reversals = if_not_exists(reversals, :zero) + :one, {code_sets}"
         named: dict[str, Any] = {
             "available": "available",
             "zero": 0,
             "one": 1,
             "rid": redemption_id,
             "used": "used",
+            "retired": retiring(claim["code"], redemption_id=redemption_id),
+            **code_values,
         }
         remind_at = claim.get("remind_at")
         if remind_at and remind_at > now and not claim.get("reminded_at"):

@@ -1,0 +1,120 @@
+"""Staff code lookups: a till cannot tell a used code from an unknown one, nor guess codes without limit."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from coupon_service import aws, clock, keys
+from coupon_service.codes import new_system_code
+from coupon_service.lookup_budget import UNKNOWN_CODES
+from coupon_service.redemptions import Redemptions, StaffRedemption
+from coupon_service.store import Table
+
+from devstack.streams import StreamReader, published
+from tests.integration.test_claims import claim, held, make_coupon
+from tests.integration.test_redemptions import CART, SELF_SERVICE, redeem_myself, scan
+from tests.support import call, caller_for, concurrently, invoke, outcome, staff
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+
+def scan_as(user, code, merchant_id="m1", **body):
+    return call("POST", "/redemptions", claims=staff(merchant_id, user=user), body={"code": code, **body})
+
+
+def lookup_now(user, code, merchant_id="m1"):
+    """One staff scan through the layer, as the redeem function's route calls it."""
+    caller = caller_for(staff(merchant_id, user=user))
+    return outcome(lambda: Redemptions().by_staff(caller, merchant_id, StaffRedemption(code=code)))
+
+
+def budget_of(user, merchant_id="m1"):
+    return Table().get(keys.lookup_budget(user, merchant_id)) or {}
+
+
+def test_a_used_code_is_unknown_to_every_till_but_the_one_that_redeemed_it():
+    # Given a coupon redeemed by one staff member for an order
+    mine = held()
+    first = scan_as("alice", mine["code"], order_id="o-1", order=CART)
+    assert first.status == 201
+    # Then another staff member gets for it exactly what a code never issued gets
+    unknown = scan_as("bob", new_system_code())
+    used = scan_as("bob", mine["code"], order_id="o-1", order=CART)
+    assert unknown.status == 404 and (used.status, used.json) == (unknown.status, unknown.json)
+    # And the one who redeemed it gets their redemption back for the same order, "already used" otherwise
+    retry = scan_as("alice", mine["code"], order_id="o-1", order=CART)
+    assert retry.status == 201 and retry.json == first.json
+    again = scan_as("alice", mine["code"], order_id="o-2")
+    assert again.status == 409 and again.json["error"]["code"] == "already_used"
+    # And a coupon the customer redeemed themselves is unknown to the till
+    pressed = held(user="u2", options=SELF_SERVICE)
+    assert redeem_myself(pressed["claim_id"], user="u2", verification_code="246810", order=CART).status == 201
+    assert scan_as("alice", pressed["code"]).json == unknown.json
+    # And the used codes count against bob's budget as unknown codes do; alice's own scans gave theirs back
+    assert budget_of("bob")["unknowns"] == 2 and budget_of("alice")["unknowns"] == 1
+
+
+def test_a_hundred_parallel_guesses_make_thirty_lookups_and_name_the_staff_member_once(emulator, stack):
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.poll()
+    guesses = [new_system_code() for _ in range(100)]
+    aws.dynamodb_requests.reset()
+    # When one staff member sends 100 unknown codes at once
+    answers = concurrently(lambda i: lookup_now("mallory", guesses[i]), 100, threads=32)
+    # Then exactly 30 are looked up (two index queries each: the merchant's codes, the platform's), and
+    # every other is refused before any lookup, with when to come back
+    statuses = Counter(a.status for a in answers)
+    assert statuses == {404: UNKNOWN_CODES, 429: 100 - UNKNOWN_CODES}, statuses
+    assert aws.dynamodb_requests.calls["Query"] == 2 * UNKNOWN_CODES
+    refused = [a for a in answers if a.status == 429]
+    assert {a.json["error"]["code"] for a in refused} == {"too_many_unknown_codes"}
+    assert all(0 < int(a.headers["retry-after"]) <= 300 for a in refused)
+    # And the store counts exactly the budget, with the moment it was spent
+    budget = budget_of("mallory")
+    assert budget["unknowns"] == UNKNOWN_CODES and budget["locked_at"]
+    # And another staff member of the same merchant is not affected
+    mine = held()
+    assert lookup_now("bob", new_system_code()).status == 404
+    assert lookup_now("bob", mine["code"]).status == 201
+    # And while locked the staff member gets 429 for a known code too: a refusal must not mean "unknown"
+    other = claim(make_coupon()["coupon_id"], user="u7").json
+    assert lookup_now("mallory", other["code"]).status == 429
+    # And the outbox publishes one event naming the staff member and merchant, no code
+    assert invoke("publisher", {"Records": reader.poll()}) == {"batchItemFailures": []}
+    events = [e for e in published(emulator.url, stack.events_queue_url)]
+    suspected = [e["detail"] for e in events if e["detail-type"] == "CodeGuessingSuspected"]
+    assert len(suspected) == 1, suspected
+    assert (suspected[0]["staff_id"], suspected[0]["merchant_id"]) == ("mallory", "m1")
+    assert suspected[0]["unknown_codes"] == UNKNOWN_CODES
+    text = json.dumps(events)
+    assert not [code for code in [*guesses, other["code"], mine["code"]] if code in text]
+
+
+def test_honest_work_passes_and_the_lock_ends_with_its_window():
+    # Given a busy till: 40 coupons scanned, some refused for their own reasons, 29 codes mistyped
+    coupon = make_coupon(codes={"mode": "random_on_claim", "inventory": 100})
+    known = [claim(coupon["coupon_id"], user=f"c{i}").json["code"] for i in range(40)]
+    short = {**CART, "lines": [{"sku": "tea", "unit_price": 100, "quantity": 1}]}
+    assert scan(known[0], order=short).status == 422  # the order misses the terms
+    for code in known:
+        assert scan(code).status == 201
+    assert scan(known[1], order_id="again").status == 409  # used, by this very till
+    for _ in range(UNKNOWN_CODES - 1):
+        assert scan(new_system_code()).status == 404
+    # Then nothing was refused: known codes cost nothing, and the unknown ones are within the budget
+    assert budget_of("staff-m1")["unknowns"] == UNKNOWN_CODES - 1
+    # When one more unknown code spends the budget
+    assert scan(new_system_code()).status == 404
+    locked = scan(new_system_code())
+    assert locked.status == 429 and 0 < int(locked.headers["retry-after"]) <= 300
+    assert locked.json["error"]["field"] == "code" and locked.json["error"]["details"]["retry_at"]
+    # Then after the window the till works again, with a fresh budget
+    clock.freeze(clock.now() + timedelta(minutes=5, seconds=1))
+    try:
+        assert scan(new_system_code()).status == 404
+        assert budget_of("staff-m1")["unknowns"] == 1 and "locked_at" not in budget_of("staff-m1")
+    finally:
+        clock.reset()
