@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import sys
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -14,6 +15,7 @@ import jwt
 
 from devstack.apigw import match, rest_event
 from devstack.tokens import verify
+from devstack.workers import Stopping
 
 log = logging.getLogger("devstack.gateway")
 STAGE = "v1"
@@ -35,6 +37,13 @@ class Gateway(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.invoke = invoke
         self.local_routes = local_routes
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up before its answer (a burst's impatient caller, Ctrl-C) is not a failure.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s hung up", client_address)
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
@@ -110,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             event["requestContext"]["authorizer"] = None
         try:
             response = self.server.invoke(route["function"], event)
+        except Stopping:
+            return self._error(503, "Service Unavailable")
         except Exception:
             log.exception("function %s failed", route["function"])
             return self._error(502, "Internal server error")

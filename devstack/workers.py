@@ -49,6 +49,10 @@ class WorkerLost(FunctionError):
     """The worker died or overran the function's timeout: it cannot serve another event."""
 
 
+class Stopping(FunctionError):
+    """The stack is stopping: the event was not run to its end."""
+
+
 def _load(code: str, handler: str, environment: dict[str, str]) -> Any:
     """Lambda's task root and layer on the path, the function's environment, its handler imported."""
     os.environ.update(environment)
@@ -152,12 +156,14 @@ class Function:
         worker = self._idle.get()
         if worker is None:  # stopping: pass the word on to the next caller
             self._idle.put(None)
-            raise FunctionError(f"{self.name} is stopping")
+            raise Stopping(f"{self.name} is stopping")
         try:
             return worker.call(event)
         except WorkerLost:
             self._discard(worker)
             worker = None
+            if self._stopping:  # stopped under the event, not lost
+                raise Stopping(f"{self.name} is stopping") from None
             raise
         finally:
             if worker is not None:  # it answered, with a result or the function's exception

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from http.client import HTTPConnection
@@ -329,17 +331,27 @@ def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
             start_new_session=True,
         )
     pgid = process.pid
+    offer_url = f"http://127.0.0.1:{port}/v1/offers/{'0' * 32}"
     try:
         # serving: a function has answered through the gateway
         def serves():
             try:
-                offer = urllib3.request("GET", f"http://127.0.0.1:{port}/v1/offers/{'0' * 32}", retries=False)
+                return urllib3.request("GET", offer_url, retries=False).status == 404
             except urllib3.exceptions.HTTPError:
                 return False
-            return offer.status == 404
 
         assert wait_for(serves, timeout=180), output.read_text()[-3000:]
         assert len(_group(pgid)) > 3  # the stack, its workers and multiprocessing's resource tracker
+
+        # and busy: workers are mid-invocation when the interrupt arrives
+        def ask():
+            # Stopping: an answer or a closed connection are both fine here.
+            with contextlib.suppress(urllib3.exceptions.HTTPError):
+                urllib3.request("GET", offer_url, retries=False, timeout=30)
+
+        for _ in range(30):
+            threading.Thread(target=ask, daemon=True).start()
+        time.sleep(0.2)
 
         # When Ctrl-C reaches the group, as a terminal sends it
         started = time.monotonic()
