@@ -276,3 +276,11 @@ def test_an_unexpected_exception_is_a_json_500_without_internals_and_is_logged(m
     (entry,) = [e for e in logged if e.get("message") == "unexpected error"]
     assert "exploded" in entry["exception"] and "Traceback" in entry["exception"]
     assert entry["correlation_id"] and entry["correlation_id"] == error["details"]["correlation_id"]
+
+
+def test_a_number_with_thousands_of_digits_is_a_422():
+    # Python refuses to read an integer of more than 4,300 digits (a guard against slow conversions)
+    body = json.dumps(coupon_body()).replace('"inventory": 100', '"inventory": ' + "9" * 5000)
+    reply = _create(body)
+    _assert_refused(reply, 422, "body")
+    assert _item_count() == 0

@@ -138,6 +138,17 @@ def _refuse_body(event: dict[str, Any]) -> DomainError | None:
     return None
 
 
+def _read_json(text: str | bytes | bytearray) -> Any:
+    """json.loads, reading an integer of more than 4,300 digits (which Python refuses to convert, with a
+    ValueError that would be a 500) as malformed JSON: a 422 naming the body."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        raise json.JSONDecodeError("a number has too many digits", "", 0) from error
+
+
 def _refusal(error: DomainError) -> dict[str, Any]:
     """A proxy response for a request refused before routing."""
     return {
@@ -150,7 +161,7 @@ def _refusal(error: DomainError) -> dict[str, Any]:
 
 
 def resolver() -> APIGatewayRestResolver:
-    app = Resolver(enable_validation=True)
+    app = Resolver(enable_validation=True, json_body_deserializer=_read_json)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
