@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -22,6 +23,8 @@ from pydantic import BaseModel
 
 from coupon_service.aws import dynamodb_config
 from coupon_service.errors import Conflict, Invalid
+from coupon_service.privacy import keyed_hash
+from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
 from coupon_service.store import busy, with_retries
 
@@ -81,7 +84,10 @@ def run_once(
         config=_CONFIG,
         output_serializer=PydanticSerializer,
     )
-    request = {"scope": scope, "key": key, "payload": payload.model_dump(mode="json")}
+    # Powertools keeps a plain SHA-256 of the payload to tell another request under the same key: over a
+    # body holding a store's 6-digit code, anyone reading the table could try every code. Keyed first.
+    body = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
+    request = {"scope": scope, "key": key, "payload": keyed_hash(hmac_key(), "idempotency-payload", body)}
     try:
         return wrapped(request=request)
     except IdempotencyAlreadyInProgressError as error:

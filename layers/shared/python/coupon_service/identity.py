@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from coupon_service.errors import Forbidden, Unauthorized
+from coupon_service.models import Text
 
 PLATFORM = "platform"  # the merchant id that owns platform coupons
+_display_text = TypeAdapter(Text)
 
 
 class Caller(BaseModel):
@@ -22,7 +24,15 @@ class Caller(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.nickname or self.name or "a friend"
+        """The name a friend sees (on the public gift page, in the giver's notice). Users edit their own
+        nickname and name in the user pool, so one holding control or bidi characters is passed over."""
+        for candidate in (self.nickname, self.name):
+            try:
+                if candidate:
+                    return _display_text.validate_python(candidate)
+            except ValidationError:
+                continue
+        return "a friend"
 
 
 def _split(value: Any) -> frozenset[str]:
