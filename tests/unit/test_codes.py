@@ -207,6 +207,23 @@ def test_imported_codes_that_are_too_easy_to_guess(text):
     assert codes.is_too_guessable(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12-34-56-78",  # 8 digits: the dashes sit where the layout puts them, and add no guesses
+        "1234_5678_9",  # 9 digits
+        "A-B-C-D-E-F-G-H",  # a straight run, spelled out with dashes
+        "1234567890",  # a straight run up through 9 to 0
+        "0987654321",  # and down through 0 to 9
+    ],
+)
+def test_separators_and_a_run_through_nine_do_not_make_a_code_hard_to_guess(text):
+    # Given a code that only looks long or varied: dashes between few digits, or the digits in order
+    # Then it is refused like the code it spells
+    assert codes.is_valid_imported_code(text)
+    assert codes.is_too_guessable(text)
+
+
 @pytest.mark.parametrize("text", ["8301957264", "GOOD-001", "C0000000", "abcdefgz", "POS-0001", "A1B2C3D4"])
 def test_imported_codes_hard_enough_to_guess(text):
     # Given 10 digits, or 8 characters of letters (with or without digits), Then it is accepted

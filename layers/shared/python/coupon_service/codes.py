@@ -91,15 +91,16 @@ def is_valid_imported_code(text: str) -> bool:
 
 # An imported code must be at least this long, and its guess space (the alphabet of the character classes
 # it uses, to the power of its length) at least MIN_GUESS_SPACE: all digits need 10 characters, one case
-# of letters 8 (26^8 = 2 x 10^11). One repeated character or a straight run ("12345678", "HGFEDCBA")
-# is refused whatever its length.
+# of letters 8 (26^8 = 2 x 10^11). `-` and `_` count for nothing: they sit where a code's layout puts
+# them ("12-34-56-78" is 8 digits to guess). One repeated character or a straight run ("12345678",
+# "HGFEDCBA", "1234567890") is refused whatever its length.
 MIN_IMPORTED_LENGTH = 8
 MIN_GUESS_SPACE = 10**10
+_SEPARATORS = str.maketrans("", "", "-_")
 _CLASSES = (
     (frozenset("0123456789"), 10),
     (frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 26),
     (frozenset("abcdefghijklmnopqrstuvwxyz"), 26),
-    (frozenset("-_"), 2),
 )
 
 
@@ -107,8 +108,12 @@ def is_too_guessable(code: str) -> bool:
     """Whether a valid imported code is too easy to guess at a till (see MIN_GUESS_SPACE)."""
     if len(code) < MIN_IMPORTED_LENGTH:
         return True
-    alphabet = sum(size for members, size in _CLASSES if members.intersection(code))
-    if alphabet ** len(code) < MIN_GUESS_SPACE:
+    symbols = code.translate(_SEPARATORS)
+    alphabet = sum(size for members, size in _CLASSES if members.intersection(symbols))
+    if alphabet ** len(symbols) < MIN_GUESS_SPACE:
         return True
-    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(code)}
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(symbols)}
+    if symbols.isdigit():  # digits run on through 9 to 0 ("1234567890"), and back
+        steps = {step % 10 for step in steps}
+        return steps <= {0} or steps == {1} or steps == {9}
     return steps <= {0} or steps == {1} or steps == {-1}
