@@ -303,7 +303,7 @@ def _lookup_budget(new: dict[str, Any], old: dict[str, Any], name: str) -> list[
             occurred_at=new["locked_at"],
             staff_id=new["staff_id"],
             merchant_id=new["merchant_id"],
-            unknown_codes=new.get("unknowns", 0),
+            unknown_codes=len(new.get("lookups") or {}),
             locked_until=new["window_ends"],
         )
     ]
