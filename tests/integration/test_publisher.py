@@ -128,10 +128,28 @@ CLAIM = {
 }
 
 
+BUDGET = {
+    "type": "lookup_budget",
+    "staff_id": "s1",
+    "merchant_id": "m1",
+    "lookups": {f"id{i}": "2026-01-01T00:00:00Z" for i in range(30)},
+    "window_ends": "2026-01-01T00:05:00Z",
+}
+LOCKED = {**BUDGET, "locked_at": "2026-01-01T00:01:00Z"}
+GIFT = {"type": "gift", "gift_id": "g1", "claim_id": "c1", "coupon_id": "k1", "merchant_id": "m1"}
+
+
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
         (_record("INSERT", CLAIM), ["CouponClaimed"]),
+        # A claim given a fresh code by a gift or a reversal is no event of its own
+        (_record("MODIFY", {**CLAIM, "code": "NEW", "retired_codes": [{"code": "OLD"}]}, CLAIM), []),
+        (_record("MODIFY", LOCKED, BUDGET), ["CodeGuessingSuspected"]),
+        (_record("MODIFY", {**BUDGET, "lookups": {}}, BUDGET), []),  # counting is no event
+        (_record("MODIFY", {**LOCKED, "lookups": {}}, LOCKED), []),  # nor is a give-back during the lock
+        (_record("REMOVE", None, LOCKED), []),  # the TTL's clean-up
+        (_record("MODIFY", {**GIFT, "state": "cancelled"}, {**GIFT, "state": "pending"}), []),
         (_record("MODIFY", {**CLAIM, "reminded_at": "2026-01-30T00:00:00Z"}, CLAIM), ["CouponExpiring"]),
         (_record("MODIFY", {**CLAIM, "channel": "x"}, CLAIM), []),
         (_record("REMOVE", None, CLAIM), []),
@@ -142,6 +160,15 @@ def test_which_changes_are_events(record, expected):
     derived = events.derive(record)
     assert [e.detail_type for e in derived] == expected
     assert [e.event_id for e in events.derive(record)] == [e.event_id for e in derived]
+
+
+def test_code_guessing_suspected_names_the_staff_member_once_per_window():
+    event = events.derive(_record("MODIFY", LOCKED, BUDGET))[0]
+    assert (event.staff_id, event.merchant_id, event.unknown_codes) == ("s1", "m1", 30)
+    assert event.locked_until == "2026-01-01T00:05:00Z"
+    next_window = {**LOCKED, "window_ends": "2026-01-01T00:10:00Z", "locked_at": "2026-01-01T00:06:00Z"}
+    later = events.derive(_record("MODIFY", next_window, {**BUDGET, "window_ends": "2026-01-01T00:10:00Z"}))
+    assert later[0].event_id != event.event_id
 
 
 def test_events_never_carry_a_full_phone_number():
