@@ -20,7 +20,7 @@ from tests.support import call, coupon_body, customer, merchant, staff
 
 PHONE = "+86 138 1234 5678"
 VERIFICATION_CODE = "246810"
-STAFF_CODE = "97531"
+STAFF_CODE = "975310"
 BEARER = "Bearer s3cr3t-id-token"
 CART = {
     "merchant_id": "m1",
