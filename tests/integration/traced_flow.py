@@ -82,7 +82,14 @@ def journey() -> dict[str, list[str]]:
     ok(call("GET", f"/gifts/{gift['token']}"), 200)
     friend = customer("friend", phone_number=PHONE)
     friends = ok(call("POST", f"/gifts/{gift['token']}/accept", claims=friend), 200)
-    ok(call("POST", "/redemptions", claims=staff("m1"), body={"code": friends["code"], "order_id": "o-1"}))
+    ok(
+        call(
+            "POST",
+            "/redemptions",
+            claims=staff("m1"),
+            body={"code": friends["code"], "order_id": "o-1", "order": CART},
+        )
+    )
     # The old code and a made-up one: refused, and the refusals must not echo them either
     call("POST", "/redemptions", claims=staff("m1"), body={"code": giver["code"]})
     call("POST", "/redemptions", claims=staff("m1"), body={"code": "GUESSED-CODE-1"})

@@ -201,6 +201,7 @@ class Claims:
             "giftable": bool(options.get("giftable")),
             "notify_giver": bool(options.get("notify_giver")),
             "gift_message": options.get("gift_message"),
+            "staff_confirms_terms": bool(options.get("staff_confirms_terms")),
             # Whether the holder may redeem in store, as claimed; the store's code stays on the coupon only,
             # where the merchant can change it.
             "self_service": self_service_of(coupon),

@@ -211,6 +211,7 @@ def coupon_out(coupon: dict[str, Any], shards: list[dict[str, Any]]) -> CouponOu
                 reminder=options.get("reminder"),
                 per_customer_limit=options.get("per_customer_limit", 1),
                 channels=options.get("channels", []),
+                staff_confirms_terms=options.get("staff_confirms_terms", False),
             ),
             "inventory": inventory_of(coupon, shards),
         }

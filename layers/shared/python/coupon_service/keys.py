@@ -82,6 +82,11 @@ def redemption(redemption_id: str) -> dict[str, str]:
     return {"PK": f"REDEMPTION#{redemption_id}", "SK": "REDEMPTION"}
 
 
+def order(merchant_id: str, order_id: str) -> dict[str, str]:
+    """The one redemption an order at a merchant carries (one coupon per order)."""
+    return {"PK": f"ORDER#{merchant_id}#{order_id}", "SK": "ORDER"}
+
+
 def coupon_redemptions(coupon_id: str) -> str:
     return f"REDEEMED#{coupon_id}"
 

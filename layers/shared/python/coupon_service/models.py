@@ -241,6 +241,11 @@ class Options(Strict):
     reminder: Reminder | None = None
     per_customer_limit: int = Field(default=1, ge=1, le=100)
     channels: list[Name] = Field(default_factory=list, max_length=20)
+    staff_confirms_terms: bool = Field(
+        default=False,
+        description="Staff may redeem without the order, confirming a minimum spend or scope by hand; "
+        "the redemption records it",
+    )
 
 
 class CouponCreate(Strict):
@@ -363,6 +368,7 @@ class OptionsOut(BaseModel):
     reminder: Reminder | None
     per_customer_limit: int
     channels: list[str]
+    staff_confirms_terms: bool = False
 
 
 class CouponPage(BaseModel):

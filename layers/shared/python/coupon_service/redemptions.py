@@ -97,6 +97,9 @@ class RedemptionOut(BaseModel):
     allocations: list[Allocation] = []
     points: int | None = None
     item: str | None = None
+    terms_confirmed_by_staff: bool | None = Field(
+        default=None, description="Redeemed without the order: staff confirmed the minimum spend or scope"
+    )
     redeemed_at: str
     reversed_at: str | None = None
     usable_again: bool | None = Field(default=None, description="After a reversal: usable again or expired")
@@ -148,6 +151,62 @@ def _priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
 
 def _depends_on_order(claim: dict[str, Any]) -> bool:
     return bool(claim["terms"].get("min_spend")) or claim["scope"]["type"] != "order"
+
+
+def _confirmed_by_staff(claim: dict[str, Any], method: str, order: Order | None) -> bool | None:
+    """A coupon whose terms depend on the order needs the order, unless its merchant lets staff confirm
+    the terms by hand (then recorded on the redemption)."""
+    if order is not None or not _depends_on_order(claim):
+        return None
+    if method == "staff" and claim.get("staff_confirms_terms"):
+        return True
+    raise Invalid(
+        "this coupon has a minimum spend or applies to some items only: send the order",
+        code="order_required",
+        field="order",
+    )
+
+
+def _order_lock(
+    claim: dict[str, Any], at_merchant: str | None, order_id: str | None, redemption_id: str, now: str
+) -> dict[str, Any] | None:
+    """The item that holds an order's one redemption, when the order and its merchant are known."""
+    merchant_id = at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
+    if order_id is None or merchant_id is None:
+        return None
+    return {
+        **keys.order(merchant_id, order_id),
+        "type": "order",
+        "merchant_id": merchant_id,
+        "order_id": order_id,
+        "redemption_id": redemption_id,
+        "claim_id": claim["claim_id"],
+        "locked_at": now,
+    }
+
+
+def _free_order(redemption: dict[str, Any]) -> dict[str, Any]:
+    """Reversing a redemption frees its order (only if the order still names it)."""
+    key = keys.order(redemption["order_merchant"], redemption["order_id"])
+    return {
+        "Delete": {
+            "Key": to_item(key),
+            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
+            "ExpressionAttributeValues": values(rid=redemption["redemption_id"]),
+        }
+    }
+
+
+def _lock_order(lock: dict[str, Any]) -> dict[str, Any]:
+    # Free, or already this redemption's (a till's retry): anything else names its holder, unread.
+    return {
+        "Put": {
+            "Item": to_item(lock),
+            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
+            "ExpressionAttributeValues": values(rid=lock["redemption_id"]),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
 
 
 def _first_that_holds(
@@ -542,8 +601,10 @@ class Redemptions:
             return replay
         now = to_iso(clock.now())
         refuse_state(claim, now)
+        confirmed_by_staff = _confirmed_by_staff(claim, method, order)
         round_ = claim.get("reversals", 0)
         redemption_id = redemption_id_for(claim["claim_id"], round_, order_id)
+        lock = _order_lock(claim, at_merchant, order_id, redemption_id, now)
         redemption = {
             **keys.redemption(redemption_id),
             "type": "redemption",
@@ -560,6 +621,8 @@ class Redemptions:
             "order_id": order_id,
             "currency": claim["currency"] if order else None,
             **_priced(claim, order),
+            "terms_confirmed_by_staff": confirmed_by_staff,
+            "order_merchant": lock and lock["merchant_id"],
             "redeemed_at": now,
             "GSI2PK": keys.coupon_redemptions(claim["coupon_id"]),
             "GSI2SK": f"{now}#{redemption_id}",
@@ -594,9 +657,19 @@ class Redemptions:
             {"Put": {"Item": to_item(redemption), "ConditionExpression": "attribute_not_exists(PK)"}},
             *(also or []),
         ]
+        if lock:
+            operations.append(_lock_order(lock))
         try:
             self.table.transact(operations)
-        except Cancelled:
+        except Cancelled as cancelled:
+            last = len(operations) - 1
+            if lock and cancelled.code_at(last) == "ConditionalCheckFailed":
+                raise Conflict(
+                    "this order already has a coupon: one coupon per order",
+                    code="order_already_discounted",
+                    field="order_id",
+                    details={"redemption_id": (cancelled.old(last) or {}).get("redemption_id")},
+                ) from None
             current = self.table.get(keys.claim(claim["claim_id"]))
             if current is None or current["owner_id"] != claim["owner_id"]:
                 raise unknown_code() from None
@@ -650,6 +723,8 @@ class Redemptions:
         ]
         if usable_again:
             operations.append(self._make_usable(claim, redemption_id, now))
+        if redemption.get("order_merchant"):  # the order is free for another coupon
+            operations.append(_free_order(redemption))
         try:
             self.table.transact(operations)
         except Cancelled:
