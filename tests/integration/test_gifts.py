@@ -11,6 +11,7 @@ from coupon_service.aws import client
 from coupon_service.gifts import Gifts, gift_id_for
 from coupon_service.store import Table
 
+from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_claims import held as claimed
@@ -90,14 +91,21 @@ def give_with_key(claim_id, key, user="giver"):
     return call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer(user), headers=headers)
 
 
+def everything_stored_items(*tables):
+    """Every item of these tables (the coupons table by default), as DynamoDB holds them."""
+    db = client("dynamodb")
+    return [
+        item
+        for table in tables or (Table().name,)
+        for page in db.get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
+
+
 def everything_stored(stack):
     """Every item of the coupons table and of the idempotency table, as text."""
-    db = client("dynamodb")
-    text = []
-    for table in (stack.tables["CouponsTable"], stack.tables["IdempotencyTable"]):
-        for page in db.get_paginator("scan").paginate(TableName=table):
-            text.extend(json.dumps(item) for item in page["Items"])
-    return "\n".join(text)
+    items = everything_stored_items(stack.tables["CouponsTable"], stack.tables["IdempotencyTable"])
+    return "\n".join(json.dumps(item) for item in items)
 
 
 def test_a_retried_gift_gets_the_same_link_and_the_link_is_stored_nowhere(stack):
@@ -127,20 +135,46 @@ def test_a_retried_gift_gets_the_same_link_and_the_link_is_stored_nowhere(stack)
     assert again.status == 201 and again.json["token"] != token
 
 
-def test_concurrent_retries_with_one_key_make_one_gift(emulator):
+def test_retries_with_one_key_at_once_and_with_answers_lost_make_one_gift(emulator):
+    # Given a giver whose app sends the same gift request eight times at once, some writes refused
+    # (conflicts, throttling) and some applied with their answer lost
     mine = held()
-    emulator.faults.rate = 0.15
     giver = caller_for(customer("giver"))
 
     def retry(_):
         return outcome(lambda: Gifts().give(giver, mine["claim_id"], BASE, "gift-burst-0001"))
 
+    emulator.faults.set(0.3, WITH_LOST)
     answers = concurrently(retry, 8, threads=8)
-    emulator.faults.rate = 0.0
+    emulator.faults.set(0.0)
+    # Then every request gets the one gift's link, and the store holds that one gift, pending
     assert {a.status for a in answers} == {201}, [a.json for a in answers if a.status != 201]
     assert len({a.json["token"] for a in answers}) == 1
     gift_id = stored_claim(mine["claim_id"])["gift_id"]
     assert gift_id == gift_id_for(answers[0].json["token"])
+    gifts = [i for i in everything_stored_items() if i.get("type", {}).get("S") == "gift"]
+    assert len(gifts) == 1 and gifts[0]["state"]["S"] == "pending"
+
+
+def test_a_gift_whose_answer_was_lost_is_found_again_by_its_key():
+    # Given a store whose answer to the gift's write is lost: the write is applied, and the retry of it
+    # is refused by that very write (what the store sees when DynamoDB answers 500 after committing)
+    mine = held()
+    gifts = Gifts()
+    applied = gifts.table.transact
+
+    def answer_lost(operations):
+        applied(operations)
+        applied(operations)
+
+    gifts.table.transact = answer_lost
+    giver = caller_for(customer("giver"))
+    # When the giver gives with a key, then retries
+    created = outcome(lambda: gifts.give(giver, mine["claim_id"], BASE, "lost-answer-01"))
+    retried = outcome(lambda: Gifts().give(giver, mine["claim_id"], BASE, "lost-answer-01"))
+    # Then both get the link of the one gift made
+    assert created.status == retried.status == 201 and created.json == retried.json
+    assert stored_claim(mine["claim_id"])["gift_id"] == gift_id_for(created.json["token"])
 
 
 def test_the_giver_cannot_accept_their_own_gift():
