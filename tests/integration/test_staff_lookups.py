@@ -29,7 +29,8 @@ def scan_as(user, code, merchant_id="m1", **body):
 def lookup_now(user, code, merchant_id="m1"):
     """One staff scan through the layer, as the redeem function's route calls it."""
     caller = caller_for(staff(merchant_id, user=user))
-    return outcome(lambda: Redemptions().by_staff(caller, merchant_id, StaffRedemption(code=code)))
+    body = StaffRedemption(code=code, order={**CART, "merchant_id": merchant_id})  # meets the minimum spend
+    return outcome(lambda: Redemptions().by_staff(caller, merchant_id, body))
 
 
 def budget_of(user, merchant_id="m1"):
