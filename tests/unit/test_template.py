@@ -287,6 +287,10 @@ def test_gateway_error_bodies_are_json_once_api_gateway_fills_them_in():
     assert set(filled) >= {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"}
     assert all(body["error"]["message"] == 'Say "no"' and body["error"]["code"] for body in filled.values())
     assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+    # And a media type the gateway refuses answers as the functions do (415, naming Content-Type)
+    assert responses["UNSUPPORTED_MEDIA_TYPE"]["StatusCode"] == "415"
+    assert filled["UNSUPPORTED_MEDIA_TYPE"]["error"]["code"] == "unsupported_media_type"
+    assert filled["UNSUPPORTED_MEDIA_TYPE"]["error"]["field"] == "Content-Type"
 
 
 def test_only_the_docs_and_the_offer_page_are_public():
