@@ -51,8 +51,9 @@ def responses(
     success: type[BaseModel] | str | None, *errors: int, status: int = 200
 ) -> dict[int, dict[str, Any]]:
     """A route's documented answers: its success (a model, a media type such as image/png, or no body)
-    and the errors it can give. Every route also answers 422 for invalid input (added by the resolver)."""
-    documented = error_responses(*errors)
+    and the errors it can give. Every route also answers 422 for invalid input (added by the resolver),
+    415 for a body that is not JSON, and 500 when something unexpected fails."""
+    documented = error_responses(415, 500, *errors)
     if success is None:
         documented[status] = {"description": HTTPStatus(status).phrase}
     elif isinstance(success, str):
