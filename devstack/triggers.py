@@ -13,6 +13,7 @@ from typing import Any
 from devstack import template
 from devstack.provision import Stack, client
 from devstack.streams import StreamReader, published
+from devstack.workers import Stopping
 
 log = logging.getLogger("devstack.triggers")
 Invoke = Callable[[str, dict[str, Any]], Any]
@@ -40,6 +41,8 @@ class Loop(threading.Thread):
             try:
                 self.step()
             except Exception:
+                if self.stopped.is_set():  # the stack stopped the function under this step
+                    return
                 log.exception("%s failed", self.name)
 
     def stop(self) -> None:
@@ -132,6 +135,8 @@ class SqsTrigger:
         try:
             result = self.invoke(self.function, {"Records": records}) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Stopping:
+            raise  # not the batch's failure: the loop ends
         except Exception:
             log.exception("%s failed on its queue batch", self.function)
             return

@@ -1,12 +1,13 @@
 """Each function in its own worker processes, with its own environment, as on Lambda.
 
 A worker serves one invocation at a time, as a Lambda execution environment does; callers queue for an idle
-worker. A worker that dies or overruns the function's timeout is discarded and replaced, as Lambda discards
+worker. A worker that dies or overruns its time is discarded and replaced, as Lambda discards
 the environment, and its caller gets an error at once instead of waiting on a result that will never come.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -16,6 +17,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from devstack.template import ROOT
@@ -51,6 +53,22 @@ class WorkerLost(FunctionError):
 
 class Stopping(FunctionError):
     """The stack is stopping: the event was not run to its end."""
+
+
+@contextlib.contextmanager
+def _children_ignore_interrupts() -> Iterator[None]:
+    """A process starts with the signals its parent ignores ignored: spawned so, a worker ignores Ctrl-C
+    from its first instruction, not only once `_serve` runs. Only the main thread may change handlers; a
+    worker replaced later from another thread has that short window (and is not replaced while stopping).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _load(code: str, handler: str, environment: dict[str, str]) -> Any:
@@ -98,7 +116,8 @@ class _Worker:
             name=f"{name}-worker",
             daemon=True,
         )
-        self.process.start()
+        with _children_ignore_interrupts():
+            self.process.start()
         child.close()
         self.ready = False
 
