@@ -16,6 +16,8 @@ from tests.support import call, coupon_body, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 
+SELF_SERVICE = {"self_service": {"verification_code": "246810"}}
+
 
 @pytest.mark.parametrize("name", ["Ann\u202egpj.exe", "Ann\x00", "Ann\nCall +1 555 0100"])
 def test_a_giver_name_that_could_hide_or_reorder_text_never_reaches_the_public_gift_page(name):
@@ -55,3 +57,33 @@ def test_a_store_code_cannot_be_recovered_from_the_idempotency_record_of_its_cou
     found = [code for code in (f"{n:06d}" for n in range(246000, 247000)) if guessed(code) in stored]
     # Then no candidate matches: the code is kept only as the stack's keyed hash
     assert found == []
+
+
+@pytest.mark.parametrize("code", ["123456", "000000", "654321", "7777777", "890123", "1234567890"])
+def test_a_store_code_a_guesser_would_try_first_is_refused_on_creation_and_rotation(code):
+    # Given the codes a guesser tries first at every coupon: one digit repeated, the digits in order
+    body = coupon_body(options={"self_service": {"verification_code": code}})
+    # When a merchant creates a coupon with one, or a staff code of one, Then it is a 422 naming the field
+    reply = call("POST", "/coupons", claims=merchant("m1"), body=body)
+    field = "body.options.self_service.verification_code"
+    assert reply.status == 422 and reply.json["error"]["field"] == field, reply.json
+    staff = coupon_body(options={"self_service": {"verification_code": "246810", "staff_code": code}})
+    reply = call("POST", "/coupons", claims=merchant("m1"), body=staff)
+    assert reply.status == 422 and reply.json["error"]["field"] == "body.options.self_service.staff_code"
+    # And a rotation to one is refused the same way, leaving the coupon as it was
+    coupon = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(options=SELF_SERVICE)).json
+    path = f"/coupons/{coupon['coupon_id']}"
+    patch = {"version": coupon["version"], "options": {"self_service": {"verification_code": code}}}
+    reply = call("PATCH", path, claims=merchant("m1"), body=patch)
+    assert reply.status == 422 and reply.json["error"]["field"] == field, reply.json
+    after = call("GET", path, claims=merchant("m1")).json
+    assert after == coupon
+
+
+def test_a_coupon_created_without_a_staff_code_does_not_say_it_asks_one():
+    # Given a self-service coupon created with the store's code only
+    created = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(options=SELF_SERVICE))
+    assert created.status == 201, created.json
+    # Then the answer to its creation says what the coupon is, as reading it back does: no staff code
+    read = call("GET", f"/coupons/{created.json['coupon_id']}", claims=merchant("m1")).json
+    assert created.json["options"]["staff_code_required"] is read["options"]["staff_code_required"] is False

@@ -204,7 +204,7 @@ def coupon_out(coupon: dict[str, Any], shards: list[dict[str, Any]]) -> CouponOu
             "options": OptionsOut(
                 self_service=self_service_of(coupon) is not None,
                 self_service_verification=self_service_of(coupon),
-                staff_code_required="staff_code_hash" in coupon,
+                staff_code_required=bool(coupon.get("staff_code_hash")),  # None on a new item without one
                 giftable=options.get("giftable", False),
                 notify_giver=options.get("notify_giver", False),
                 gift_message=options.get("gift_message"),
