@@ -213,11 +213,11 @@ def test_platform_coupon_lists_its_merchants():
 
 
 def test_self_service_code_is_kept_only_as_a_keyed_hash():
-    body = coupon_body(options={"self_service": {"verification_code": "123456"}})
+    body = coupon_body(options={"self_service": {"verification_code": "314159"}})
     coupon = create(body).json
     item = Table().get(keys.coupon(coupon["coupon_id"]))
-    assert "123456" not in str(item) and len(item["verification_hash"]) == 64
-    assert coupon["options"]["self_service"] is True and "123456" not in str(coupon)
+    assert "314159" not in str(item) and len(item["verification_hash"]) == 64
+    assert coupon["options"]["self_service"] is True and "314159" not in str(coupon)
 
 
 def test_public_offer_shows_only_active_coupons_open_to_everyone():

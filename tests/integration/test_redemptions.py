@@ -282,7 +282,7 @@ def test_a_merchant_rotates_the_store_code_and_the_old_one_stops_working_at_once
         "PATCH",
         f"/coupons/{coupon_id}",
         claims=merchant("m1"),
-        body={"version": 1, "options": {"self_service": {"verification_code": "999999"}}},
+        body={"version": 1, "options": {"self_service": {"verification_code": "975310"}}},
     )
     assert stale.status == 409 and stale.json["error"]["code"] == "version_conflict"
     after = claim(coupon_id, user="u2").json

@@ -110,10 +110,14 @@ def is_too_guessable(code: str) -> bool:
         return True
     symbols = code.translate(_SEPARATORS)
     alphabet = sum(size for members, size in _CLASSES if members.intersection(symbols))
-    if alphabet ** len(symbols) < MIN_GUESS_SPACE:
-        return True
+    return alphabet ** len(symbols) < MIN_GUESS_SPACE or is_pattern(symbols)
+
+
+def is_pattern(symbols: str) -> bool:
+    """One character repeated, or a straight run (each character one after the previous, up or down;
+    digits on through 9 to 0, "7890123"): what a guesser tries first, whatever the length."""
     steps = {ord(b) - ord(a) for a, b in itertools.pairwise(symbols)}
-    if symbols.isdigit():  # digits run on through 9 to 0 ("1234567890"), and back
+    if symbols.isdigit():
         steps = {step % 10 for step in steps}
         return steps <= {0} or steps == {1} or steps == {9}
     return steps <= {0} or steps == {1} or steps == {-1}

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from coupon_service.codes import is_pattern
 from coupon_service.validity import STRICT, Instant, Validity, is_valid_time_zone
 
 MAX_INVENTORY = 10_000_000
@@ -168,8 +169,17 @@ class TaggedCustomers(Strict):
 Audience = Annotated[Everyone | ListedCustomers | TaggedCustomers, Field(discriminator="type")]
 
 
-# A store's verification and staff codes: 6 to 12 digits, kept only as keyed hashes; write-only.
-StoreCode = Annotated[str, Field(pattern=r"^[0-9]{6,12}$", examples=["246810"])]
+def _not_a_pattern(code: str) -> str:
+    if is_pattern(code):
+        raise ValueError("one digit repeated or the digits in order (123456) are the first codes guessed")
+    return code
+
+
+# A store's verification and staff codes: 6 to 12 digits, kept only as keyed hashes; write-only. Not
+# one digit repeated nor a straight run: a guesser tries those first on every coupon.
+StoreCode = Annotated[
+    str, Field(pattern=r"^[0-9]{6,12}$", examples=["246810"]), AfterValidator(_not_a_pattern)
+]
 SelfServiceVerification = Literal["code", "none"]
 
 
