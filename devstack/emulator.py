@@ -51,6 +51,7 @@ class Faults:
     kinds: tuple[str, ...] = DEFAULT_KINDS
     operations: frozenset[str] = WRITES
     hold: float = 0.0
+    limit: int | None = None  # inject at most this many, then let every request through
     injected: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     _random: random.Random = field(default_factory=lambda: random.Random(7))
@@ -62,14 +63,18 @@ class Faults:
         *,
         hold: float = 0.0,
         operations: frozenset[str] = WRITES,
+        limit: int | None = None,
     ) -> None:
         """Switch faults on (or off with rate 0) and start counting afresh."""
         self.rate, self.kinds, self.hold, self.operations = rate, kinds, hold, operations
+        self.limit = limit
         self.injected = 0
         self.by_kind.clear()
 
     def pick(self, operation: str) -> str | None:
         if self.rate <= 0 or operation not in self.operations or self._random.random() >= self.rate:
+            return None
+        if self.limit is not None and self.injected >= self.limit:
             return None
         kind = self._random.choice(self.kinds)
         if kind in ("lost", "timeout") and operation not in LOSABLE:

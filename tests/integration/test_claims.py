@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 from coupon_service import claims, clock, codes, keys
-from coupon_service.store import Table
+from coupon_service.store import Table, values
 
+from devstack.emulator import LOSABLE
 from tests.support import call, coupon_body, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -239,13 +240,74 @@ def test_generated_codes_are_handed_out_by_position():
     assert claim(coupon["coupon_id"], user="u9").json["error"]["code"] == "sold_out"
 
 
-def test_a_refused_pool_claim_gives_its_position_back():
+def test_a_refused_pool_claim_takes_no_position():
     coupon = make_coupon(codes={"mode": "generated", "inventory": 3}, shard_count=1)
     first = claim(coupon["coupon_id"]).json
-    over_limit = claim(coupon["coupon_id"])  # takes a position, then the limit refuses it
+    over_limit = claim(coupon["coupon_id"])  # the limit refuses the claim's one transaction: nothing moves
     assert over_limit.json["error"]["code"] == "limit_reached"
     shard = shards(coupon)[0]
-    assert shard["given_back"] == [1] and shard["remaining"] == 2 and shard["claimed"] == 1
+    assert (shard["next_position"], shard["remaining"], shard["claimed"]) == (1, 2, 1)
     rest = [claim(coupon["coupon_id"], user=f"u{i}").json for i in (2, 3)]
     chunk = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
-    assert sorted([first["code"]] + [r["code"] for r in rest]) == sorted(chunk)
+    assert [first["code"]] + [r["code"] for r in rest] == chunk
+
+
+def _lost_once(emulator):
+    """The next write is applied and its answer lost (a 500), once; every retry is answered."""
+    emulator.faults.set(1.0, ("lost",), operations=LOSABLE, limit=1)
+
+
+def test_a_pool_claim_whose_answer_is_lost_keeps_its_one_code(emulator):
+    # Given a pool of two codes on one shard
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 2}, shard_count=1)
+    pool = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
+    # When the first claim's first write commits but its answer is lost, and the claim retries
+    _lost_once(emulator)
+    first = claim(coupon["coupon_id"], user="u1")
+    assert emulator.faults.injected == 1
+    # Then that customer gets the first code, and the next customer the second: no code twice, none lost
+    second = claim(coupon["coupon_id"], user="u2")
+    assert (first.status, second.status) == (201, 201), (first.json, second.json)
+    assert [first.json["code"], second.json["code"]] == pool
+    assert claim(coupon["coupon_id"], user="u3").json["error"]["code"] == "sold_out"
+    stored = claim_items(coupon["coupon_id"])
+    assert sorted(c["code"] for c in stored) == sorted(pool)
+    shard = shards(coupon)[0]
+    assert (shard["next_position"], shard["remaining"], shard["claimed"]) == (2, 0, 2)
+
+
+def test_a_random_code_claim_whose_answer_is_lost_is_claimed_once(emulator):
+    coupon = make_coupon(codes={"mode": "random_on_claim", "inventory": 5}, shard_count=1)
+    _lost_once(emulator)
+    first = claim(coupon["coupon_id"], user="u1")
+    assert first.status == 201 and emulator.faults.injected == 1
+    stored = claim_items(coupon["coupon_id"])
+    assert [c["claim_id"] for c in stored] == [first.json["claim_id"]]
+    assert (shards(coupon)[0]["claimed"], shards(coupon)[0]["remaining"]) == (1, 4)
+
+
+def test_positions_put_back_by_the_old_claims_are_checked_before_they_are_handed_out():
+    # Given a shard as claims before one-transaction claims could leave it: position 0 put back by the
+    # retry of a claim that had committed (the code is held), position 1 put back by a refused claim
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 4}, shard_count=1)
+    pool = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
+    first = claim(coupon["coupon_id"], user="u1").json
+    refused = claim(coupon["coupon_id"], user="u2").json
+    Table().delete(keys.claim(refused["claim_id"]))
+    third = claim(coupon["coupon_id"], user="u3").json
+    Table().update(
+        keys.shard(coupon["coupon_id"], 0),
+        UpdateExpression="SET given_back = :back, remaining = :remaining, claimed = :claimed",
+        ExpressionAttributeValues=values(back=[0, 1], remaining=3, claimed=1),
+    )
+    # When customers claim until it is sold out
+    later = [claim(coupon["coupon_id"], user=f"u{i}") for i in (4, 5, 6)]
+    # Then the counter's last position and the free put-back one are handed out, the held one never again
+    assert [r.status for r in later] == [201, 201, 409]
+    assert [later[0].json["code"], later[1].json["code"]] == [pool[3], pool[1]]
+    stored = claim_items(coupon["coupon_id"])
+    assert sorted(c["code"] for c in stored) == sorted(pool) and first["code"] == pool[0]
+    assert third["code"] == pool[2]
+    # And the counters agree with the claims again
+    shard = shards(coupon)[0]
+    assert (shard["claimed"], shard["remaining"], shard["given_back"]) == (4, 0, [])

@@ -106,7 +106,7 @@ def _shard_item(coupon: dict[str, Any], index: int, units: int | None, pooled: b
         item["units"] = units
     if pooled:
         # A claim takes position `next_position` (its counter) and reads the code stored at that position.
-        item.update(next_position=0, pool_size=units or 0, given_back=[])
+        item.update(next_position=0, pool_size=units or 0)
     return item
 
 
@@ -563,14 +563,23 @@ class Coupons:
         return ops
 
     def _append_codes(self, coupon_id: str, shard: dict[str, Any], count: int) -> list[dict[str, Any]]:
-        """New generated codes after a shard's last position; the partial last chunk is rewritten whole."""
+        """Codes for `count` new positions after a shard's last. A code once written at a position never
+        changes (claims cache the chunks): codes still written there, left by an earlier reduction and
+        never handed out, are kept; only positions without a code get new ones."""
         size = shard["pool_size"]
         start = size - size % keys.CHUNK
-        existing: list[str] = []
-        if size % keys.CHUNK:
-            chunk = self.table.get(keys.pool_chunk(coupon_id, shard["shard"], size // keys.CHUNK))
-            existing = (chunk or {}).get("codes", [])[: size % keys.CHUNK]
-        return _pool_items(coupon_id, shard["shard"], existing + new_system_codes(count), start)
+        written: list[str] = []
+        while len(written) < size - start + count:
+            chunk = self.table.get(
+                keys.pool_chunk(coupon_id, shard["shard"], (start + len(written)) // keys.CHUNK)
+            )
+            codes = (chunk or {}).get("codes", [])
+            written.extend(codes)
+            if len(codes) < keys.CHUNK:
+                break
+        codes = written[: size - start + count]
+        codes += new_system_codes(size - start + count - len(codes))
+        return _pool_items(coupon_id, shard["shard"], codes, start)
 
 
 def _spread(delta: int, remaining: list[int]) -> list[int]:
