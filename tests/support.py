@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstack.apigw import match, rest_event
+from devstack.emulator import DEFAULT_KINDS, WITH_LOST
 from devstack.functions import load_function
 
 # --- identities, as the Cognito authorizer puts them in the request context ------------------------
@@ -109,6 +110,16 @@ def call(
 
 
 # --- concurrency ----------------------------------------------------------------------------------------
+
+# What the invariant tests run under: no faults; 15% of writes refused (conflicts, throttling); 30% of
+# writes failed, half refused, half applied with the answer lost (15%: a 500 or a dropped connection).
+FAULT_MODES = {"clean": (0.0, DEFAULT_KINDS), "faults": (0.15, DEFAULT_KINDS), "lost": (0.3, WITH_LOST)}
+
+
+def inject(emulator: Any, mode: str) -> None:
+    """Switch the emulator's fault switch to one of FAULT_MODES (counting afresh)."""
+    rate, kinds = FAULT_MODES[mode]
+    emulator.faults.set(rate, kinds)
 
 
 def concurrently(work: Callable[[int], Any], count: int, threads: int = 32) -> list[Any]:

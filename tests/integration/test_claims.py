@@ -240,29 +240,40 @@ def test_generated_codes_are_handed_out_by_position():
     assert claim(coupon["coupon_id"], user="u9").json["error"]["code"] == "sold_out"
 
 
-def test_a_refused_pool_claim_takes_no_position():
+def test_a_refused_pool_claim_gives_its_position_back():
     coupon = make_coupon(codes={"mode": "generated", "inventory": 3}, shard_count=1)
     first = claim(coupon["coupon_id"]).json
-    over_limit = claim(coupon["coupon_id"])  # the limit refuses the claim's one transaction: nothing moves
+    over_limit = claim(coupon["coupon_id"])  # takes a position, then the limit refuses it
     assert over_limit.json["error"]["code"] == "limit_reached"
     shard = shards(coupon)[0]
-    assert (shard["next_position"], shard["remaining"], shard["claimed"]) == (1, 2, 1)
+    assert shard["given_back"] == [1] and shard["remaining"] == 2 and shard["claimed"] == 1
+    assert not [name for name in shard if name.startswith("taker_")]
     rest = [claim(coupon["coupon_id"], user=f"u{i}").json for i in (2, 3)]
     chunk = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
-    assert [first["code"]] + [r["code"] for r in rest] == chunk
+    assert sorted([first["code"]] + [r["code"] for r in rest]) == sorted(chunk)
 
 
-def _lost_once(emulator):
-    """The next write is applied and its answer lost (a 500), once; every retry is answered."""
-    emulator.faults.set(1.0, ("lost",), operations=LOSABLE, limit=1)
+def _lost_once(emulator, kind="lost", operations=LOSABLE):
+    """The next write is applied and its answer lost, once; every retry is answered."""
+    emulator.faults.set(1.0, (kind,), operations=frozenset(operations), limit=1)
 
 
-def test_a_pool_claim_whose_answer_is_lost_keeps_its_one_code(emulator):
+@pytest.mark.parametrize(
+    "kind, operation",
+    [
+        ("lost", "UpdateItem"),
+        ("lost", "TransactWriteItems"),
+        ("timeout", "UpdateItem"),
+        ("timeout", "TransactWriteItems"),
+    ],
+)
+def test_a_pool_claim_whose_answer_is_lost_keeps_its_one_code(emulator, kind, operation):
     # Given a pool of two codes on one shard
     coupon = make_coupon(codes={"mode": "generated", "inventory": 2}, shard_count=1)
     pool = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
-    # When the first claim's first write commits but its answer is lost, and the claim retries
-    _lost_once(emulator)
+    # When the first claim's position take, or its transaction, commits but its answer is lost (a 500 or
+    # a dropped connection), and the claim retries
+    _lost_once(emulator, kind, {operation})
     first = claim(coupon["coupon_id"], user="u1")
     assert emulator.faults.injected == 1
     # Then that customer gets the first code, and the next customer the second: no code twice, none lost
@@ -274,6 +285,7 @@ def test_a_pool_claim_whose_answer_is_lost_keeps_its_one_code(emulator):
     assert sorted(c["code"] for c in stored) == sorted(pool)
     shard = shards(coupon)[0]
     assert (shard["next_position"], shard["remaining"], shard["claimed"]) == (2, 0, 2)
+    assert not shard.get("given_back") and not [name for name in shard if name.startswith("taker_")]
 
 
 def test_a_random_code_claim_whose_answer_is_lost_is_claimed_once(emulator):

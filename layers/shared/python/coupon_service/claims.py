@@ -1,19 +1,22 @@
 """Claiming: inventory shards, codes by position, the per-customer limit and idempotency; the wallet.
 
-A claim is one DynamoDB transaction, usually the only request:
-- take a unit from a shard (its condition checks status, window and stock); for a code pool
-  (`generated` / `imported`) the shard's `next_position` moves from the position the claim names to the
-  next one, so the code at that position is this claim's (conditions cannot do arithmetic, so the claim
-  names the position: a guess kept per execution environment, corrected from the refused shard);
-- count the customer's holding (its condition checks the per-customer limit);
-- put the claim (its condition makes the claim id, derived from the Idempotency-Key, unique).
-Nothing is taken before the transaction, so a refused claim has nothing to give back, and a retry after a
-lost answer either repeats the same transaction (same request token: not applied twice) or finds its own
-committed claim in the way (same claim id and request) and answers it.
+A claim is one or two DynamoDB write requests:
+- `random_on_claim`: one transaction — take a unit from a shard (its condition checks status, window and
+  stock), count the customer's holding (its condition checks the per-customer limit), put the claim (its
+  condition makes the claim id, derived from the Idempotency-Key, unique).
+- `generated` / `imported`: one conditional update of a shard takes the next position of its code pool
+  (the counter names the code: no search) and marks it with the claim's id (`taker_<claimId>`), then the
+  transaction above, with the shard's part removing that mark (condition: still this claim's). The mark
+  makes both steps safe to retry after a lost answer: a retried take that is refused finds its own mark
+  and its position; a committed claim has removed it. A claim refused for a business reason (limit
+  reached, duplicate key) gives its position back with the mark as the condition, so a position whose
+  claim committed can never be given back; one whose outcome stayed unknown keeps its mark (never handed
+  out twice; at worst unsold, and visible).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
@@ -32,7 +35,16 @@ from coupon_service.identity import Caller
 from coupon_service.models import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 from coupon_service.privacy import keyed_hash, mask_phone, normalise_phone
 from coupon_service.secret import hmac_key
-from coupon_service.store import Backoff, Cancelled, Table, decode_token, encode_token, to_item, values
+from coupon_service.store import (
+    Cancelled,
+    StoreBusy,
+    Table,
+    cleanup,
+    decode_token,
+    encode_token,
+    to_item,
+    values,
+)
 from coupon_service.validity import (
     FixedValidity,
     HoursValidity,
@@ -49,9 +61,9 @@ _VALIDITY = {"fixed": FixedValidity, "relative_days": RelativeDaysValidity, "hou
 
 
 class _Cache:
-    """Per execution environment: coupon terms and shards seen empty, each for a few seconds; the last
-    `next_position` seen per shard (a guess the shard's condition checks); pool chunks (a code once written
-    at a position never changes, so a chunk is re-read only when it does not reach a position yet)."""
+    """Per execution environment: coupon terms and shards seen empty, each for a few seconds; pool chunks
+    (a code once written at a position never changes, so a chunk is re-read only when it does not reach
+    a position yet: an import may still be filling it)."""
 
     CHUNKS = 2_000  # about 4 MB of 14-byte codes
 
@@ -59,23 +71,13 @@ class _Cache:
         self.lock = threading.Lock()
         self.terms: dict[str, tuple[float, dict[str, Any]]] = {}
         self.empty: dict[tuple[str, int], float] = {}
-        self.positions: dict[tuple[str, int], int] = {}
         self.chunks: OrderedDict[tuple[str, int, int], list[str]] = OrderedDict()
 
     def clear(self) -> None:
         with self.lock:
             self.terms.clear()
             self.empty.clear()
-            self.positions.clear()
             self.chunks.clear()
-
-    def position(self, coupon_id: str, index: int) -> int | None:
-        with self.lock:
-            return self.positions.get((coupon_id, index))
-
-    def learn(self, coupon_id: str, index: int, position: int) -> None:
-        with self.lock:
-            self.positions[(coupon_id, index)] = position
 
     def chunk(self, key: tuple[str, int, int]) -> list[str] | None:
         with self.lock:
@@ -342,118 +344,137 @@ class Claims:
     def _claim_from_pool(self, coupon: dict[str, Any], item: dict[str, Any], now: str) -> None:
         coupon_id = coupon["coupon_id"]
         for index in self._shard_order(coupon):
-            if self._claim_at_shard(coupon, item, index, now):
+            position = self._take_position(coupon, item, index, now)
+            if position is None:
+                self._mark_empty(coupon_id, index)
+                continue
+            code = self._code_at(coupon_id, index, position)
+            if code is None:  # the take's condition keeps positions below the pool's size: never happens
+                raise AssertionError(f"pool position {position} of shard {index} holds no code")
+            item.update(
+                shard=index,
+                position=position,
+                code=code,
+                code_system=coupon["codes"]["mode"] == "generated",
+                GSI2PK=keys.code_lookup(coupon["merchant_id"], code),
+                GSI2SK="CLAIM",
+                GSI4PK=keys.claim_records(coupon_id, index),
+                GSI4SK=f"{now}#{item['claim_id']}",
+            )
+            release = {
+                "Update": {
+                    "Key": to_item(keys.shard(coupon_id, index)),
+                    "UpdateExpression": "REMOVE #t",
+                    "ConditionExpression": "#t = :p",
+                    "ExpressionAttributeNames": {"#t": _taker(item)},
+                    "ExpressionAttributeValues": values(p=position),
+                }
+            }
+            try:
+                self.table.transact([release, *self._holding_and_claim(coupon, item)])
                 return
-            self._mark_empty(coupon_id, index)
+            except Cancelled as cancelled:
+                # Refused for sure (a repeat of a committed transaction succeeds by its request token).
+                self._give_back(coupon_id, index, position, item)
+                self._raise_for_claim(cancelled, offset=1, coupon=coupon)
+                raise
+            except StoreBusy as busy:
+                if not busy.unknown_outcome:  # never applied: the position goes back before we answer
+                    self._give_back(coupon_id, index, position, item)
+                raise  # else it may have committed: the mark stays, the position is never handed out twice
         raise self._sold_out(coupon_id)
 
-    def _claim_at_shard(self, coupon: dict[str, Any], item: dict[str, Any], index: int, now: str) -> bool:
-        """Claim the shard's next position in the claim's own transaction; False if the shard has none.
+    def _take_position(
+        self, coupon: dict[str, Any], item: dict[str, Any], index: int, now: str
+    ) -> int | None:
+        """The shard's next position, marked as this claim's; None if the shard has none left."""
+        key = keys.shard(coupon["coupon_id"], index)
+        taker = _taker(item)
+        try:
+            taken = self.table.update(
+                key,
+                # SET reads the item as it was: the mark holds the position before the counter moved.
+                UpdateExpression="SET remaining = remaining - :one, claimed = claimed + :one, "
+                "#n = #n + :one, #t = #n",
+                ConditionExpression=_OPEN + " AND remaining > :zero AND #n < pool_size "
+                "AND attribute_not_exists(#t)",
+                ExpressionAttributeNames={"#n": "next_position", "#s": "status", "#t": taker},
+                ExpressionAttributeValues=values(one=1, zero=0, active="active", now=now),
+                ReturnValues="UPDATED_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return int((taken or {})[taker])
+        except Cancelled as cancelled:
+            old = cancelled.old(0)
+            if old and taker in old:
+                # This claim's mark: our own take whose answer was lost, or a request with the same
+                # Idempotency-Key that took it (its transaction and ours put the same claim: one commits).
+                return int(old[taker])
+            self._raise_for_shard(old, now, coupon)
+            if not old or not old.get("given_back") or old.get("remaining", 0) <= 0:
+                return None
+        return self._take_returned(coupon, item, index, now)
 
-        The position is a guess (the last one this environment saw); a refusal whose shard shows another
-        `next_position` corrects it, and the claim tries again until the store's deadline."""
-        coupon_id = coupon["coupon_id"]
-        position = cache.position(coupon_id, index)
-        shard = None if position is not None else self.table.get(keys.shard(coupon_id, index))
-        refused_at: int | None = None
-        backoff = Backoff()
-        while True:
-            if shard is not None:
-                self._raise_for_shard(shard, now, coupon)
-                position = int(shard.get("next_position", 0))
-                cache.learn(coupon_id, index, position)
-                if shard.get("remaining", 0) <= 0:
-                    return False
-                if position >= shard.get("pool_size", 0):
-                    return self._claim_given_back(coupon, item, index, shard, now)
-                if position == refused_at:
-                    return False  # refused at the shard's own position for no reason it shows: skip it
-            assert position is not None
-            if not self._place(coupon, item, index, position, now):
-                if shard is not None:  # the shard says this position exists: its chunk must hold it
-                    raise AssertionError(f"pool position {position} of shard {index} holds no code")
-                shard = self.table.get(keys.shard(coupon_id, index))  # the guess is past the pool's end
-                if not shard:
-                    return False
-                continue
-            try:
-                self.table.transact(
-                    [_take_position(coupon_id, index, position, now), *self._holding_and_claim(coupon, item)]
-                )
-            except Cancelled as cancelled:
-                self._raise_for_claim(cancelled, offset=1, coupon=coupon)
-                shard = cancelled.old(0)
-                if not shard:
-                    return False
-                if refused_at is not None:
-                    backoff.pause()  # lost the race for this shard twice: let the others through first
-                refused_at = position
-                continue
-            cache.learn(coupon_id, index, position + 1)
-            return True
-
-    def _place(
-        self, coupon: dict[str, Any], item: dict[str, Any], index: int, position: int, now: str
-    ) -> bool:
-        """The claim is to hold the code at `position` of shard `index`'s pool; False if none is there."""
-        coupon_id = coupon["coupon_id"]
-        code = self._code_at(coupon_id, index, position)
-        if code is None:
-            return False
-        item.update(
-            shard=index,
-            position=position,
-            code=code,
-            code_system=coupon["codes"]["mode"] == "generated",
-            GSI2PK=keys.code_lookup(coupon["merchant_id"], code),
-            GSI2SK="CLAIM",
-            GSI4PK=keys.claim_records(coupon_id, index),
-            GSI4SK=f"{now}#{item['claim_id']}",
-        )
-        return True
-
-    def _claim_given_back(
-        self, coupon: dict[str, Any], item: dict[str, Any], index: int, shard: dict[str, Any], now: str
-    ) -> bool:
-        """Shards written before claims were one transaction may hold positions put back on `given_back`
-        after their counter ran out. A put-back position may still be held (a claim whose answer was lost
-        was put back by its own retry): a held one is dropped and the counters set right; a free one is
-        claimed with the list's head as the condition."""
+    def _take_returned(
+        self, coupon: dict[str, Any], item: dict[str, Any], index: int, now: str
+    ) -> int | None:
+        """Positions given back by refused claims, once the counter is exhausted: the first is taken (and
+        marked) with the list's head as the condition. Lists written before claims marked their positions
+        may hold a position whose claim committed (its lost answer was retried and refused): each is
+        checked against the code index, and one already held is dropped with the counters set right."""
         coupon_id = coupon["coupon_id"]
         key = keys.shard(coupon_id, index)
-        for _ in range(len(shard.get("given_back") or []) + 8):
-            given = [int(p) for p in shard.get("given_back") or []]
-            if not given or shard.get("remaining", 0) <= 0:
-                return False
-            if not self._place(coupon, item, index, given[0], now):
-                raise AssertionError(f"put-back position {given[0]} of shard {index} holds no code")
-            held, _ = self.table.query(
-                index="GSI2",
-                key_condition="GSI2PK = :code AND GSI2SK = :claim",
-                limit=1,
-                ExpressionAttributeValues=values(code=item["GSI2PK"], claim="CLAIM"),
-            )
-            take = _take_given_back(coupon_id, index, given[0], now)
-            try:
-                if held:
-                    body = take["Update"]
-                    self.table.update(
-                        key,
-                        **{
-                            k: v
-                            for k, v in body.items()
-                            if k not in ("Key", "ReturnValuesOnConditionCheckFailure")
-                        },
-                    )
-                else:
-                    self.table.transact([take, *self._holding_and_claim(coupon, item)])
-                    return True
-            except Cancelled as cancelled:
-                if not held:
-                    self._raise_for_claim(cancelled, offset=1, coupon=coupon)
-            shard = self.table.get(key) or {}
+        taker = _taker(item)
+        for _ in range(8):
+            shard = self.table.get(key)
+            if shard and taker in shard:
+                return int(shard[taker])  # taken for this claim already (see _take_position)
             self._raise_for_shard(shard, now, coupon)
-        return False
+            if not shard or not shard.get("given_back") or shard.get("remaining", 0) <= 0:
+                return None
+            position = int(shard["given_back"][0])
+            code = self._code_at(coupon_id, index, position)
+            held = code is not None and bool(
+                self.table.query(
+                    index="GSI2",
+                    key_condition="GSI2PK = :code AND GSI2SK = :claim",
+                    limit=1,
+                    ExpressionAttributeValues=values(
+                        code=keys.code_lookup(coupon["merchant_id"], code), claim="CLAIM"
+                    ),
+                )[0]
+            )
+            mark = "" if held else ", #t = :p"
+            try:
+                self.table.update(
+                    key,
+                    UpdateExpression="SET remaining = remaining - :one, claimed = claimed + :one"
+                    + mark
+                    + " REMOVE given_back[0]",
+                    ConditionExpression=_OPEN + " AND remaining > :zero AND given_back[0] = :p "
+                    "AND attribute_not_exists(#t)",
+                    ExpressionAttributeNames={"#s": "status", "#t": taker},
+                    ExpressionAttributeValues=values(one=1, zero=0, active="active", now=now, p=position),
+                )
+            except Cancelled:
+                continue
+            if not held:
+                return position
+        return None
+
+    def _give_back(self, coupon_id: str, index: int, position: int, item: dict[str, Any]) -> None:
+        """Return a position whose claim was refused, only while it still carries this claim's mark."""
+        taker = _taker(item)
+        with cleanup(), contextlib.suppress(Cancelled):  # the mark is gone: nothing of ours to give back
+            self.table.update(
+                keys.shard(coupon_id, index),
+                UpdateExpression="SET given_back = list_append(if_not_exists(given_back, :empty), :ps), "
+                "remaining = remaining + :one, claimed = claimed - :one REMOVE #t",
+                ConditionExpression="#t = :p",
+                ExpressionAttributeNames={"#t": taker},
+                ExpressionAttributeValues=values(empty=[], ps=[position], p=position, one=1),
+                mine=lambda old: bool(old) and taker not in old,  # only this claim removes its mark
+            )
 
     def _code_at(self, coupon_id: str, index: int, position: int) -> str | None:
         number, offset = divmod(position, keys.CHUNK)
@@ -518,10 +539,6 @@ class _Duplicate(Exception):
         self.existing = existing
 
 
-def _open(shard: dict[str, Any], now: str) -> bool:
-    return shard.get("status") == "active" and shard["claim_start"] <= now < shard["claim_end"]
-
-
 def _check_open(status: str, start: str, end: str, now: str) -> None:
     """What a shard's condition checks, as errors a customer can read."""
     if status == "deleted":
@@ -559,32 +576,6 @@ def _take_unit(coupon_id: str, index: int, now: str, *, limited: bool) -> dict[s
     }
 
 
-def _take_position(coupon_id: str, index: int, position: int, now: str) -> dict[str, Any]:
-    """Claim pool position `position` of a shard: only if it is the shard's next one and holds a code."""
-    return {
-        "Update": {
-            "Key": to_item(keys.shard(coupon_id, index)),
-            "UpdateExpression": "SET #n = :next, remaining = remaining - :one, claimed = claimed + :one",
-            "ConditionExpression": _OPEN + " AND #n = :p AND :p < pool_size AND remaining > :zero",
-            "ExpressionAttributeNames": {"#n": "next_position", "#s": "status"},
-            "ExpressionAttributeValues": values(
-                next=position + 1, p=position, one=1, zero=0, active="active", now=now
-            ),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def _take_given_back(coupon_id: str, index: int, position: int, now: str) -> dict[str, Any]:
-    """Claim (or drop) the head of a shard's list of put-back positions."""
-    return {
-        "Update": {
-            "Key": to_item(keys.shard(coupon_id, index)),
-            "UpdateExpression": "SET remaining = remaining - :one, claimed = claimed + :one "
-            "REMOVE given_back[0]",
-            "ConditionExpression": _OPEN + " AND given_back[0] = :p AND remaining > :zero",
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": values(p=position, one=1, zero=0, active="active", now=now),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
+def _taker(item: dict[str, Any]) -> str:
+    """The shard attribute marking the pool position a claim took until its claim commits or gives it back."""
+    return f"taker_{item['claim_id']}"

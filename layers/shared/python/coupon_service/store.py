@@ -161,7 +161,9 @@ def _retryable(error: ClientError) -> bool:
 
 RESERVE = 1.0  # seconds of an invocation kept for the clean-up after a refused step
 MARGIN = 0.25  # seconds kept to shape and send the answer
-DEFAULT_BUDGET = 5.0  # seconds one call may spend retrying when no invocation set a deadline
+# Seconds one call may spend retrying when no invocation set a deadline (scripts, scheduled and queue
+# functions, tests' threads): about what an API function's invocation leaves (the template's 10 s).
+DEFAULT_BUDGET = 8.0
 BACKOFF_BASE = 0.01
 BACKOFF_CAP = 0.5
 RETRY_AFTER = 1  # seconds a caller told `busy` should wait
@@ -210,8 +212,16 @@ def cleanup() -> Iterator[None]:
         _deadline.reset(token)
 
 
-def busy() -> Busy:
-    return Busy("the store is busy; retry shortly", code="busy", retry_after=RETRY_AFTER)
+class StoreBusy(Busy):
+    """The deadline passed; `unknown_outcome` says whether an attempt of the request may have been applied."""
+
+    def __init__(self, unknown_outcome: bool = False) -> None:
+        super().__init__("the store is busy; retry shortly", code="busy", retry_after=RETRY_AFTER)
+        self.unknown_outcome = unknown_outcome
+
+
+def busy(unknown_outcome: bool = False) -> StoreBusy:
+    return StoreBusy(unknown_outcome)
 
 
 class Backoff:
@@ -222,11 +232,11 @@ class Backoff:
         self.until = deadline.work if deadline else time.monotonic() + DEFAULT_BUDGET
         self.attempt = 0
 
-    def pause(self, cause: BaseException | None = None) -> None:
+    def pause(self, cause: BaseException | None = None, *, unknown_outcome: bool = False) -> None:
         self.attempt += 1
         wait = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**self.attempt))
         if time.monotonic() + wait >= self.until:
-            raise busy() from cause
+            raise busy(unknown_outcome) from cause
         time.sleep(wait)
 
 
@@ -253,11 +263,11 @@ def with_retries(call: Callable[[], T]) -> T:
                     raise cancelled from error
                 raise
             ambiguous = ambiguous or _ambiguous(error)
-            backoff.pause(error)
+            backoff.pause(error, unknown_outcome=ambiguous)
         except (BotoConnectionError, HTTPClientError) as error:
             # A timeout or a dropped connection: the request may have been applied.
             ambiguous = True
-            backoff.pause(error)
+            backoff.pause(error, unknown_outcome=True)
 
 
 # --- the table -----------------------------------------------------------------------------------
