@@ -284,3 +284,8 @@ def test_a_number_with_thousands_of_digits_is_a_422():
     reply = _create(body)
     _assert_refused(reply, 422, "body")
     assert _item_count() == 0
+
+
+def test_a_rule_of_our_own_reads_as_its_reason():
+    reply = _create(coupon_body(title="a\u202eb"))
+    assert reply.json["error"]["message"] == "body.title: character U+202E at position 1 cannot be displayed"

@@ -66,6 +66,10 @@ def responses(
     return documented
 
 
+def _reason(message: str | None) -> str:
+    return (message or "invalid").removeprefix("Value error, ")
+
+
 def _field(location: tuple[Any, ...] | list[Any]) -> str:
     # Drop the discriminator tags pydantic puts in the path ('terms', 'discount', 'percent_off').
     return ".".join(str(part) for part in location)
@@ -206,8 +210,9 @@ def resolver() -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
         # Powertools' default body omits `msg`, which its own schema requires; and callers need the reason.
+        # pydantic prefixes our own rules' reasons with "Value error, ": the reason alone reads better.
         detail = [
-            {"loc": list(e["loc"]), "msg": e.get("msg", "invalid"), "type": e["type"]} for e in error.errors()
+            {"loc": list(e["loc"]), "msg": _reason(e.get("msg")), "type": e["type"]} for e in error.errors()
         ]
         first = detail[0] if detail else {"loc": ["body"], "msg": "invalid"}
         field = _field(first["loc"])
