@@ -11,7 +11,14 @@ from coupon_service.redemptions import Redemptions, StaffRedemption
 from coupon_service.store import Table
 
 from tests.integration.test_claims import held
-from tests.integration.test_redemptions import CART, redemptions_of, scan, stored_claim
+from tests.integration.test_redemptions import (
+    CART,
+    SELF_SERVICE,
+    redeem_myself,
+    redemptions_of,
+    scan,
+    stored_claim,
+)
 from tests.support import call, caller_for, concurrently, customer, merchant, outcome, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -109,6 +116,22 @@ def test_a_reversal_frees_the_order_for_another_coupon():
     # And the reversed coupon, usable again (under the code its holder sees now), cannot join the order
     code = call("GET", f"/me/coupons/{first['claim_id']}", claims=customer("u1")).json["code"]
     assert scan(code, order_id="o-8").status == 409
+
+
+def test_a_customer_cannot_add_their_coupon_to_an_order_that_has_one():
+    # Given an order a till already discounted, and a customer holding a self-service coupon
+    taken = scan(held()["code"], order_id="o-9").json
+    mine = held(user="u2", options=SELF_SERVICE)
+    # When the customer redeems theirs in the store for the same order
+    press = {"user": "u2", "verification_code": "246810", "order": CART}
+    reply = redeem_myself(mine["claim_id"], order_id="o-9", **press)
+    # Then it is the same 409, and their coupon stays theirs and usable
+    assert reply.status == 409 and reply.json["error"]["code"] == "order_already_discounted"
+    assert reply.json["error"]["details"] == {"redemption_id": taken["redemption_id"]}
+    assert stored_claim(mine["claim_id"])["state"] == "available"
+    assert not (Table().get(keys.redeem_guard(mine["claim_id"])) or {}).get("attempts")  # no try counted
+    other = redeem_myself(mine["claim_id"], order_id="o-10", **press)
+    assert other.status == 201, other.json
 
 
 @pytest.mark.concurrency
