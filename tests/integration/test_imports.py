@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from devstack.streams import StreamReader
 from tests.integration.test_claim_invariants import claim_now
-from tests.integration.test_claims import make_coupon
-from tests.support import call, concurrently, coupon_body, customer, merchant
+from tests.integration.test_claims import claim_items, make_coupon
+from tests.support import call, concurrently, coupon_body, customer, inject, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -219,14 +219,18 @@ def test_a_file_for_a_coupon_of_another_merchant_or_mode_writes_no_code():
     assert Table().get(keys.code_registry("m1", "ABCD-0001")) is None
 
 
-def test_the_same_event_three_times_two_at_once_imports_once(emulator, stack):
+@pytest.mark.parametrize("fault_mode", ["clean", "lost"])
+def test_the_same_event_three_times_two_at_once_imports_once(emulator, stack, fault_mode):
     coupon = imported_coupon()
     obj = upload(coupon["coupon_id"], "\n".join(codes(3000)).encode())
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
+    inject(emulator, fault_mode)  # lost: 15% of writes refused, 15% applied with their answer lost
     answers = concurrently(lambda _: run(obj), 2, threads=2)
     assert answers == ["finished", "finished"]
     assert run(obj) == "finished"
+    emulator.faults.rate = 0.0
+    assert fault_mode == "clean" or emulator.faults.by_kind["lost"] + emulator.faults.by_kind["timeout"] > 0
     held = pool_codes(coupon)
     assert sorted(held) == codes(3000)
     job = job_of(obj)
@@ -286,12 +290,15 @@ def test_an_import_longer_than_one_invocation_continues_from_its_checkpoint():
     assert sorted(pool_codes(coupon)) == codes(2200)
 
 
-def test_two_files_sharing_2000_codes_imported_at_once_store_each_code_once():
+@pytest.mark.parametrize("fault_mode", ["clean", "lost"])
+def test_two_files_sharing_2000_codes_imported_at_once_store_each_code_once(emulator, fault_mode):
     coupon = imported_coupon()
     shared = codes(2000, "S")
     first = upload(coupon["coupon_id"], "\n".join([*shared, *codes(1500, "A")]).encode(), name="a.csv")
     second = upload(coupon["coupon_id"], "\n".join([*codes(1500, "B"), *shared]).encode(), name="b.csv")
+    inject(emulator, fault_mode)
     assert concurrently(lambda i: run([first, second][i]), 2, threads=2) == ["finished", "finished"]
+    emulator.faults.rate = 0.0
     held = pool_codes(coupon)
     assert len(held) == len(set(held)) == 5000
     a, b = job_of(first), job_of(second)
@@ -303,7 +310,8 @@ def test_two_files_sharing_2000_codes_imported_at_once_store_each_code_once():
     assert reported == set(shared)
 
 
-def test_claims_at_full_speed_during_an_import_never_share_a_code_and_always_get_one():
+@pytest.mark.parametrize("fault_mode", ["clean", "lost"])
+def test_claims_at_full_speed_during_an_import_never_share_a_code_and_always_get_one(emulator, fault_mode):
     coupon = imported_coupon()
     obj = upload(coupon["coupon_id"], "\n".join(codes(3000)).encode())
 
@@ -312,12 +320,19 @@ def test_claims_at_full_speed_during_an_import_never_share_a_code_and_always_get
             return run(obj)
         return claim_now(coupon["coupon_id"], f"c{i}")
 
+    inject(emulator, fault_mode)
     answers = concurrently(work, 400, threads=16)
+    emulator.faults.rate = 0.0
     assert answers[0] == "finished"
     claimed = [a.json["code"] for a in answers[1:] if a.status == 201]
     assert len(claimed) == len(set(claimed)) and set(claimed) <= set(codes(3000))
-    assert all(a.status in (201, 409) for a in answers[1:])
-    assert stats(coupon)["claimed"] == len(claimed)
+    assert all(a.status in (201, 409) for a in answers[1:]), [a.json for a in answers[1:] if a.status >= 500]
+    assert stats(coupon)["claimed"] == len(claimed) == len(claim_items(coupon["coupon_id"]))
+    # And every code is in the pool once, with no position left marked by a claim
+    assert sorted(pool_codes(coupon)) == codes(3000)
+    for index in range(coupon["shard_count"]):
+        shard = Table().get(keys.shard(coupon["coupon_id"], index))
+        assert not [name for name in shard if name.startswith("taker_")], shard
 
 
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))

@@ -19,7 +19,7 @@ from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_gifts import GIFTABLE
 from tests.integration.test_redemptions import scan, stored_claim
-from tests.support import call, concurrently, customer, invoke, merchant
+from tests.support import call, concurrently, customer, inject, invoke, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 T0 = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)
@@ -73,14 +73,19 @@ def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(em
     assert sum(r.reminded for r in runs) == len(expected)
 
 
-def test_three_overlapping_runs_remind_each_coupon_once(emulator, stack):
+@pytest.mark.parametrize("fault_mode", ["clean", "lost"])
+def test_three_overlapping_runs_remind_each_coupon_once(emulator, stack, fault_mode):
     now = T0 + timedelta(hours=3)
     Table().batch_write(
         seeded(i, T0 + timedelta(seconds=7 * i), now + timedelta(days=1)) for i in range(1000)
     )
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
+    # (and again with writes refused, or applied with their answer lost: 15% each)
+    inject(emulator, fault_mode)
     summaries = concurrently(lambda _: Reminders().run(now), 3, threads=3)
+    emulator.faults.rate = 0.0
+    assert fault_mode == "clean" or emulator.faults.injected > 0
     fired = reminded_events(reader.drain())
     assert len(fired) == 1000 and set(fired.values()) == {1}
     assert sum(s.reminded for s in summaries) == 1000

@@ -10,6 +10,7 @@ Overlapping or repeated runs are harmless: the condition lets one write win per 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,7 @@ class Reminders:
 
     def run(self, now: datetime) -> RunSummary:
         stamp = to_iso(now)
+        run_id = uuid.uuid4().hex  # recognises this run's own marks after a lost answer
         summary = RunSummary(now=stamp)
         checkpoint = (self.table.get(keys.reminder_checkpoint()) or {}).get("checkpoint")
         start = from_iso(checkpoint) - REREAD if checkpoint else now - FIRST_RUN_LOOKBACK
@@ -64,7 +66,7 @@ class Reminders:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             due = [entry for found in pool.map(lambda p: self._due(p, stamp), partitions) for entry in found]
             summary.due = summary.items_read = len(due)
-            outcomes = list(pool.map(lambda entry: self._settle(entry, stamp), due))
+            outcomes = list(pool.map(lambda entry: self._settle(entry, stamp, run_id), due))
         summary.reminded = outcomes.count("reminded")
         summary.gifts_cleaned = outcomes.count("gift_cleaned")
         summary.skipped = outcomes.count("skipped")
@@ -81,21 +83,25 @@ class Reminders:
             )
         )
 
-    def _settle(self, entry: dict[str, Any], now: str) -> str:
+    def _settle(self, entry: dict[str, Any], now: str, run_id: str) -> str:
         if entry["PK"].startswith("GIFT#"):
             return self._clean_gift(entry, now)
-        return self._remind(entry, now)
+        return self._remind(entry, now, run_id)
 
-    def _remind(self, entry: dict[str, Any], now: str) -> str:
-        """Mark the coupon reminded and take it out of the index, if it is still this entry and usable."""
+    def _remind(self, entry: dict[str, Any], now: str, run_id: str) -> str:
+        """Mark the coupon reminded and take it out of the index, if it is still this entry and usable.
+
+        The mark names the run, so a retry refused by this run's own write (its answer lost) counts as
+        reminded, and one refused by an overlapping run's write does not."""
         try:
             self.table.update(
                 {"PK": entry["PK"], "SK": entry["SK"]},
-                UpdateExpression="SET reminded_at = :now REMOVE GSI3PK, GSI3SK",
+                UpdateExpression="SET reminded_at = :now, reminder_run = :run REMOVE GSI3PK, GSI3SK",
                 ConditionExpression="GSI3SK = :sk AND #st <> :used AND valid_until > :now "
                 "AND attribute_not_exists(reminded_at)",
                 ExpressionAttributeNames={"#st": "state"},
-                ExpressionAttributeValues=values(sk=entry["GSI3SK"], used="used", now=now),
+                ExpressionAttributeValues=values(sk=entry["GSI3SK"], used="used", now=now, run=run_id),
+                mine=lambda old: bool(old) and old.get("reminder_run") == run_id,
             )
         except Cancelled:
             return "skipped"  # redeemed, expired, moved or reminded meanwhile
