@@ -26,15 +26,15 @@ from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader
 from tests.integration.test_claims import claim, make_coupon
 from tests.integration.test_redemptions import CART, SELF_SERVICE, held, redemptions_of, stored_claim
-from tests.support import caller_for, concurrently, customer, outcome, staff
+from tests.support import FAULT_MODES, caller_for, concurrently, customer, inject, outcome, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
 
 
-@pytest.fixture(params=[0.0, 0.15], ids=["clean", "faults"])
+@pytest.fixture(params=list(FAULT_MODES))
 def fault_rate(request, emulator):
-    emulator.faults.rate = request.param
-    emulator.faults.injected = 0
+    """clean; 15% of writes refused; or 15% refused and 15% applied with their answer lost."""
+    inject(emulator, request.param)
     yield request.param
     emulator.faults.rate = 0.0
 
@@ -87,7 +87,7 @@ def test_fifty_concurrent_redemptions_mixed_staff_and_self_service_redeem_once(e
     assert [r["redemption_id"] for r in stored] == [won["redemption_id"]]
     assert stored_claim(mine["claim_id"])["redemption_id"] == won["redemption_id"]
     assert stored_claim(mine["claim_id"])["state"] == "used"
-    if fault_rate:
+    if fault_rate != "clean":
         assert emulator.faults.injected > 0
 
 
