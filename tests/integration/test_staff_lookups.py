@@ -137,3 +137,18 @@ def test_honest_work_passes_and_the_lock_ends_with_its_window():
         assert counted("staff-m1") == 1 and "locked_at" not in budget_of("staff-m1")
     finally:
         clock.reset()
+
+
+def test_a_code_that_exists_but_cannot_be_used_now_costs_the_lookup_as_an_unknown_one():
+    # Given a coupon that only starts tomorrow, and one refused for the order's terms
+    later = held(validity={"type": "relative_days", "starts_after_days": 1, "days": 3})
+    now_usable = held(user="u2")
+    short = {**CART, "lines": [{"sku": "tea", "unit_price": 100, "quantity": 1}]}
+    # When a till scans both
+    not_yet = scan_as("eve", later["code"], order=CART)
+    unmet = scan_as("eve", now_usable["code"], order=short)
+    # Then the existing-but-unusable code is counted against the budget as a guess would be (a guesser
+    # learns it exists), while a refusal for the order's terms is honest work and costs nothing
+    assert not_yet.status == 409 and not_yet.json["error"]["code"] == "not_started"
+    assert unmet.status == 422
+    assert counted("eve") == 1

@@ -119,6 +119,9 @@ _STATE_ERRORS = {
 }
 
 
+_STATE_CODES = frozenset(code for code, _ in _STATE_ERRORS.values())
+
+
 def refuse_state(claim: dict[str, Any], now: str) -> None:
     """The claimed coupon's own state, as errors a till and a customer can read."""
     refusal = state_refusal(claim, now)
@@ -455,8 +458,13 @@ class Redemptions:
         except NotFound:  # the code moved on while it was redeemed (a gift accepted, a reversal)
             budget.unknown(now)
             raise
-        except DomainError:  # a known code refused for its state or the order: no guess
-            budget.release()
+        except DomainError as refused:
+            if refused.code in _STATE_CODES:
+                # A code that exists but cannot be used now (not started, in a gift, expired) tells a
+                # guesser it exists: it costs the lookup, as an unknown code does.
+                budget.unknown(now)
+            else:  # a known code refused for the order: no guess
+                budget.release()
             raise
 
     def _redeemed_by(self, claim: dict[str, Any], caller: Caller) -> bool:
