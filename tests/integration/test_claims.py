@@ -246,7 +246,7 @@ def test_a_refused_pool_claim_gives_its_position_back():
     over_limit = claim(coupon["coupon_id"])  # takes a position, then the limit refuses it
     assert over_limit.json["error"]["code"] == "limit_reached"
     shard = shards(coupon)[0]
-    assert shard["given_back"] == [1] and shard["remaining"] == 2 and shard["claimed"] == 1
+    assert shard["returned"] == [1] and shard["remaining"] == 2 and shard["claimed"] == 1
     assert not [name for name in shard if name.startswith("taker_")]
     rest = [claim(coupon["coupon_id"], user=f"u{i}").json for i in (2, 3)]
     chunk = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
@@ -285,7 +285,7 @@ def test_a_pool_claim_whose_answer_is_lost_keeps_its_one_code(emulator, kind, op
     assert sorted(c["code"] for c in stored) == sorted(pool)
     shard = shards(coupon)[0]
     assert (shard["next_position"], shard["remaining"], shard["claimed"]) == (2, 0, 2)
-    assert not shard.get("given_back") and not [name for name in shard if name.startswith("taker_")]
+    assert not shard.get("returned") and not [name for name in shard if name.startswith("taker_")]
 
 
 def test_a_random_code_claim_whose_answer_is_lost_is_claimed_once(emulator):

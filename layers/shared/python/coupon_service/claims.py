@@ -9,9 +9,9 @@ A claim is one or two DynamoDB write requests:
   transaction above, with the shard's part removing that mark (condition: still this claim's). The mark
   makes both steps safe to retry after a lost answer: a retried take that is refused finds its own mark
   and its position; a committed claim has removed it. A claim refused for a business reason (limit
-  reached, duplicate key) gives its position back with the mark as the condition, so a position whose
-  claim committed can never be given back; one whose outcome stayed unknown keeps its mark (never handed
-  out twice; at worst unsold, and visible).
+  reached, duplicate key) gives its position back (`returned`) with the mark as the condition, so a
+  position whose claim committed can never be given back; one whose outcome stayed unknown keeps its
+  mark (never handed out twice; at worst unsold, and visible).
 """
 
 from __future__ import annotations
@@ -411,17 +411,20 @@ class Claims:
                 # Idempotency-Key that took it (its transaction and ours put the same claim: one commits).
                 return int(old[taker])
             self._raise_for_shard(old, now, coupon)
-            if not old or not old.get("given_back") or old.get("remaining", 0) <= 0:
+            if not old or not (old.get("returned") or old.get("given_back")) or old.get("remaining", 0) <= 0:
                 return None
         return self._take_returned(coupon, item, index, now)
 
     def _take_returned(
         self, coupon: dict[str, Any], item: dict[str, Any], index: int, now: str
     ) -> int | None:
-        """Positions given back by refused claims, once the counter is exhausted: the first is taken (and
-        marked) with the list's head as the condition. Lists written before claims marked their positions
-        may hold a position whose claim committed (its lost answer was retried and refused): each is
-        checked against the code index, and one already held is dropped with the counters set right."""
+        """Positions given back by refused claims (`returned`), once the counter is exhausted: the first is
+        taken (and marked) with the list's head as the condition.
+
+        `given_back` lists were written before claims marked their positions and may hold a position whose
+        claim committed (its lost answer was retried, refused as a duplicate and given back): each is
+        checked against the shard's claim records (not the code index: a held coupon's code may have been
+        reissued), and one already held is dropped with the counters set right."""
         coupon_id = coupon["coupon_id"]
         key = keys.shard(coupon_id, index)
         taker = _taker(item)
@@ -430,28 +433,20 @@ class Claims:
             if shard and taker in shard:
                 return int(shard[taker])  # taken for this claim already (see _take_position)
             self._raise_for_shard(shard, now, coupon)
-            if not shard or not shard.get("given_back") or shard.get("remaining", 0) <= 0:
+            if not shard or shard.get("remaining", 0) <= 0:
                 return None
-            position = int(shard["given_back"][0])
-            code = self._code_at(coupon_id, index, position)
-            held = code is not None and bool(
-                self.table.query(
-                    index="GSI2",
-                    key_condition="GSI2PK = :code AND GSI2SK = :claim",
-                    limit=1,
-                    ExpressionAttributeValues=values(
-                        code=keys.code_lookup(coupon["merchant_id"], code), claim="CLAIM"
-                    ),
-                )[0]
-            )
-            mark = "" if held else ", #t = :p"
+            listed = "returned" if shard.get("returned") else "given_back"
+            if not shard.get(listed):
+                return None
+            position = int(shard[listed][0])
+            held = listed == "given_back" and self._position_held(coupon_id, index, position)
             try:
                 self.table.update(
                     key,
                     UpdateExpression="SET remaining = remaining - :one, claimed = claimed + :one"
-                    + mark
-                    + " REMOVE given_back[0]",
-                    ConditionExpression=_OPEN + " AND remaining > :zero AND given_back[0] = :p "
+                    + ("" if held else ", #t = :p")
+                    + f" REMOVE {listed}[0]",
+                    ConditionExpression=_OPEN + f" AND remaining > :zero AND {listed}[0] = :p "
                     "AND attribute_not_exists(#t)",
                     ExpressionAttributeNames={"#s": "status", "#t": taker},
                     ExpressionAttributeValues=values(one=1, zero=0, active="active", now=now, p=position),
@@ -462,13 +457,23 @@ class Claims:
                 return position
         return None
 
+    def _position_held(self, coupon_id: str, index: int, position: int) -> bool:
+        records = self.table.query_all(
+            index="GSI4",
+            key_condition="GSI4PK = :records",
+            FilterExpression="#p = :p",
+            ExpressionAttributeNames={"#p": "position"},
+            ExpressionAttributeValues=values(records=keys.claim_records(coupon_id, index), p=position),
+        )
+        return next(records, None) is not None
+
     def _give_back(self, coupon_id: str, index: int, position: int, item: dict[str, Any]) -> None:
         """Return a position whose claim was refused, only while it still carries this claim's mark."""
         taker = _taker(item)
         with cleanup(), contextlib.suppress(Cancelled):  # the mark is gone: nothing of ours to give back
             self.table.update(
                 keys.shard(coupon_id, index),
-                UpdateExpression="SET given_back = list_append(if_not_exists(given_back, :empty), :ps), "
+                UpdateExpression="SET returned = list_append(if_not_exists(returned, :empty), :ps), "
                 "remaining = remaining + :one, claimed = claimed - :one REMOVE #t",
                 ConditionExpression="#t = :p",
                 ExpressionAttributeNames={"#t": taker},
