@@ -351,26 +351,3 @@ def test_a_generated_pool_shrinks_only_by_codes_not_yet_reached():
     codes = Table().get(keys.pool_chunk(coupon["coupon_id"], 0, 0))["codes"]
     assert shard["pool_size"] == 12 and len(codes) == 12 and len(set(codes)) == 12
     assert shard["pool_size"] - shard["next_position"] == shard["remaining"]
-
-
-def test_a_pool_lowered_and_raised_again_keeps_every_code_it_wrote():
-    # Given a generated coupon of 250 codes on one shard (three chunks)
-    coupon = create(coupon_body(codes={"mode": "generated", "inventory": 250}, shard_count=1)).json
-    table = Table()
-
-    def pool():
-        return [
-            c
-            for k in range(4)
-            for c in (table.get(keys.pool_chunk(coupon["coupon_id"], 0, k)) or {}).get("codes", [])
-        ]
-
-    written = pool()
-    path = f"/coupons/{coupon['coupon_id']}"
-    # When the merchant lowers it to 40, then raises it to 320
-    assert call("PATCH", path, claims=merchant("m1"), body={"version": 1, "inventory": 40}).status == 200
-    assert call("PATCH", path, claims=merchant("m1"), body={"version": 2, "inventory": 320}).status == 200
-    # Then the codes once written stay at their positions (claims cache them), new ones follow
-    after = pool()
-    assert after[:250] == written and len(after) == len(set(after)) == 320
-    assert table.get(keys.shard(coupon["coupon_id"], 0))["pool_size"] == 320

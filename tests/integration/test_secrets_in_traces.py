@@ -1,19 +1,24 @@
-"""Nothing secret in traces or logs: the whole journey traced as on Lambda, every emitted segment read."""
+"""The whole journey traced as on Lambda: nothing secret in any emitted segment or in the logs, and every AWS
+call each function makes is one its role in the template grants."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from devstack import provision as provisioning
 from devstack.emulator import Emulator
+from tests.unit.test_template import as_list, resources_of, source, statements, translated
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_HEADER = "Root=1-6744a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -24,6 +29,7 @@ class Journey:
     secrets: dict[str, list[str]]
     entities: list[str]
     logs: str
+    calls: dict[str, list[tuple[str, str]]]
 
     def leaks(self, text: str) -> list[str]:
         return [secret for found in self.secrets.values() for secret in found if secret in text]
@@ -67,9 +73,11 @@ def journey(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Jou
         )
     finally:
         provisioning.drop(created)
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    failures = [line for line in run.stdout.splitlines() if '"exception"' in line]
+    assert run.returncode == 0, "\n".join(failures[-2:] or [run.stdout[-2000:]]) + run.stderr[-2000:]
     found = json.loads(out.read_text())
-    return Journey(secrets=found["secrets"], entities=found["entities"], logs=run.stdout + run.stderr)
+    calls = {function: [tuple(call) for call in made] for function, made in found["calls"].items()}
+    return Journey(found["secrets"], found["entities"], run.stdout + run.stderr, calls)
 
 
 def test_no_code_token_verification_code_link_or_phone_number_reaches_any_trace_segment(journey: Journey):
@@ -95,3 +103,45 @@ def test_no_code_token_verification_code_link_or_phone_number_reaches_the_logs(j
     assert "correlation_id" in logs
     # And none of the secrets
     assert journey.leaks(logs) == []
+
+
+def _resource_name(value: Any) -> str:
+    """A statement's resource with the template's references as logical ids: ${CouponsTable.Arn}/index/GSI1
+    -> CouponsTable/index/GSI1, !Ref HmacSecret -> HmacSecret."""
+    if isinstance(value, str):
+        return value
+    if "Fn::GetAtt" in value:
+        return value["Fn::GetAtt"][0]
+    if "Ref" in value:
+        return value["Ref"]
+    if "Fn::Sub" in value:
+        text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        return re.sub(r"\$\{(\w+)(\.Arn)?\}", r"\1", text)
+    return json.dumps(value)
+
+
+def test_every_aws_call_of_the_journey_is_granted_to_the_function_that_makes_it(journey: Journey):
+    # Given what each function's role allows in the translated template (its inline and SAM's policies)
+    functions = {
+        Path(f["Properties"]["CodeUri"]).name: name
+        for name, f in resources_of(source(), "AWS::Serverless::Function").items()
+    }
+    granted = {
+        code: [
+            (as_list(s["Action"]), [_resource_name(r) for r in as_list(s["Resource"])])
+            for role, s in statements(translated())
+            if role == f"{name}Role" and s["Effect"] == "Allow"
+        ]
+        for code, name in functions.items()
+    }
+    # When the journey made its calls (every function, each as in an execution environment of its own)
+    assert set(journey.calls) == set(functions), journey.calls
+    for function, calls in journey.calls.items():
+        for action, resource in calls:
+            # Then each is allowed to that function by name, on that resource (an index named, not index/*)
+            allowed = [
+                resources
+                for actions, resources in granted[function]
+                if action in actions and any(fnmatch(resource, pattern) for pattern in resources)
+            ]
+            assert allowed, (function, action, resource)

@@ -11,12 +11,20 @@ tracing patches libraries for good and Powertools' tracer keeps its state per pr
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+from collections import defaultdict
 from typing import Any
 
+import botocore.client
 from aws_xray_sdk.core import xray_recorder
 
-from tests.support import call, coupon_body, customer, merchant, staff
+from devstack.clock_event import scheduled
+from devstack.functions import load_function
+from devstack.streams import StreamReader
+from tests import support
+from tests.support import FakeContext, call, coupon_body, customer, invoke, merchant, staff
 
 PHONE = "+86 138 1234 5678"
 VERIFICATION_CODE = "246810"
@@ -50,6 +58,87 @@ class KeepingEmitter:
         return 2000
 
 
+class CallLog:
+    """Every AWS request each function makes, named as IAM names them: (action, resource)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.lock = threading.Lock()
+        # Physical names back to the template's logical ids, as the functions' environment gives them.
+        self.logical = {
+            os.environ["TABLE_NAME"]: "CouponsTable",
+            os.environ["IDEMPOTENCY_TABLE_NAME"]: "IdempotencyTable",
+            os.environ["IMPORT_BUCKET"]: "ImportBucket",
+            os.environ["IMPORT_QUEUE_URL"]: "ImportQueue",
+            os.environ["HMAC_SECRET_ARN"]: "HmacSecret",
+            os.environ["EVENT_BUS_NAME"]: "CouponsBus",
+        }
+        self.current: str | None = None
+        original = botocore.client.BaseClient._make_api_call
+        log = self
+
+        def recorded(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            function = log.function()
+            if function:
+                with log.lock:
+                    log.calls[function] |= log.named(
+                        client.meta.service_model.service_name, operation, params
+                    )
+            return original(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = recorded
+
+    def function(self) -> str | None:
+        """The function being invoked (its worker threads included); none for the journey's own calls."""
+        frame = sys._getframe(2)
+        while frame:
+            path = frame.f_code.co_filename.replace(os.sep, "/")
+            if path.endswith("/devstack/functions.py") or path.endswith("/tests/integration/traced_flow.py"):
+                return None
+            if "/functions/" in path and path.endswith("/app.py"):
+                return path.rsplit("/functions/", 1)[1].split("/")[0]
+            frame = frame.f_back
+        return self.current
+
+    def entering(self, function: str) -> None:
+        """Each function in its own execution environment: nothing cached by another (the secret) is seen."""
+        from aws_lambda_powertools.utilities import parameters
+
+        if function != self.current:
+            parameters.clear_caches()
+        self.current = function
+
+    def named(self, service: str, operation: str, params: dict[str, Any]) -> set[tuple[str, str]]:
+        def resource(name: str, suffix: str = "") -> str:
+            return self.logical.get(name, name) + suffix
+
+        if service == "dynamodb":
+            if operation == "TransactWriteItems":
+                # Transactions are authorised per item: Put -> PutItem, ConditionCheck -> ConditionCheckItem
+                return {
+                    (f"dynamodb:{kind}Item", resource(body["TableName"]))
+                    for item in params["TransactItems"]
+                    for kind, body in item.items()
+                }
+            if "RequestItems" in params:
+                return {(f"dynamodb:{operation}", resource(table)) for table in params["RequestItems"]}
+            index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
+            return {(f"dynamodb:{operation}", resource(params["TableName"], index))}
+        if service == "s3":
+            if operation.startswith("ListObjects"):
+                return {("s3:ListBucket", resource(params["Bucket"]))}
+            version = "Version" if params.get("VersionId") else ""
+            return {(f"s3:{operation}{version}", resource(params["Bucket"], "/" + params.get("Key", "")))}
+        if service == "sqs":
+            return {(f"sqs:{operation}", resource(params["QueueUrl"]))}
+        if service == "secretsmanager":
+            return {(f"secretsmanager:{operation}", resource(params["SecretId"]))}
+        if service == "events":
+            buses = {entry.get("EventBusName", "default") for entry in params["Entries"]}
+            return {(f"events:{operation}", resource(bus)) for bus in buses}
+        return {(f"{service}:{operation}", "*")}
+
+
 def ok(reply: Any, status: int = 201) -> Any:
     assert reply.status == status, (reply.status, reply.raw[:300])
     return reply.json
@@ -78,18 +167,13 @@ def journey() -> dict[str, list[str]]:
 
     # A giver's coupon goes to a friend, whose coupon the till then scans
     giver = claimed("giver")
-    gift = ok(call("POST", f"/me/coupons/{giver['claim_id']}/gifts", claims=customer("giver")))
+    keyed = {"Idempotency-Key": "gift-key-0001"}
+    gift = ok(call("POST", f"/me/coupons/{giver['claim_id']}/gifts", claims=customer("giver"), headers=keyed))
     ok(call("GET", f"/gifts/{gift['token']}"), 200)
     friend = customer("friend", phone_number=PHONE)
     friends = ok(call("POST", f"/gifts/{gift['token']}/accept", claims=friend), 200)
-    ok(
-        call(
-            "POST",
-            "/redemptions",
-            claims=staff("m1"),
-            body={"code": friends["code"], "order_id": "o-1", "order": CART},
-        )
-    )
+    scanned = {"code": friends["code"], "order_id": "o-1", "order": CART}
+    redeemed = ok(call("POST", "/redemptions", claims=staff("m1"), body=scanned))
     # The old code and a made-up one: refused, and the refusals must not echo them either
     call("POST", "/redemptions", claims=staff("m1"), body={"code": giver["code"]})
     call("POST", "/redemptions", claims=staff("m1"), body={"code": "GUESSED-CODE-1"})
@@ -106,21 +190,79 @@ def journey() -> dict[str, list[str]]:
     signing = {"policy", "signature", "x-amz-signature"}  # SigV2 or SigV4, as the endpoint signs
     signed = [value for name, value in form["fields"].items() if name.lower() in signing]
     assert len(signed) == 2, form["fields"]
-    return {
+    more = rest_of_the_routes(coupon_id, imported["coupon_id"], form, redeemed["redemption_id"])
+    seen = {
         "codes": [giver["code"], friends["code"], mine["code"]],
         "gift": [gift["token"], gift["share_url"]],
         "verification": [VERIFICATION_CODE, STAFF_CODE],
         "presigned": signed,
         "personal": [PHONE, PHONE.replace(" ", "").removeprefix("+86"), BEARER.split()[1]],
     }
+    return {kind: found + more.get(kind, []) for kind, found in seen.items()}
+
+
+def rest_of_the_routes(
+    coupon_id: str, imported_id: str, form: dict[str, Any], redemption_id: str
+) -> dict[str, list[str]]:
+    """The routes and triggers that answer no secret of their own, so every function's calls are seen."""
+    m1 = merchant("m1")
+    ok(call("GET", "/coupons", claims=m1), 200)
+    ok(call("GET", f"/coupons/{coupon_id}/stats", claims=m1), 200)
+    version = ok(call("GET", f"/coupons/{coupon_id}", claims=m1), 200)["version"]
+    paused = call("PATCH", f"/coupons/{coupon_id}", claims=m1, body={"version": version, "status": "paused"})
+    spare = ok(
+        call("POST", "/coupons", claims=m1, body=coupon_body(), headers={"Idempotency-Key": "spare-0001"})
+    )
+    ok(call("DELETE", f"/coupons/{spare['coupon_id']}", claims=m1), 200)
+    ok(call("POST", "/checkout/quote", claims=customer("friend"), body={"order": CART}), 200)
+    ok(call("POST", f"/redemptions/{redemption_id}/reversal", claims=m1), 200)
+    # A second gift, cancelled by its giver
+    active = {"version": ok(paused, 200)["version"], "status": "active"}
+    ok(call("PATCH", f"/coupons/{coupon_id}", claims=m1, body=active), 200)
+    other = ok(call("POST", f"/coupons/{coupon_id}/claims", claims=customer("u2")))
+    cancelled = ok(call("POST", f"/me/coupons/{other['claim_id']}/gifts", claims=customer("u2")))
+    ok(call("DELETE", f"/me/gifts/{cancelled['token']}", claims=customer("u2")), 200)
+    # The import: the file lands where the form said, its queue message reaches the function
+    from coupon_service.aws import client
+
+    bucket = os.environ["IMPORT_BUCKET"]
+    data = b"code\nPOS-00001\nPOS-00001\n"
+    put = client("s3").put_object(Bucket=bucket, Key=form["key"], Body=data)
+    uploaded = {"key": form["key"], "versionId": put["VersionId"], "size": len(data)}
+    notice = {"s3": {"bucket": {"name": bucket}, "object": uploaded}}
+    message = {"messageId": "m-1", "body": json.dumps({"Records": [notice]})}
+    handler = load_function("imports").lambda_handler
+    assert handler({"Records": [message]}, FakeContext(900_000)) == {"batchItemFailures": []}
+    jobs = ok(call("GET", f"/coupons/{imported_id}/imports", claims=m1), 200)["items"]
+    assert jobs and jobs[0]["status"] == "finished", jobs
+    ok(call("GET", f"/coupons/{imported_id}/imports/{jobs[0]['job_id']}", claims=m1), 200)
+    # The schedule and the outbox
+    invoke("reminders", scheduled("RemindersFunction"))
+    records = StreamReader(os.environ["AWS_ENDPOINT_URL"], os.environ["TABLE_NAME"]).drain()
+    assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
+    return {
+        "gift": [cancelled["token"]],
+        "codes": [other["code"]],
+        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1]],
+    }
 
 
 def main(out: str) -> None:
     emitter = KeepingEmitter()
     xray_recorder.emitter = emitter
+    calls = CallLog()
+    original = load_function
+
+    def loading(name: str) -> Any:
+        calls.entering(name)
+        return original(name)
+
+    support.load_function = loading
+    globals()["load_function"] = loading
     secrets = journey()
     with open(out, "w") as file:
-        json.dump({"secrets": secrets, "entities": emitter.sent}, file)
+        recorded = {function: sorted(found) for function, found in calls.calls.items()}
+        json.dump({"secrets": secrets, "entities": emitter.sent, "calls": recorded}, file)
 
 
 if __name__ == "__main__":

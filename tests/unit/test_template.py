@@ -471,3 +471,19 @@ def test_claim_and_redeem_keep_executions_of_their_own_within_the_accounts_defau
     # And no other function reserves any (each would be taken from the shared pool)
     others = [n for n, r in resources_of(source(), "AWS::Serverless::Function").items() if n not in reserved]
     assert all("ReservedConcurrentExecutions" not in functions[n]["Properties"] for n in others)
+
+
+def test_functions_query_only_the_indexes_they_name():
+    # Given every statement granting dynamodb:Query
+    found = [
+        (name, statement)
+        for name, statement in statements(translated())
+        if "dynamodb:Query" in as_list(statement.get("Action", []))
+    ]
+    assert found
+    for name, statement in found:
+        # Then it names its indexes (no index/*) and never grants Query on the table itself, which no
+        # function queries
+        for resource in as_list(statement["Resource"]):
+            text = json.dumps(resource)
+            assert re.search(r"/index/GSI\d\"", text), (name, resource)
