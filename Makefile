@@ -37,7 +37,7 @@ lint: venv $(CHECKOV_STAMP)
 	# Fails on any finding not fixed or skipped with its reason next to the resource in template.yaml.
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	@if [ -x $(SAM_VENV)/bin/sam ] || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/pip install --quiet aws-sam-cli); then \
-		$(SAM_VENV)/bin/sam validate --lint --region us-east-1; \
+		SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1; \
 	else echo "aws-sam-cli could not be installed: skipped sam validate"; fi
 
 format: venv
