@@ -318,8 +318,9 @@ def _can_bind(port: int) -> bool:
         return True
 
 
-def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
-    # Given the stack started as `make run` starts it, in a process group of its own as in a terminal
+def make_run(output: Path) -> tuple[subprocess.Popen, int, int]:
+    """The stack started as `make run` starts it, in a process group of its own as in a terminal, on free
+    ports; everything it and its workers print goes to `output`. Returns the process and both ports."""
     port, emulator_port = _free_port(), _free_port()
     environment = {
         **os.environ,
@@ -328,7 +329,6 @@ def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
         "COUPONS_EMULATOR_PORT": str(emulator_port),
     }
     environment.pop("AWS_ENDPOINT_URL", None)
-    output = tmp_path / "run.log"
     with output.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "devstack"],
@@ -338,6 +338,13 @@ def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return process, port, emulator_port
+
+
+def test_ctrl_c_stops_every_process_make_run_started(tmp_path):
+    # Given the stack started as `make run` starts it, in a process group of its own as in a terminal
+    output = tmp_path / "run.log"
+    process, port, emulator_port = make_run(output)
     pgid = process.pid
     offer_url = f"http://127.0.0.1:{port}/v1/offers/{'0' * 32}"
     try:

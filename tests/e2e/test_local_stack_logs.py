@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 import urllib3
 
-from devstack import template
 from devstack.tokens import mint
-from tests.e2e.test_local_stack import _free_port, wait_for
+from tests.e2e.test_local_stack import make_run, wait_for
 from tests.support import coupon_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -28,24 +25,8 @@ CART = {
 
 def test_a_claim_gift_redeem_and_import_session_logs_no_secret(tmp_path):
     # Given the stack started as `make run` starts it, everything it and its workers print in one file
-    port, emulator_port = _free_port(), _free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": "layers/shared/python:.",
-        "COUPONS_PORT": str(port),
-        "COUPONS_EMULATOR_PORT": str(emulator_port),
-    }
-    environment.pop("AWS_ENDPOINT_URL", None)
     output = tmp_path / "run.log"
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"],
-            cwd=template.ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, port, _ = make_run(output)
     base = f"http://127.0.0.1:{port}/v1"
     http = urllib3.PoolManager(retries=False, timeout=30)
 
