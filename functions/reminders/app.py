@@ -12,7 +12,7 @@ from coupon_service.reminders import Reminders
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     summary = Reminders().run(clock.now())
-    for name in ("due", "reminded", "skipped", "gifts_cleaned", "items_read", "buckets_scanned"):
+    for name in ("due", "reminded", "skipped", "deferred", "gifts_cleaned", "items_read", "buckets_scanned"):
         metrics.add_metric(name=f"Reminders_{name}", unit=MetricUnit.Count, value=getattr(summary, name))
     logger.info("reminder run", extra=summary.model_dump())
     return summary.model_dump()

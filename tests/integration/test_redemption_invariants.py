@@ -6,7 +6,9 @@ Each test checks the final state of the store, not only the answers.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -238,6 +240,22 @@ def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_take
     assert guard_failures(keys.customer_guard("u9", "m1")) == 1
     # And the next attempt is counted as the second, not the first
     assert guard.reserve("third", now) == 2
+
+
+def test_an_attempt_whose_answer_is_lost_is_told_its_own_place_not_the_count_grown_since(emulator):
+    # Given a coupon's counter, and a first wrong code whose counted write loses its answer for a while
+    guard = _Guard(Table(), keys.redeem_guard("claim-held"), 5, "this coupon")
+    now = to_iso(clock.now())
+    emulator.faults.set(1.0, ("timeout",), hold=1.5, operations=frozenset({"UpdateItem"}), limit=1)
+    first = ThreadPoolExecutor(1).submit(guard.reserve, "first", now)
+    while not emulator.faults.injected:
+        time.sleep(0.01)
+    # When three more are counted meanwhile, and the first is sent again
+    later = [guard.reserve(f"later-{i}", now) for i in range(3)]
+    # Then the first is told it was the first (four tries left), not the fourth
+    assert (first.result(timeout=30), later) == (1, [2, 3, 4])
+    assert emulator.faults.by_kind["timeout"] == 1
+    assert guard_failures(keys.redeem_guard("claim-held")) == 4
 
 
 def test_concurrent_reversals_reverse_once(emulator, fault_rate):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from coupon_service import aws, clock, events, keys
+from coupon_service import aws, clock, events, keys, store
 from coupon_service.aws import client
 from coupon_service.reminders import Reminders
 from coupon_service.store import Table
@@ -90,6 +90,53 @@ def test_three_overlapping_runs_remind_each_coupon_once(emulator, stack, fault_m
     assert len(fired) == 1000 and set(fired.values()) == {1}
     assert sum(s.reminded for s in summaries) == 1000
     assert sum(s.skipped for s in summaries) == sum(s.due for s in summaries) - 1000
+
+
+def test_a_coupon_the_store_stays_busy_on_is_left_for_the_next_run_and_the_checkpoint_waits(
+    emulator, stack, monkeypatch
+):
+    # Given three due coupons, a run's first checkpoint, and a store that refuses every write for a while
+    now = T0 + timedelta(hours=1)
+    Table().batch_write(seeded(i, T0 + timedelta(seconds=i + 1), now + timedelta(days=1)) for i in range(3))
+    Reminders().run(T0)
+    checkpoint = Table().get(keys.reminder_checkpoint())["checkpoint"]
+    monkeypatch.setattr(store, "DEFAULT_BUDGET", 0.2)
+    emulator.faults.set(1.0, ("throttle",), operations=frozenset({"UpdateItem"}))
+    # When a run finds them
+    busy = Reminders().run(now)
+    emulator.faults.set(0.0)
+    # Then it reports them deferred, none reminded, and keeps the checkpoint where it was
+    assert (busy.due, busy.reminded, busy.deferred) == (3, 0, 3)
+    assert Table().get(keys.reminder_checkpoint())["checkpoint"] == checkpoint
+    # And the next run reminds them
+    assert Reminders().run(now + timedelta(minutes=15)).reminded == 3
+
+
+def test_a_deferred_coupon_whose_write_was_applied_counts_as_reminded_by_its_run(
+    emulator, stack, monkeypatch
+):
+    # Given one due coupon, and a store that applies each write but loses every answer
+    now = T0 + timedelta(hours=1)
+    Table().batch_write([seeded(0, T0, now + timedelta(days=1))])
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
+    monkeypatch.setattr(store, "DEFAULT_BUDGET", 0.2)
+    emulator.faults.set(1.0, ("lost",), operations=frozenset({"UpdateItem"}))
+    tries: list[str] = []
+    settle = Reminders._settle
+
+    def answers_come_back_after_the_first_try(self, entry, stamp, run_id):
+        tries.append(settle(self, entry, stamp, run_id))
+        emulator.faults.set(0.0)
+        return tries[-1]
+
+    monkeypatch.setattr(Reminders, "_settle", answers_come_back_after_the_first_try)
+    # When the run defers it, then tries it once more
+    summary = Reminders().run(now)
+    # Then the second try finds the run's own mark: reminded once, by this run
+    assert tries == ["deferred", "reminded"]
+    assert (summary.reminded, summary.skipped, summary.deferred) == (1, 0, 0)
+    assert list(reminded_events(reader.drain()).values()) == [1]
 
 
 class _FlakyBus:

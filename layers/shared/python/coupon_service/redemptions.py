@@ -250,12 +250,19 @@ def _typed_code(text: str) -> str:
     return code or text.strip()
 
 
+def _place(attempts: dict[str, Any], attempt_id: str) -> int:
+    """How many of the attempts still counted were counted up to this one (itself included)."""
+    mine = attempts[attempt_id]
+    return sum(1 for number in attempts.values() if not isinstance(number, int) or number <= mine)
+
+
 class _Guard:
-    """Counted attempts with a sliding lock: `attempts` maps each attempt's id to its time, `lock_ends` is
-    15 minutes after the last attempt. An attempt is reserved (counted) before the code is compared, so
-    parallel guesses cannot pass the limit; a right code takes its own id back out in the redemption's
-    transaction. The ids make each write recognisable as one's own: a reservation retried after its answer
-    was lost finds its id and counts once, and a give-back applied twice removes the one id once.
+    """Counted attempts with a sliding lock: `attempts` maps each attempt's id to its sequence number (`seq`
+    counts up), `lock_ends` is 15 minutes after the last attempt. An attempt is reserved (counted) before
+    the code is compared, so parallel guesses cannot pass the limit; a right code takes its own id back out
+    in the redemption's transaction. The ids make each write recognisable as one's own: a reservation
+    retried after its answer was lost finds its id, counts once and reads its own place (the attempts up to
+    its number, not the count since grown by others), and a give-back applied twice removes the one id once.
 
     With `pace` (the coupon is under attack), a claimed coupon that already has a counted attempt waits
     `pace` after its last attempt; one without any is compared at once."""
@@ -270,21 +277,22 @@ class _Guard:
         later = to_iso(from_iso(now) + LOCK)
         cleanup = int((from_iso(now) + timedelta(days=1)).timestamp())  # TTL: gone a day after
         fresh = {  # no live counter (none yet, or its last attempt is over 15 minutes old): start again
-            "UpdateExpression": "SET attempts = :mine, lock_ends = :later, last_at = :now, #t = :guard, "
-            "expires_at = :ttl",
+            "UpdateExpression": "SET attempts = :mine, seq = :one, lock_ends = :later, last_at = :now, "
+            "#t = :guard, expires_at = :ttl",
             "ConditionExpression": "attribute_not_exists(attempts) OR lock_ends <= :now",
             "ExpressionAttributeNames": {"#t": "type"},
             "ExpressionAttributeValues": values(
-                mine={attempt_id: now}, later=later, now=now, guard="guard", ttl=cleanup
+                mine={attempt_id: 1}, one=1, later=later, now=now, guard="guard", ttl=cleanup
             ),
         }
         condition = "lock_ends > :now AND size(attempts) < :limit AND attribute_not_exists(attempts.#id)"
-        named = values(now=now, later=later, limit=self.limit, ttl=cleanup)
+        named = values(now=now, later=later, limit=self.limit, ttl=cleanup, zero=0, one=1)
         if self.pace:
             condition += " AND (size(attempts) = :zero OR last_at <= :paced)"
-            named.update(values(zero=0, paced=to_iso(from_iso(now) - self.pace)))
+            named.update(values(paced=to_iso(from_iso(now) - self.pace)))
         counted = {  # a live counter with attempts left
-            "UpdateExpression": "SET attempts.#id = :now, lock_ends = :later, last_at = :now, "
+            "UpdateExpression": "SET attempts.#id = if_not_exists(seq, :zero) + :one, "
+            "seq = if_not_exists(seq, :zero) + :one, lock_ends = :later, last_at = :now, "
             "expires_at = :ttl",
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#id": attempt_id},
@@ -300,7 +308,7 @@ class _Guard:
         )
         if done is None:
             raise self._refusal(old, now)
-        return len(done["attempts"])
+        return _place(done["attempts"], attempt_id)
 
     def _refusal(self, old: dict[str, Any], now: str) -> DomainError:
         attempts = old.get("attempts") or {}

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from coupon_service import keys
 from coupon_service.gifts import back_to_giver
-from coupon_service.store import Cancelled, Table, to_item, values
+from coupon_service.store import Cancelled, StoreBusy, Table, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 REREAD = timedelta(hours=2)  # the index is eventually consistent: the last two buckets are read again
@@ -35,6 +35,7 @@ class RunSummary(BaseModel):
     reminded: int = 0
     skipped: int = 0
     gifts_cleaned: int = 0
+    deferred: int = 0  # left for the next run: the store stayed busy on them (the checkpoint waits)
 
 
 def hour_buckets(start: datetime, end: datetime) -> list[str]:
@@ -67,10 +68,17 @@ class Reminders:
             due = [entry for found in pool.map(lambda p: self._due(p, stamp), partitions) for entry in found]
             summary.due = summary.items_read = len(due)
             outcomes = list(pool.map(lambda entry: self._settle(entry, stamp, run_id), due))
+        # Those the store was too busy for get one more try each, after the rest, one at a time.
+        outcomes = [
+            self._settle(entry, stamp, run_id) if outcome == "deferred" else outcome
+            for entry, outcome in zip(due, outcomes, strict=True)
+        ]
         summary.reminded = outcomes.count("reminded")
         summary.gifts_cleaned = outcomes.count("gift_cleaned")
         summary.skipped = outcomes.count("skipped")
-        self._advance(stamp)
+        summary.deferred = outcomes.count("deferred")
+        if not summary.deferred:  # else the next run reads these buckets again
+            self._advance(stamp)
         return summary
 
     def _due(self, partition: str, now: str) -> list[dict[str, Any]]:
@@ -84,15 +92,20 @@ class Reminders:
         )
 
     def _settle(self, entry: dict[str, Any], now: str, run_id: str) -> str:
-        if entry["PK"].startswith("GIFT#"):
-            return self._clean_gift(entry, now)
-        return self._remind(entry, now, run_id)
+        """One due entry settled; `deferred` when the store stayed busy past the retry budget."""
+        try:
+            if entry["PK"].startswith("GIFT#"):
+                return self._clean_gift(entry, now)
+            return self._remind(entry, now, run_id)
+        except StoreBusy:
+            return "deferred"
 
     def _remind(self, entry: dict[str, Any], now: str, run_id: str) -> str:
         """Mark the coupon reminded and take it out of the index, if it is still this entry and usable.
 
         The mark names the run, so a retry refused by this run's own write (its answer lost) counts as
-        reminded, and one refused by an overlapping run's write does not."""
+        reminded (also on the second try of an entry deferred with an unknown outcome), and one refused by
+        an overlapping run's write does not."""
         try:
             self.table.update(
                 {"PK": entry["PK"], "SK": entry["SK"]},
@@ -103,7 +116,9 @@ class Reminders:
                 ExpressionAttributeValues=values(sk=entry["GSI3SK"], used="used", now=now, run=run_id),
                 mine=lambda old: bool(old) and old.get("reminder_run") == run_id,
             )
-        except Cancelled:
+        except Cancelled as refused:
+            if (refused.old(0) or {}).get("reminder_run") == run_id:
+                return "reminded"
             return "skipped"  # redeemed, expired, moved or reminded meanwhile
         return "reminded"
 
