@@ -11,8 +11,9 @@ from coupon_service import aws, claims, keys
 from coupon_service.claims import Claims
 from coupon_service.coupons import Coupons
 from coupon_service.identity import caller_from_event
-from coupon_service.models import ClaimRequest, CouponCreate
-from coupon_service.store import Table, values
+from coupon_service.models.claims import ClaimRequest
+from coupon_service.models.coupons import CouponCreate
+from coupon_service.store.table import Table, values
 
 from bench.sizing import write_units
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from coupon_service import aws, keys, settings
 from coupon_service.imports import Imports
-from coupon_service.store import Table, from_item
+from coupon_service.store.table import Table, from_item
 
 from bench.claims import coupon
 from bench.sizing import write_units

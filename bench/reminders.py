@@ -9,7 +9,7 @@ from typing import Any
 
 from coupon_service import aws, keys
 from coupon_service.reminders import Reminders
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 from coupon_service.validity import to_iso
 
 from devstack.provision import drop, provision

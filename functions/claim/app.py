@@ -12,7 +12,7 @@ from coupon_service.api import current_caller, resolver, responses
 from coupon_service.claims import Claims
 from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
-from coupon_service.models import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
+from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 from coupon_service.observability import logger, metrics, tracer
 
 app = resolver()

@@ -11,7 +11,7 @@ from coupon_service.api import base_url, current_caller, resolver, responses
 from coupon_service.coupons import Coupons
 from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
 from coupon_service.identity import merchant_scope
-from coupon_service.models import (
+from coupon_service.models.coupons import (
     CouponCreate,
     CouponDeleted,
     CouponOut,

@@ -11,7 +11,7 @@ from coupon_service.api import base_url, current_caller, resolver, responses
 from coupon_service.gifts import GiftCreated, Gifts, GiftView
 from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
-from coupon_service.models import ClaimedCouponOut
+from coupon_service.models.claims import ClaimedCouponOut
 from coupon_service.observability import logger, metrics, tracer
 
 app = resolver()

@@ -7,9 +7,9 @@ import hashlib
 import json
 
 import pytest
-from coupon_service.models import CouponCreate
+from coupon_service.models.coupons import CouponCreate
 from coupon_service.settings import settings
-from coupon_service.store import Table, from_item
+from coupon_service.store.table import Table, from_item
 
 from tests.integration.test_claims import held
 from tests.support import call, coupon_body, customer, merchant

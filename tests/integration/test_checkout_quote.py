@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from coupon_service import aws, clock, keys
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 
 from tests.integration.test_claims import held
 from tests.support import call, customer

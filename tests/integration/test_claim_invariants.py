@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from coupon_service import keys
 from coupon_service.claims import Claims
-from coupon_service.models import ClaimRequest
-from coupon_service.store import Table
+from coupon_service.models.claims import ClaimRequest
+from coupon_service.store.table import Table
 
 from tests.integration.test_claims import claim, claim_items, make_coupon, shards
 from tests.support import FAULT_MODES, caller_for, concurrently, customer, inject, outcome

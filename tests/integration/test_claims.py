@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from coupon_service import claims, clock, codes, keys
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 
 from devstack.emulator import LOSABLE
 from tests.support import call, coupon_body, customer, merchant
@@ -48,7 +48,7 @@ def claim_items(coupon_id):
         ExpressionAttributeNames={"#t": "type"},
         ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
     )
-    from coupon_service.store import from_item
+    from coupon_service.store.table import from_item
 
     items = [from_item(i) for i in found["Items"]]
     while "LastEvaluatedKey" in found:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from coupon_service import codes, keys, qr
 from coupon_service.codes import format_for_display, new_system_code
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 
 from tests.integration.test_gifts import GIFTABLE, accept, give
 from tests.integration.test_gifts import held as gift_held

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from coupon_service import keys
 from coupon_service.coupons import Coupons
-from coupon_service.models import CouponPatch
-from coupon_service.store import Table
+from coupon_service.models.coupons import CouponPatch
+from coupon_service.store.table import Table
 
 from tests.support import call, concurrently, coupon_body, merchant, outcome
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from tests.support import call, coupon_body, merchant
 

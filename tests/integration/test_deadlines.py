@@ -7,7 +7,7 @@ import time
 
 import pytest
 from coupon_service import keys
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from devstack.apigw import routes
 from devstack.emulator import READS, WRITES

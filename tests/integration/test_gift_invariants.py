@@ -13,7 +13,7 @@ import pytest
 from coupon_service import keys
 from coupon_service.gifts import Gifts, gift_id_for
 from coupon_service.redemptions import Redemptions, SelfRedemption
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 
 from devstack.emulator import DEFAULT_KINDS, WITH_LOST
 from tests.integration.test_code_ownership import indexed

@@ -9,7 +9,7 @@ import pytest
 from coupon_service import clock, keys, settings
 from coupon_service.aws import client
 from coupon_service.gifts import Gifts, gift_id_for
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader, published

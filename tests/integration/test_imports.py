@@ -14,7 +14,7 @@ import pytest
 from coupon_service import events, keys, settings
 from coupon_service.aws import client
 from coupon_service.imports import Imports, job_id_for
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from coupon_service import keys
 from coupon_service.redemptions import Redemptions, StaffRedemption
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from tests.integration.test_claims import held
 from tests.integration.test_redemptions import (

@@ -124,7 +124,7 @@ def test_a_token_whose_place_has_expired_since_is_still_a_4xx(listings):
 def test_a_start_key_the_store_refuses_is_a_422_not_a_5xx(listings, monkeypatch):
     # Given DynamoDB refusing a start key outside the query's bounds (moto does not check this)
     from botocore.exceptions import ClientError
-    from coupon_service.store import Table
+    from coupon_service.store.table import Table
 
     token = _wallet("u1", status="available", limit="1").json["next_token"]
     real = Table._db.fget

@@ -104,7 +104,7 @@ def test_a_batch_that_still_fails_is_handed_back_to_the_stream_from_the_first_fa
 
 
 def _record(name: str, new: dict[str, Any] | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
-    from coupon_service.store import to_item
+    from coupon_service.store.table import to_item
 
     image = {}
     if new is not None:

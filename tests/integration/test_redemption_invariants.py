@@ -21,7 +21,7 @@ from coupon_service.redemptions import (
     StaffRedemption,
     _Guard,
 )
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
 from devstack.emulator import WITH_LOST

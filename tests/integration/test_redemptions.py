@@ -8,7 +8,7 @@ import pytest
 from coupon_service import aws, clock, keys
 from coupon_service.codes import format_for_display, new_system_code
 from coupon_service.events import derive
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 
 from devstack.streams import StreamReader, published
 from tests.integration.test_claims import claim, held, make_coupon

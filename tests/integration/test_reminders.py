@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from coupon_service import aws, clock, events, keys, store
+from coupon_service import aws, clock, events, keys
 from coupon_service.aws import client
 from coupon_service.reminders import Reminders
-from coupon_service.store import Table
+from coupon_service.store import table as store
+from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
 from bench.reminders import seeded

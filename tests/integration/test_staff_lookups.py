@@ -11,7 +11,7 @@ from coupon_service import aws, clock, keys
 from coupon_service.codes import new_system_code
 from coupon_service.lookup_budget import UNKNOWN_CODES
 from coupon_service.redemptions import Redemptions, StaffRedemption
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader, published

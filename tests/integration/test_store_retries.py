@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from coupon_service.store import Cancelled, StoreBusy, Table, invocation, values
+from coupon_service.store.table import Cancelled, StoreBusy, Table, invocation, values
 
 from devstack.emulator import LOSABLE
 from tests.support import FakeContext

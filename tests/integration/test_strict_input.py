@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from coupon_service.store import Table
+from coupon_service.store.table import Table
 
 from tests.support import call, coupon_body, customer, merchant, staff
 

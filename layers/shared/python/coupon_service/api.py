@@ -19,7 +19,7 @@ from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, Unsuppo
 from coupon_service.identity import Caller, caller_from_event
 from coupon_service.observability import logger
 from coupon_service.settings import settings
-from coupon_service.store import invocation
+from coupon_service.store.table import invocation
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash

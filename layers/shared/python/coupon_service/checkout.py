@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from coupon_service import clock, keys
 from coupon_service.claims import wallet_status
 from coupon_service.identity import Caller
-from coupon_service.models import Strict
+from coupon_service.models.common import Strict
 from coupon_service.pricing import Allocation, NotApplicable, Order, price_claim
-from coupon_service.store import Table, values
+from coupon_service.store.table import Table, values
 from coupon_service.validity import to_iso
 
 

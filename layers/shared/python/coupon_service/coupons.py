@@ -14,8 +14,8 @@ from coupon_service import clock, keys, qr
 from coupon_service.codes import new_system_codes
 from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.identity import PLATFORM
-from coupon_service.models import (
-    MAX_GENERATED_CODES,
+from coupon_service.models.common import MAX_GENERATED_CODES
+from coupon_service.models.coupons import (
     CouponCreate,
     CouponDeleted,
     CouponOut,
@@ -29,7 +29,15 @@ from coupon_service.models import (
 )
 from coupon_service.privacy import keyed_hash
 from coupon_service.secret import hmac_key
-from coupon_service.store import Cancelled, Table, decode_token, encode_token, shard_keys, to_item, values
+from coupon_service.store.table import (
+    Cancelled,
+    Table,
+    decode_token,
+    encode_token,
+    shard_keys,
+    to_item,
+    values,
+)
 from coupon_service.validity import (
     AnyValidity,
     FixedValidity,

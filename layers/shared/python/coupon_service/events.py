@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from coupon_service.aws import client
 from coupon_service.settings import settings
-from coupon_service.store import _plain
+from coupon_service.store.table import _plain
 
 _NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
 _deserializer = TypeDeserializer()

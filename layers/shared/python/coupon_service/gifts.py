@@ -24,11 +24,12 @@ from coupon_service import clock, keys
 from coupon_service.claims import claimed_out, wallet_status
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.identity import Caller
-from coupon_service.models import ClaimedCouponOut, Scope, Terms
+from coupon_service.models.claims import ClaimedCouponOut
+from coupon_service.models.coupons import Scope, Terms
 from coupon_service.reissue import fresh_code, retiring
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
-from coupon_service.store import Cancelled, Table, to_item, values
+from coupon_service.store.table import Cancelled, Table, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # an HMAC-SHA256 in unpadded base64url

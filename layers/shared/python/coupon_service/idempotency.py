@@ -26,7 +26,7 @@ from coupon_service.errors import Conflict, Invalid
 from coupon_service.privacy import keyed_hash
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
-from coupon_service.store import busy, with_retries
+from coupon_service.store.table import busy, with_retries
 
 M = TypeVar("M", bound=BaseModel)
 KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from coupon_service.errors import Forbidden, Unauthorized
-from coupon_service.models import Text
+from coupon_service.models.common import Text
 
 PLATFORM = "platform"  # the merchant id that owns platform coupons
 _display_text = TypeAdapter(Text)

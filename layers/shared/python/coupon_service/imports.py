@@ -33,9 +33,9 @@ from coupon_service.aws import client
 from coupon_service.codes import has_system_shape, is_too_guessable, is_valid_imported_code
 from coupon_service.coupons import Coupons
 from coupon_service.errors import Conflict, NotFound
-from coupon_service.models import Strict
+from coupon_service.models.common import Strict
 from coupon_service.settings import settings
-from coupon_service.store import Cancelled, Table, to_item, values
+from coupon_service.store.table import Cancelled, Table, to_item, values
 from coupon_service.validity import to_iso
 
 MAX_CODES = 100_000

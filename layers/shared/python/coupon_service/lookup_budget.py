@@ -19,7 +19,7 @@ from typing import Any
 
 from coupon_service import clock, keys
 from coupon_service.errors import Busy, TooManyRequests
-from coupon_service.store import Cancelled, Table, cleanup, to_item, values
+from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 UNKNOWN_CODES = 30

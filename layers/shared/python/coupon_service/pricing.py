@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from coupon_service import models
-from coupon_service.models import Name, Strict
+from coupon_service.models import coupons as models
+from coupon_service.models.common import Name, Strict
 
 MAX_MINOR_UNITS = 100_000_000_00
 MinorUnits = Annotated[int, Field(ge=0, le=MAX_MINOR_UNITS, description="Integer minor units (cents, fen)")]

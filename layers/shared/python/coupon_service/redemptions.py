@@ -33,12 +33,12 @@ from coupon_service.errors import (
 )
 from coupon_service.identity import PLATFORM, Caller
 from coupon_service.lookup_budget import UnknownCodes
-from coupon_service.models import Name, Strict, Text
+from coupon_service.models.common import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
 from coupon_service.reissue import fresh_code, retiring
 from coupon_service.secret import hmac_key
-from coupon_service.store import Cancelled, Table, cleanup, to_item, values
+from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 WRONG_CODES_PER_COUPON = 5  # per claimed coupon

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from coupon_service import keys
 from coupon_service.gifts import back_to_giver
-from coupon_service.store import Cancelled, StoreBusy, Table, to_item, values
+from coupon_service.store.table import Cancelled, StoreBusy, Table, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
 REREAD = timedelta(hours=2)  # the index is eventually consistent: the last two buckets are read again

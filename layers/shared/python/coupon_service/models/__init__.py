@@ -1,0 +1,1 @@
+"""API models by area: what clients send and what they are answered."""
