@@ -29,12 +29,12 @@ from typing import Any
 
 from coupon_service import clock, keys
 from coupon_service.codes import new_system_code
-from coupon_service.coupons import self_service_of
 from coupon_service.errors import Conflict, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 from coupon_service.privacy import keyed_hash, mask_phone, normalise_phone
 from coupon_service.secret import hmac_key
+from coupon_service.self_service import self_service_of
 from coupon_service.store.table import (
     Cancelled,
     StoreBusy,

@@ -27,8 +27,7 @@ from coupon_service.models.coupons import (
     OptionsOut,
     Promotion,
 )
-from coupon_service.privacy import keyed_hash
-from coupon_service.secret import hmac_key
+from coupon_service.self_service import self_service_of, store_code_hashes
 from coupon_service.store.table import (
     Cancelled,
     Table,
@@ -47,8 +46,6 @@ from coupon_service.validity import (
     to_iso,
 )
 
-VERIFICATION = "store-verification-code"
-STAFF_CODE = "store-staff-code"
 MAX_SHARDS = 50
 UNITS_PER_SHARD = 500  # a shard serves ~1,000 claims/s on DynamoDB; more shards only for big inventories
 
@@ -176,22 +173,6 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         if self_service.verification_code is not None:
             item.update(store_code_hashes(self_service.verification_code, self_service.staff_code))
     return item
-
-
-def store_code_hashes(verification_code: str, staff_code: str | None) -> dict[str, str | None]:
-    """The coupon attributes that keep a store's codes: keyed hashes only, one purpose each."""
-    secret = hmac_key()
-    return {
-        "verification_hash": keyed_hash(secret, VERIFICATION, verification_code),
-        "staff_code_hash": keyed_hash(secret, STAFF_CODE, staff_code) if staff_code else None,
-    }
-
-
-def self_service_of(item: dict[str, Any]) -> str | None:
-    """A coupon's or a claimed coupon's self-service: `code`, `none`, or None when staff redeem it.
-
-    Items written before the choice existed only hold the code's hash."""
-    return item.get("self_service") or ("code" if item.get("verification_hash") else None)
 
 
 def inventory_of(coupon: dict[str, Any], shards: list[dict[str, Any]]) -> Inventory:

@@ -21,7 +21,6 @@ from pydantic import BaseModel, Field
 from coupon_service import clock, keys
 from coupon_service.checkout import state_refusal
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
-from coupon_service.coupons import STAFF_CODE, VERIFICATION, self_service_of
 from coupon_service.errors import (
     Conflict,
     DomainError,
@@ -38,6 +37,7 @@ from coupon_service.pricing import Allocation, NotApplicable, Order, order_total
 from coupon_service.privacy import matches
 from coupon_service.reissue import fresh_code, retiring
 from coupon_service.secret import hmac_key
+from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_of
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 
