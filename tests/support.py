@@ -1,19 +1,33 @@
-"""What tests share beyond fixtures: identities, calling handlers as API Gateway does, real threads."""
+"""What tests share beyond fixtures: identities, calling handlers as API Gateway does, real threads, the
+template as CloudFormation reads it, the stack started as `make run` starts it."""
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import os
+import random
+import socket
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from devstack.apigw import match, rest_event
 from devstack.emulator import DEFAULT_KINDS, WITH_LOST
 from devstack.functions import load_function
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
 
 # --- identities, as the Cognito authorizer puts them in the request context ------------------------
 
@@ -190,3 +204,126 @@ def caller_for(claims: dict[str, str]) -> Any:
     from coupon_service.identity import caller_from_event
 
     return caller_from_event({"requestContext": {"authorizer": {"claims": claims}}})
+
+
+# --- the template, as cfn-lint reads it and as SAM translates it ----------------------------------------
+
+
+class _FixedManagedPolicies:
+    """Stands in for samtranslator's ManagedPolicyLoader, which would ask IAM for the AWS managed policies."""
+
+    def load(self) -> dict[str, str]:
+        names = {
+            "AWSLambdaBasicExecutionRole": "service-role/AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess": "AWSXrayWriteOnlyAccess",
+            "AWSLambdaDynamoDBExecutionRole": "service-role/AWSLambdaDynamoDBExecutionRole",
+            "AWSLambdaSQSQueueExecutionRole": "service-role/AWSLambdaSQSQueueExecutionRole",
+            "AWSLambdaVPCAccessExecutionRole": "service-role/AWSLambdaVPCAccessExecutionRole",
+        }
+        return {name: f"arn:aws:iam::aws:policy/{path}" for name, path in names.items()}
+
+
+@cache
+def template_text() -> str:
+    return TEMPLATE.read_text()
+
+
+@cache
+def source() -> dict[str, Any]:
+    """The SAM template as plain dicts, short-form tags in their long form (!Ref x -> {"Ref": "x"})."""
+    from cfnlint.decode.decode import decode_str
+
+    decoded, errors = decode_str(template_text())
+    assert not errors, [str(e) for e in errors]
+    return json.loads(json.dumps(decoded))
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+@cache
+def translated() -> dict[str, Any]:
+    """The CloudFormation SAM makes of the template after `sam package` put the code in S3."""
+    from samtranslator.translator.transform import transform
+
+    packaged = copy.deepcopy(source())
+    for resource in packaged["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(properties.get(key), str):
+                properties[key] = f"s3://placeholder-bucket/{Path(properties[key]).name}.zip"
+    # The translator insists on a region for its pseudo parameters; nothing here talks to AWS.
+    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+        os.environ.pop("AWS_PROFILE", None)
+        return transform(packaged, {}, _FixedManagedPolicies())
+
+
+def statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(role or policy name, statement) for every inline IAM statement in the template."""
+    found = []
+    for name, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+        elif resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            documents = [properties["PolicyDocument"]]
+        else:
+            continue
+        for document in documents:
+            for statement in document["Statement"]:
+                found.append((name, statement))
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- the local stack, started as `make run` starts it ---------------------------------------------------
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.25)
+    return None
+
+
+def _free_port() -> int:
+    """A free port below the ephemeral range (Linux 32768+, macOS 49152+): a port the kernel handed out
+    could be taken again as the local end of one of the stack's own connections before it binds it."""
+    for port in random.sample(range(20000, 32000), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port")
+
+
+def make_run(output: Path) -> tuple[subprocess.Popen, int, int]:
+    """The stack started as `make run` starts it, in a process group of its own as in a terminal, on free
+    ports; everything it and its workers print goes to `output`. Returns the process and both ports."""
+    port, emulator_port = _free_port(), _free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": "layers/shared/python:.",
+        "COUPONS_PORT": str(port),
+        "COUPONS_EMULATOR_PORT": str(emulator_port),
+    }
+    environment.pop("AWS_ENDPOINT_URL", None)
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return process, port, emulator_port

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ from devstack import template
 from devstack.apigw import routes
 from devstack.stack import LocalStack
 from devstack.tokens import ISSUER, mint
-from tests.support import concurrently, coupon_body
+from tests.support import concurrently, coupon_body, make_run, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 http = urllib3.PoolManager(retries=False, timeout=30)
@@ -53,16 +52,6 @@ def send(local, method, path, token=None, body=None, headers=None):
 
 def as_json(response):
     return json.loads(response.data or b"null")
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.25)
-    return None
 
 
 def test_create_see_offer_and_the_event_on_the_bus(local):
@@ -287,19 +276,6 @@ def test_a_burst_of_connections_is_answered_every_one(local):
     print(f"{BURST} concurrent connections answered in {elapsed:.1f} s: {dict(answers)}")
 
 
-def _free_port() -> int:
-    """A free port below the ephemeral range (Linux 32768+, macOS 49152+): a port the kernel handed out
-    could be taken again as the local end of one of the stack's own connections before it binds it."""
-    for port in random.sample(range(20000, 32000), 200):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port")
-
-
 def _group(pgid: int) -> list[str]:
     """The processes of a process group still running (a zombie has exited: it only awaits its reaper)."""
     listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True)
@@ -316,29 +292,6 @@ def _can_bind(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def make_run(output: Path) -> tuple[subprocess.Popen, int, int]:
-    """The stack started as `make run` starts it, in a process group of its own as in a terminal, on free
-    ports; everything it and its workers print goes to `output`. Returns the process and both ports."""
-    port, emulator_port = _free_port(), _free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": "layers/shared/python:.",
-        "COUPONS_PORT": str(port),
-        "COUPONS_EMULATOR_PORT": str(emulator_port),
-    }
-    environment.pop("AWS_ENDPOINT_URL", None)
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"],
-            cwd=template.ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process, port, emulator_port
 
 
 def test_ctrl_c_stops_every_process_make_run_started(tmp_path):

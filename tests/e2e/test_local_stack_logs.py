@@ -10,8 +10,7 @@ import pytest
 import urllib3
 
 from devstack.tokens import mint
-from tests.e2e.test_local_stack import make_run, wait_for
-from tests.support import coupon_body
+from tests.support import coupon_body, make_run, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

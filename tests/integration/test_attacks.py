@@ -11,7 +11,7 @@ from coupon_service.models.coupons import CouponCreate
 from coupon_service.settings import settings
 from coupon_service.store.table import Table, from_item
 
-from tests.integration.test_claims import held
+from tests.builders import held
 from tests.support import call, coupon_body, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")

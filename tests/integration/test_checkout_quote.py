@@ -8,7 +8,7 @@ import pytest
 from coupon_service import aws, clock, keys
 from coupon_service.store.table import Table, values
 
-from tests.integration.test_claims import held
+from tests.builders import held
 from tests.support import call, customer
 
 pytestmark = pytest.mark.usefixtures("stack")

@@ -9,18 +9,10 @@ from collections import Counter
 
 import pytest
 from coupon_service import keys
-from coupon_service.claims import Claims
-from coupon_service.models.claims import ClaimRequest
 from coupon_service.store.table import Table
 
-from tests.integration.test_claims import claim, claim_items, make_coupon, shards
-from tests.support import FAULT_MODES, caller_for, concurrently, customer, inject, outcome
-
-
-def claim_now(coupon_id, user, key=None):
-    """One claim through the layer, as the claim function's route calls it."""
-    return outcome(lambda: Claims().claim(caller_for(customer(user)), coupon_id, key, None, ClaimRequest()))
-
+from tests.builders import claim, claim_items, claim_now, make_coupon, shards
+from tests.support import FAULT_MODES, concurrently, inject
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
 

@@ -9,62 +9,10 @@ from coupon_service import claims, clock, codes, keys
 from coupon_service.store.table import Table, values
 
 from devstack.emulator import LOSABLE
-from tests.support import call, coupon_body, customer, merchant
+from tests.builders import claim, claim_items, make_coupon, shards
+from tests.support import call, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
-
-
-def make_coupon(**overrides):
-    reply = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(**overrides))
-    assert reply.status == 201, reply.json
-    return reply.json
-
-
-def held(user="u1", **overrides):
-    """A customer holding a freshly claimed coupon (made with `overrides`): the claim as answered."""
-    coupon = make_coupon(**overrides)
-    reply = claim(coupon["coupon_id"], user=user)
-    assert reply.status == 201, reply.json
-    return reply.json
-
-
-def claim(coupon_id, user="u1", key=None, channel=None, **claim_extra):
-    headers = {"Idempotency-Key": key} if key else None
-    query = {"channel": channel} if channel else None
-    return call(
-        "POST",
-        f"/coupons/{coupon_id}/claims",
-        claims=customer(user, **claim_extra),
-        headers=headers,
-        query=query,
-    )
-
-
-def claim_items(coupon_id):
-    table = Table()
-    found = table._db.scan(
-        TableName=table.name,
-        FilterExpression="#t = :c AND coupon_id = :k",
-        ExpressionAttributeNames={"#t": "type"},
-        ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
-    )
-    from coupon_service.store.table import from_item
-
-    items = [from_item(i) for i in found["Items"]]
-    while "LastEvaluatedKey" in found:
-        found = table._db.scan(
-            TableName=table.name,
-            FilterExpression="#t = :c AND coupon_id = :k",
-            ExpressionAttributeNames={"#t": "type"},
-            ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
-            ExclusiveStartKey=found["LastEvaluatedKey"],
-        )
-        items += [from_item(i) for i in found["Items"]]
-    return items
-
-
-def shards(coupon):
-    return [Table().get(keys.shard(coupon["coupon_id"], i)) for i in range(coupon["shard_count"])]
 
 
 def test_a_claim_gives_a_system_code_and_a_window_and_shows_in_the_wallet():

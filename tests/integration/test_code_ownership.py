@@ -6,25 +6,15 @@ from __future__ import annotations
 import pytest
 from coupon_service import codes, keys, qr
 from coupon_service.codes import format_for_display, new_system_code
-from coupon_service.store.table import Table, values
+from coupon_service.store.table import Table
 
-from tests.integration.test_gifts import GIFTABLE, accept, give
-from tests.integration.test_gifts import held as gift_held
-from tests.integration.test_imports import importing, run, upload  # noqa: F401 (the import's environment)
-from tests.integration.test_redemptions import CART, scan, stored_claim
+from tests.builders import CART, GIFTABLE, accept, give, indexed, scan, stored_claim
+from tests.builders import held_giftable as gift_held
+from tests.builders import run_import as run
+from tests.builders import upload_codes as upload
 from tests.support import call, coupon_body, customer, merchant
 
-pytestmark = pytest.mark.usefixtures("stack")
-
-
-def indexed(code, issuer="m1"):
-    """The claims the till's code index finds for a code."""
-    items, _ = Table().query(
-        index="GSI2",
-        key_condition="GSI2PK = :p AND GSI2SK = :s",
-        ExpressionAttributeValues=values(p=keys.code_lookup(issuer, code), s="CLAIM"),
-    )
-    return [i["claim_id"] for i in items]
+pytestmark = pytest.mark.usefixtures("stack", "importing")
 
 
 def held_in(mode, user="giver"):

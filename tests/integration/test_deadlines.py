@@ -11,8 +11,7 @@ from coupon_service.store.table import Table
 
 from devstack.apigw import routes
 from devstack.emulator import READS, WRITES
-from tests.integration.test_claims import claim, claim_items, make_coupon, shards
-from tests.integration.test_redemptions import CART, scan
+from tests.builders import CART, claim, claim_items, make_coupon, scan, shards
 from tests.support import call, coupon_body, customer, merchant, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.slow]

@@ -16,9 +16,8 @@ from coupon_service.redemptions import Redemptions, SelfRedemption
 from coupon_service.store.table import Table, values
 
 from devstack.emulator import DEFAULT_KINDS, WITH_LOST
-from tests.integration.test_code_ownership import indexed
-from tests.integration.test_gifts import held
-from tests.integration.test_redemptions import CART, redemptions_of, stored_claim
+from tests.builders import CART, indexed, redemptions_of, stored_claim
+from tests.builders import held_giftable as held
 from tests.support import caller_for, concurrently, customer, outcome
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]

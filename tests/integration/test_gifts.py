@@ -13,32 +13,13 @@ from coupon_service.store.table import Table
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, make_coupon
-from tests.integration.test_claims import held as claimed
-from tests.integration.test_redemptions import CART, redeem_myself, scan, stored_claim
+from tests.builders import CART, GIFTABLE, accept, claim, give, make_coupon, redeem_myself, scan, stored_claim
+from tests.builders import held_giftable as held
 from tests.support import call, caller_for, concurrently, customer, invoke, outcome
 
 pytestmark = pytest.mark.usefixtures("stack")
 
 BASE = "https://coupons.example/v1"
-GIFTABLE = {
-    "giftable": True,
-    "notify_giver": True,
-    "gift_message": "A treat from a friend",
-    "self_service": {"verification_code": "246810"},
-}
-
-
-def held(user="giver", **overrides):
-    return claimed(user, **{"options": GIFTABLE, **overrides})
-
-
-def give(claim_id, user="giver"):
-    return call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer(user))
-
-
-def accept(token, user="friend"):
-    return call("POST", f"/gifts/{token}/accept", claims=customer(user))
 
 
 def status_of(claim_id, user="giver"):

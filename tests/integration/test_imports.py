@@ -6,7 +6,6 @@ import base64
 import csv
 import io
 import json
-import os
 import random
 from collections import Counter
 
@@ -20,35 +19,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from devstack.streams import StreamReader
-from tests.integration.test_claim_invariants import claim_now
-from tests.integration.test_claims import claim_items, make_coupon
+from tests.builders import claim_items, claim_now, make_coupon
+from tests.builders import run_import as run
+from tests.builders import upload_codes as upload
 from tests.support import call, concurrently, coupon_body, customer, inject, merchant
 
-pytestmark = pytest.mark.usefixtures("stack")
-
-
-@pytest.fixture(autouse=True)
-def importing(stack, monkeypatch):
-    """The import function's own environment (its bucket and queue), as the template gives it."""
-    for name, value in stack.environment("ImportFunction").items():
-        monkeypatch.setenv(name, value)
-    settings.settings.cache_clear()
-    yield os.environ["IMPORT_BUCKET"]
-    settings.settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("stack", "importing")
 
 
 def imported_coupon(**overrides):
     return make_coupon(codes={"mode": "imported", **overrides.pop("codes", {})}, shard_count=2, **overrides)
-
-
-def upload(coupon_id, data: bytes, name="codes.csv", merchant_id="m1"):
-    key = f"imports/{merchant_id}/{coupon_id}/{name}"
-    put = client("s3").put_object(Bucket=os.environ["IMPORT_BUCKET"], Key=key, Body=data)
-    return {"bucket": os.environ["IMPORT_BUCKET"], "key": key, "version": put["VersionId"], "size": len(data)}
-
-
-def run(obj, time_left=lambda: 900.0):
-    return Imports().process(**obj, time_left=time_left)
 
 
 def job_of(obj):

@@ -10,15 +10,7 @@ from coupon_service import keys
 from coupon_service.redemptions import Redemptions, StaffRedemption
 from coupon_service.store.table import Table
 
-from tests.integration.test_claims import held
-from tests.integration.test_redemptions import (
-    CART,
-    SELF_SERVICE,
-    redeem_myself,
-    redemptions_of,
-    scan,
-    stored_claim,
-)
+from tests.builders import CART, SELF_SERVICE, held, redeem_myself, redemptions_of, scan, stored_claim
 from tests.support import call, caller_for, concurrently, customer, merchant, outcome, staff
 
 pytestmark = pytest.mark.usefixtures("stack")

@@ -6,7 +6,7 @@ import pytest
 from coupon_service import settings
 from coupon_service.api import base_url
 
-from tests.integration.test_gifts import held
+from tests.builders import held_giftable as held
 from tests.support import call, coupon_body, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")

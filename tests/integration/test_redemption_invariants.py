@@ -26,8 +26,7 @@ from coupon_service.validity import to_iso
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader
-from tests.integration.test_claims import claim, make_coupon
-from tests.integration.test_redemptions import CART, SELF_SERVICE, held, redemptions_of, stored_claim
+from tests.builders import CART, SELF_SERVICE, claim, held, make_coupon, redemptions_of, stored_claim
 from tests.support import FAULT_MODES, caller_for, concurrently, customer, inject, outcome, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]

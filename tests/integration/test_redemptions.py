@@ -11,45 +11,20 @@ from coupon_service.events import derive
 from coupon_service.store.table import Table, values
 
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, held, make_coupon
+from tests.builders import (
+    CART,
+    SELF_SERVICE,
+    claim,
+    held,
+    make_coupon,
+    redeem_myself,
+    redemptions_of,
+    scan,
+    stored_claim,
+)
 from tests.support import call, coupon_body, customer, invoke, merchant, platform, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
-
-CART = {
-    "merchant_id": "m1",
-    "currency": "CNY",
-    "lines": [{"sku": "tea", "unit_price": 6000, "quantity": 2}],
-    "shipping_fee": 800,
-}
-SELF_SERVICE = {"self_service": {"verification_code": "246810"}}
-
-
-def scan(code, merchant_id="m1", **body):
-    """A till's scan, with a cart at the till's merchant that meets the default coupon's minimum spend,
-    unless the test gives its own `order` (None: no order)."""
-    body.setdefault("order", {**CART, "merchant_id": merchant_id})
-    if body["order"] is None:
-        del body["order"]
-    return call("POST", "/redemptions", claims=staff(merchant_id), body={"code": code, **body})
-
-
-def redeem_myself(claim_id, user="u1", **body):
-    return call("POST", f"/me/coupons/{claim_id}/redemption", claims=customer(user), body=body)
-
-
-def stored_claim(claim_id):
-    return Table().get(keys.claim(claim_id))
-
-
-def redemptions_of(coupon_id):
-    items, _ = Table().query(
-        index="GSI2",
-        key_condition="GSI2PK = :p",
-        ExpressionAttributeValues=values(p=keys.coupon_redemptions(coupon_id)),
-    )
-    return items
-
 
 # --- staff --------------------------------------------------------------------------------------
 

@@ -17,9 +17,7 @@ from coupon_service.validity import to_iso
 
 from bench.reminders import seeded
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, make_coupon
-from tests.integration.test_gifts import GIFTABLE
-from tests.integration.test_redemptions import scan, stored_claim
+from tests.builders import GIFTABLE, claim, make_coupon, scan, stored_claim
 from tests.support import call, concurrently, customer, inject, invoke, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")

@@ -18,7 +18,7 @@ import pytest
 
 from devstack import provision as provisioning
 from devstack.emulator import Emulator
-from tests.unit.test_template import as_list, resources_of, source, statements, translated
+from tests.support import as_list, resources_of, source, statements, translated
 
 ROOT = Path(__file__).resolve().parents[2]
 TRACE_HEADER = "Root=1-6744a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"

@@ -15,8 +15,7 @@ from coupon_service.store.table import Table
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader, published
-from tests.integration.test_claims import claim, held, make_coupon
-from tests.integration.test_redemptions import CART, SELF_SERVICE, redeem_myself, scan
+from tests.builders import CART, SELF_SERVICE, claim, held, make_coupon, redeem_myself, scan
 from tests.support import call, caller_for, concurrently, invoke, outcome, staff
 
 pytestmark = pytest.mark.usefixtures("stack")

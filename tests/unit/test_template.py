@@ -3,21 +3,14 @@ the promises the code relies on (tenant attribute immutable, least-privilege rol
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import re
-from functools import cache
-from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from cfnlint.api import lint
-from cfnlint.decode.decode import decode_str
-from samtranslator.translator.transform import transform
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
+from tests.support import ROOT, as_list, resources_of, source, statements, template_text, translated
+
 DATA_PREFIXES = ("dynamodb:", "s3:", "sqs:", "events:", "secretsmanager:")
 EXPECTED_ENVIRONMENT = {
     "TABLE_NAME",
@@ -36,75 +29,8 @@ EXPECTED_ENVIRONMENT = {
 }
 
 
-class _FixedManagedPolicies:
-    """Stands in for samtranslator's ManagedPolicyLoader, which would ask IAM for the AWS managed policies."""
-
-    def load(self) -> dict[str, str]:
-        names = {
-            "AWSLambdaBasicExecutionRole": "service-role/AWSLambdaBasicExecutionRole",
-            "AWSXrayWriteOnlyAccess": "AWSXrayWriteOnlyAccess",
-            "AWSLambdaDynamoDBExecutionRole": "service-role/AWSLambdaDynamoDBExecutionRole",
-            "AWSLambdaSQSQueueExecutionRole": "service-role/AWSLambdaSQSQueueExecutionRole",
-            "AWSLambdaVPCAccessExecutionRole": "service-role/AWSLambdaVPCAccessExecutionRole",
-        }
-        return {name: f"arn:aws:iam::aws:policy/{path}" for name, path in names.items()}
-
-
-@cache
-def template_text() -> str:
-    return TEMPLATE.read_text()
-
-
-@cache
-def source() -> dict[str, Any]:
-    """The SAM template as plain dicts, short-form tags in their long form (!Ref x -> {"Ref": "x"})."""
-    decoded, errors = decode_str(template_text())
-    assert not errors, [str(e) for e in errors]
-    return json.loads(json.dumps(decoded))
-
-
-def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
-
-
-@cache
-def translated() -> dict[str, Any]:
-    """The CloudFormation SAM makes of the template after `sam package` put the code in S3."""
-    packaged = copy.deepcopy(source())
-    for resource in packaged["Resources"].values():
-        properties = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri"):
-            if isinstance(properties.get(key), str):
-                properties[key] = f"s3://placeholder-bucket/{Path(properties[key]).name}.zip"
-    # The translator insists on a region for its pseudo parameters; nothing here talks to AWS.
-    with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
-        os.environ.pop("AWS_PROFILE", None)
-        return transform(packaged, {}, _FixedManagedPolicies())
-
-
 def lint_errors(text: str) -> list[str]:
     return [str(match) for match in lint(text) if match.rule.id.startswith("E")]
-
-
-def statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(role or policy name, statement) for every inline IAM statement in the template."""
-    found = []
-    for name, resource in template["Resources"].items():
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::IAM::Role":
-            documents = [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
-        elif resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
-            documents = [properties["PolicyDocument"]]
-        else:
-            continue
-        for document in documents:
-            for statement in document["Statement"]:
-                found.append((name, statement))
-    return found
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def test_cfn_lint_reports_no_errors_on_the_template():

@@ -1,0 +1,156 @@
+"""What the integration tests build and read the same way: coupons, claims, gifts, redemptions, imports, and
+what the store holds for them. Test modules import these from here, never from one another."""
+
+from __future__ import annotations
+
+import os
+
+from coupon_service import keys
+from coupon_service.aws import client
+from coupon_service.claims import Claims
+from coupon_service.imports import Imports
+from coupon_service.models.claims import ClaimRequest
+from coupon_service.store.table import Table, from_item, values
+
+from tests.support import call, caller_for, coupon_body, customer, merchant, outcome, staff
+
+# --- coupons and claims -------------------------------------------------------------------------------
+
+
+def make_coupon(**overrides):
+    reply = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(**overrides))
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def held(user="u1", **overrides):
+    """A customer holding a freshly claimed coupon (made with `overrides`): the claim as answered."""
+    coupon = make_coupon(**overrides)
+    reply = claim(coupon["coupon_id"], user=user)
+    assert reply.status == 201, reply.json
+    return reply.json
+
+
+def claim(coupon_id, user="u1", key=None, channel=None, **claim_extra):
+    headers = {"Idempotency-Key": key} if key else None
+    query = {"channel": channel} if channel else None
+    return call(
+        "POST",
+        f"/coupons/{coupon_id}/claims",
+        claims=customer(user, **claim_extra),
+        headers=headers,
+        query=query,
+    )
+
+
+def claim_now(coupon_id, user, key=None):
+    """One claim through the layer, as the claim function's route calls it."""
+    return outcome(lambda: Claims().claim(caller_for(customer(user)), coupon_id, key, None, ClaimRequest()))
+
+
+def claim_items(coupon_id):
+    table = Table()
+    found = table._db.scan(
+        TableName=table.name,
+        FilterExpression="#t = :c AND coupon_id = :k",
+        ExpressionAttributeNames={"#t": "type"},
+        ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
+    )
+    items = [from_item(i) for i in found["Items"]]
+    while "LastEvaluatedKey" in found:
+        found = table._db.scan(
+            TableName=table.name,
+            FilterExpression="#t = :c AND coupon_id = :k",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":c": {"S": "claim"}, ":k": {"S": coupon_id}},
+            ExclusiveStartKey=found["LastEvaluatedKey"],
+        )
+        items += [from_item(i) for i in found["Items"]]
+    return items
+
+
+def shards(coupon):
+    return [Table().get(keys.shard(coupon["coupon_id"], i)) for i in range(coupon["shard_count"])]
+
+
+# --- gifts ----------------------------------------------------------------------------------------------
+
+GIFTABLE = {
+    "giftable": True,
+    "notify_giver": True,
+    "gift_message": "A treat from a friend",
+    "self_service": {"verification_code": "246810"},
+}
+
+
+def held_giftable(user="giver", **overrides):
+    """A customer holding a freshly claimed giftable coupon (made with `overrides`)."""
+    return held(user, **{"options": GIFTABLE, **overrides})
+
+
+def give(claim_id, user="giver"):
+    return call("POST", f"/me/coupons/{claim_id}/gifts", claims=customer(user))
+
+
+def accept(token, user="friend"):
+    return call("POST", f"/gifts/{token}/accept", claims=customer(user))
+
+
+# --- redemptions ----------------------------------------------------------------------------------------
+
+CART = {
+    "merchant_id": "m1",
+    "currency": "CNY",
+    "lines": [{"sku": "tea", "unit_price": 6000, "quantity": 2}],
+    "shipping_fee": 800,
+}
+SELF_SERVICE = {"self_service": {"verification_code": "246810"}}
+
+
+def scan(code, merchant_id="m1", **body):
+    """A till's scan, with a cart at the till's merchant that meets the default coupon's minimum spend,
+    unless the test gives its own `order` (None: no order)."""
+    body.setdefault("order", {**CART, "merchant_id": merchant_id})
+    if body["order"] is None:
+        del body["order"]
+    return call("POST", "/redemptions", claims=staff(merchant_id), body={"code": code, **body})
+
+
+def redeem_myself(claim_id, user="u1", **body):
+    return call("POST", f"/me/coupons/{claim_id}/redemption", claims=customer(user), body=body)
+
+
+def stored_claim(claim_id):
+    return Table().get(keys.claim(claim_id))
+
+
+def redemptions_of(coupon_id):
+    items, _ = Table().query(
+        index="GSI2",
+        key_condition="GSI2PK = :p",
+        ExpressionAttributeValues=values(p=keys.coupon_redemptions(coupon_id)),
+    )
+    return items
+
+
+def indexed(code, issuer="m1"):
+    """The claims the till's code index finds for a code."""
+    items, _ = Table().query(
+        index="GSI2",
+        key_condition="GSI2PK = :p AND GSI2SK = :s",
+        ExpressionAttributeValues=values(p=keys.code_lookup(issuer, code), s="CLAIM"),
+    )
+    return [i["claim_id"] for i in items]
+
+
+# --- imports (under the `importing` fixture of tests/integration/conftest.py) ----------------------------
+
+
+def upload_codes(coupon_id, data: bytes, name="codes.csv", merchant_id="m1"):
+    key = f"imports/{merchant_id}/{coupon_id}/{name}"
+    put = client("s3").put_object(Bucket=os.environ["IMPORT_BUCKET"], Key=key, Body=data)
+    return {"bucket": os.environ["IMPORT_BUCKET"], "key": key, "version": put["VersionId"], "size": len(data)}
+
+
+def run_import(obj, time_left=lambda: 900.0):
+    return Imports().process(**obj, time_left=time_left)
