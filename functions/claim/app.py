@@ -4,16 +4,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service import qr
-from coupon_service.api import current_caller, resolver, responses
+from coupon_service import api, qr
+from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.claims import Claims
 from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
-from coupon_service.observability import logger, metrics, tracer
 
 app = resolver()
 app.enable_swagger(path="/me/docs", title="Coupons: claiming and the wallet")
@@ -62,8 +59,4 @@ def code_qr(
     return Response(status_code=200, body=qr.render_png(claim["code"], size), content_type="image/png")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app)

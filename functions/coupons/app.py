@@ -4,10 +4,9 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service.api import base_url, current_caller, resolver, responses
+from coupon_service import api
+from coupon_service.api import base_url, current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.coupons import Coupons
 from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
 from coupon_service.identity import merchant_scope
@@ -21,7 +20,6 @@ from coupon_service.models.coupons import (
     OfferOut,
     Promotion,
 )
-from coupon_service.observability import logger, metrics, tracer
 from coupon_service.qr import SIZES
 
 app = resolver()
@@ -103,9 +101,4 @@ def offer(couponId: CouponId) -> OfferOut:
     return Coupons().offer(couponId)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    register_context(context)
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app, on_invoke=register_context)

@@ -4,15 +4,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service.api import base_url, current_caller, resolver, responses
+from coupon_service import api
+from coupon_service.api import base_url, current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.gifts import GiftCreated, Gifts, GiftView
 from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
 from coupon_service.models.claims import ClaimedCouponOut
-from coupon_service.observability import logger, metrics, tracer
 
 app = resolver()
 app.enable_swagger(path="/gifts/docs", title="Coupons: gifts")
@@ -56,8 +54,4 @@ def cancel(token: Token) -> GiftView:
     return Gifts().cancel(customer(current_caller(app)), token)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app)

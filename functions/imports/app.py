@@ -6,14 +6,13 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service.api import current_caller, resolver, responses
+from coupon_service import api
+from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.aws import client
 from coupon_service.identity import merchant_scope
 from coupon_service.imports import PREFIX, ImportJobOut, ImportJobs, Imports, UploadForm, UploadRequest
-from coupon_service.observability import logger, metrics, tracer
 from coupon_service.settings import settings
 
 app = resolver()
@@ -85,10 +84,10 @@ def run_imports(event: dict, context: LambdaContext) -> dict:
     return {"batchItemFailures": failures}
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def _entry(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
         return run_imports(event, context)
     return app.resolve(event, context)
+
+
+lambda_handler = api.lambda_handler(_entry)

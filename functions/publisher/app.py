@@ -6,14 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from coupon_service import api
+from coupon_service.api import logger, metrics
 from coupon_service.events import derive, put_events
-from coupon_service.observability import logger, metrics, tracer
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records", [])
     derived = [(record, found) for record in records for found in derive(record)]
     failed = put_events([found for _, found in derived])
@@ -26,3 +24,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.warning("events unpublished", extra={"failed": len(failed), "from_sequence": sequence})
     metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=len(failed))
     return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+
+
+lambda_handler = api.lambda_handler(publish, correlation_id_path=None)

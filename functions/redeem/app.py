@@ -4,13 +4,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service.api import current_caller, resolver, responses
+from coupon_service import api
+from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.checkout import Checkout, Quote, QuoteRequest
 from coupon_service.identity import customer, merchant_scope, staff_merchant
-from coupon_service.observability import logger, metrics, tracer
 from coupon_service.redemptions import RedemptionOut, Redemptions, SelfRedemption, StaffRedemption
 
 app = resolver()
@@ -68,8 +66,4 @@ def reverse(redemptionId: Id) -> RedemptionOut:
     return reversed_
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = api.lambda_handler(app)

@@ -1,9 +1,12 @@
-"""The REST resolver every API function uses: validation, error mapping to HTTP, and who is calling."""
+"""What every function's entry point uses: the one decorator stack (`lambda_handler`), the REST resolver
+(validation, error mapping to HTTP, the store's deadline), who is calling, and the observability a route
+reports to (`logger`, `metrics`, `tracer`)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -13,13 +16,20 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from coupon_service.identity import Caller, caller_from_event
-from coupon_service.observability import logger
+
+# Re-exported: handlers log, count and trace through the API, never importing observability themselves.
+from coupon_service.observability import logger as logger
+from coupon_service.observability import metrics as metrics
+from coupon_service.observability import tracer as tracer
 from coupon_service.settings import settings
 from coupon_service.store.table import invocation
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
@@ -245,3 +255,25 @@ def base_url() -> str:
     if not configured:
         raise RuntimeError("PUBLIC_BASE_URL is not set: the stack's PublicBaseUrl parameter gives it")
     return configured
+
+
+def lambda_handler(
+    entry: APIGatewayRestResolver | Handler,
+    *,
+    correlation_id_path: str | None = correlation_paths.API_GATEWAY_REST,
+    on_invoke: Callable[[Any], None] | None = None,
+) -> Handler:
+    """A function's entry point, wearing the one decorator stack every function shares: the logger's Lambda
+    context and correlation id (API Gateway's request id by default; None for events without one), the
+    tracer's handler segment, and the metrics flushed at the end. `entry` is a resolver (the store's
+    deadline comes with its `resolve`) or a plain handler; `on_invoke` sees each invocation's context first.
+    """
+    resolve = entry.resolve if isinstance(entry, APIGatewayRestResolver) else entry
+
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if on_invoke is not None:
+            on_invoke(context)
+        return resolve(event, context)
+
+    traced = tracer.capture_lambda_handler(metrics.log_metrics(lambda_handler))
+    return logger.inject_lambda_context(traced, correlation_id_path=correlation_id_path)  # type: ignore[no-any-return]
