@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from coupon_service import clock, keys
-from coupon_service.claims import wallet_status
 from coupon_service.identity import Caller
+from coupon_service.lifecycle import refusal
 from coupon_service.models.common import Strict
 from coupon_service.pricing import Allocation, NotApplicable, Order, price_claim
 from coupon_service.store.table import Table, values
@@ -47,16 +47,8 @@ class Quote(BaseModel):
 
 def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     """What the coupon's own state rules out before any pricing."""
-    status = wallet_status(claim, now)
-    if status == "used":
-        return NotApplicable(reason="used", details={})
-    if status == "expired":
-        return NotApplicable(reason="expired", details={"expired_at": claim["valid_until"]})
-    if status == "gifting":
-        return NotApplicable(reason="in_pending_gift", details={})
-    if claim["valid_from"] > now:
-        return NotApplicable(reason="not_started", details={"starts_at": claim["valid_from"]})
-    return None
+    refused = refusal("quote", claim, now)
+    return None if refused is None else NotApplicable(reason=refused.code, details=refused.details)
 
 
 def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:

@@ -31,6 +31,7 @@ from coupon_service import clock, keys
 from coupon_service.codes import new_system_code
 from coupon_service.errors import Conflict, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
+from coupon_service.lifecycle import wallet_status, wallet_view
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 from coupon_service.privacy import keyed_hash, mask_phone, normalise_phone
 from coupon_service.secret import hmac_key
@@ -107,16 +108,6 @@ def claim_id_for(customer_id: str, coupon_id: str, key: str | None) -> str:
 def request_hash(coupon_id: str, channel: str, body: ClaimRequest) -> str:
     payload = json.dumps([coupon_id, channel, body.model_dump(mode="json")], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def wallet_status(claim: dict[str, Any], now: str) -> WalletStatus:
-    if claim.get("state") == "used":
-        return "used"
-    if claim["valid_until"] <= now:
-        return "expired"
-    if claim.get("state") == "gifting" and claim.get("gift_expires_at", "") > now:
-        return "gifting"
-    return "available"
 
 
 def claimed_out(claim: dict[str, Any], now: str) -> ClaimedCouponOut:
@@ -243,7 +234,7 @@ class Claims:
             "nickname": caller.nickname,
             "name": caller.name,
             "GSI1PK": keys.wallet(caller.user_id),
-            "GSI1SK": f"{to_iso(end)}#{claim_id}",
+            "GSI1SK": keys.wallet_sort(to_iso(end), claim_id),
         }
         phone = normalise_phone(caller.phone) if caller.phone else None
         if phone:
@@ -502,26 +493,16 @@ class Claims:
         start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
         condition = "GSI1PK = :p"
         named: dict[str, Any] = {"p": partition}
-        filters: list[str] = []
-        if status in ("available", "gifting"):
-            condition += " AND GSI1SK >= :now"
-            named["now"] = now
-            if status == "available":
-                filters.append("(#st = :available OR (#st = :gifting AND gift_expires_at <= :now))")
-            else:
-                filters.append("#st = :gifting AND gift_expires_at > :now")
-            named.update(available="available", gifting="gifting")
-        elif status == "expired":
-            condition += " AND GSI1SK < :now"
-            named.update(now=now, used="used")
-            filters.append("#st <> :used")
-        elif status == "used":
-            named["used"] = "used"
-            filters.append("#st = :used")
-        request: dict[str, Any] = {"ExpressionAttributeValues": values(**named)}
-        if filters:
-            request["FilterExpression"] = " AND ".join(filters)
-            request["ExpressionAttributeNames"] = {"#st": "state"}
+        request: dict[str, Any] = {}
+        if status is not None:
+            view = wallet_view(status, now)
+            if view.side is not None:
+                condition += " AND GSI1SK " + (">" if view.side == "unexpired" else "<") + " :bound"
+                named["bound"] = keys.wallet_expiry_bound(now)
+            named.update({k.removeprefix(":"): v for k, v in view.filter.values.items()})
+            request["FilterExpression"] = view.filter.expression
+            request["ExpressionAttributeNames"] = dict(view.filter.names)
+        request["ExpressionAttributeValues"] = values(**named)
         items, last = self.table.query(
             index="GSI1", key_condition=condition, limit=limit, start_key=start, **request
         )

@@ -21,9 +21,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from coupon_service import clock, keys
-from coupon_service.claims import claimed_out, wallet_status
+from coupon_service.claims import claimed_out
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.identity import Caller
+from coupon_service.lifecycle import refuse
 from coupon_service.models.claims import ClaimedCouponOut
 from coupon_service.models.coupons import Scope, Terms
 from coupon_service.reissue import fresh_code, retiring
@@ -347,14 +348,4 @@ def _expired(what: str, ended: str, code: str = "expired") -> Conflict:
 
 
 def _refuse_gifting(claim: dict[str, Any], now: str) -> None:
-    if not claim.get("giftable"):
-        raise Conflict("this coupon cannot be given away", code="not_giftable")
-    status = wallet_status(claim, now)
-    if status == "used":
-        raise Conflict("this coupon has already been used", code="already_used")
-    if status == "expired":
-        raise Conflict(
-            "this coupon has expired", code="expired", details={"expired_at": claim["valid_until"]}
-        )
-    if status == "gifting":
-        raise Conflict("this coupon is already in a pending gift", code="already_gifting")
+    refuse("give", claim, now)

@@ -66,6 +66,17 @@ def wallet(customer_id: str) -> str:
     return f"OWNER#{customer_id}"
 
 
+def wallet_sort(valid_until: str, claim_id: str) -> str:
+    """A wallet's sort key (GSI1SK): soonest expiry first."""
+    return f"{valid_until}#{claim_id}"
+
+
+def wallet_expiry_bound(now: str) -> str:
+    """Between the wallet sort keys of coupons expired at `now` (below) and those still valid (above):
+    '~' sorts after the '#' that ends a sort key's `valid_until`, so `valid_until == now` falls below."""
+    return f"{now}~"
+
+
 def code_lookup(issuer_id: str, code: str) -> str:
     return f"CODE#{issuer_id}#{code}"
 

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from coupon_service import clock, keys
-from coupon_service.checkout import state_refusal
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
 from coupon_service.errors import (
     Conflict,
@@ -31,6 +30,7 @@ from coupon_service.errors import (
     TooManyRequests,
 )
 from coupon_service.identity import PLATFORM, Caller
+from coupon_service.lifecycle import REFUSAL_CODES, refuse
 from coupon_service.lookup_budget import UnknownCodes
 from coupon_service.models.common import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
@@ -111,23 +111,12 @@ def redemption_id_for(claim_id: str, round_: int, order_id: str | None) -> str:
     return uuid.uuid5(_NAMESPACE, f"{claim_id}\n{round_}\n{order_id}").hex
 
 
-_STATE_ERRORS = {
-    "used": ("already_used", "this coupon has already been used"),
-    "expired": ("expired", "this coupon has expired"),
-    "in_pending_gift": ("in_pending_gift", "this coupon is being given to a friend"),
-    "not_started": ("not_started", "this coupon cannot be used yet"),
-}
-
-
-_STATE_CODES = frozenset(code for code, _ in _STATE_ERRORS.values())
+_STATE_CODES = REFUSAL_CODES["redeem"]
 
 
 def refuse_state(claim: dict[str, Any], now: str) -> None:
     """The claimed coupon's own state, as errors a till and a customer can read."""
-    refusal = state_refusal(claim, now)
-    if refusal is not None:
-        code, message = _STATE_ERRORS[refusal.reason]
-        raise Conflict(message, code=code, details=refusal.details)
+    refuse("redeem", claim, now)
 
 
 def _priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
