@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from boto3.dynamodb.types import TypeDeserializer
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import BaseModel, Field
 
 from coupon_service.aws import client
 from coupon_service.settings import settings
-from coupon_service.store.table import _plain
 
 _NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
-_deserializer = TypeDeserializer()
 
 
 class Event(BaseModel):
@@ -147,9 +147,20 @@ def event_id(detail_type: str, identity: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{detail_type}|{identity}"))
 
 
-def _image(record: dict[str, Any], name: str) -> dict[str, Any]:
-    raw = record.get("dynamodb", {}).get(name) or {}
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in raw.items()}
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if isinstance(value, bytes | bytearray):  # a coupon's logo
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} in a stream image")
+
+
+def _as_json(image: dict[str, Any]) -> dict[str, Any]:
+    """An image as Powertools deserializes it (numbers as Decimal, sets, bytes) turned into the JSON
+    types an event carries: whole numbers as int, others as float, sets as sorted lists, bytes as base64."""
+    return json.loads(json.dumps(image, default=_json_value))  # type: ignore[no-any-return]
 
 
 def _became(new: dict[str, Any], old: dict[str, Any], attribute: str) -> bool:
@@ -320,10 +331,14 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
 }
 
 
-def derive(record: dict[str, Any]) -> list[Event]:
-    """The domain events one committed change stands for (none for most changes)."""
-    name = record.get("eventName", "")
-    new, old = _image(record, "NewImage"), _image(record, "OldImage")
+def derive(record: Mapping[str, Any]) -> list[Event]:
+    """The domain events one committed change (a stream record, as Lambda delivers it) stands for: none
+    for most changes."""
+    change = record if isinstance(record, DynamoDBRecord) else DynamoDBRecord(dict(record))
+    name = change.event_name.name if change.event_name is not None else ""
+    stream = change.dynamodb
+    new = _as_json(stream.new_image) if stream is not None else {}
+    old = _as_json(stream.old_image) if stream is not None else {}
     deriver = _DERIVERS.get((new or old).get("type", ""))
     return deriver(new, old, name) if deriver else []
 
