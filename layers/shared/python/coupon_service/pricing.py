@@ -62,8 +62,8 @@ class NotApplicable(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-_terms = TypeAdapter(models.Terms)
-_scope = TypeAdapter(models.Scope)
+_terms: TypeAdapter[models.Terms] = TypeAdapter(models.Terms)
+_scope: TypeAdapter[models.Scope] = TypeAdapter(models.Scope)
 
 
 def order_total(order: Order) -> int:
@@ -108,57 +108,19 @@ def price(
     merchant's own coupon (``merchants`` None) is usable only at its issuer."""
     terms = _terms.validate_python(terms) if isinstance(terms, dict) else terms
     scope = _scope.validate_python(scope) if isinstance(scope, dict) else scope
-    if currency != order.currency:
-        return NotApplicable(
-            reason="wrong_currency", details={"coupon_currency": currency, "order_currency": order.currency}
-        )
-    usable_at = merchants if merchants is not None else [issuer_id]
-    if order.merchant_id not in usable_at:
-        return NotApplicable(
-            reason="not_at_this_merchant", details={"merchant_id": order.merchant_id, "usable_at": usable_at}
-        )
+    refusal = _place_refusal(currency, order, issuer_id, merchants)
+    if refusal is not None:
+        return refusal
     eligible = [i for i, line in enumerate(order.lines) if in_scope(scope, line)]
     outside = [i for i, line in enumerate(order.lines) if not in_scope(scope, line)]
     if not eligible:
         return NotApplicable(reason="no_eligible_lines", details={})
     subtotal = sum(order.lines[i].total for i in eligible)
-    total = order_total(order)
-
-    line_discount = shipping_discount = 0
-    extra: dict[str, Any] = {}
-    match terms:
-        case models.DiscountTerms(percent_off=percent, max_discount=cap):
-            if outside:  # a percent coupon refuses any cart holding a product outside its scope
-                first = outside[0]
-                return NotApplicable(
-                    reason="out_of_scope_line", details={"line": first, "sku": order.lines[first].sku}
-                )
-            line_discount = -(-subtotal * percent // 100)  # rounded up: in the customer's favour
-            if cap is not None:
-                line_discount = min(line_discount, cap)
-        case models.CashValueTerms(amount_off=amount, min_spend=min_spend):
-            if min_spend is not None and subtotal < min_spend:
-                return NotApplicable(
-                    reason="below_min_spend",
-                    details={
-                        "min_spend": min_spend,
-                        "eligible_subtotal": subtotal,
-                        "short_by": min_spend - subtotal,
-                    },
-                )
-            line_discount = min(amount, subtotal)
-        case models.CashTerms(amount=amount):
-            line_discount = min(amount, subtotal)
-        case models.FreeShippingTerms():
-            if order.shipping_fee == 0:
-                return NotApplicable(reason="no_shipping_fee", details={})
-            shipping_discount = order.shipping_fee
-        case models.GiftTerms(item=item):
-            extra["item"] = item
-        case models.PointsTerms(points=points):
-            extra["points"] = points
-        case models.GenericTerms(terms=text):
-            extra["terms_text"] = text
+    refusal = _terms_refusal(terms, order, subtotal, outside)
+    if refusal is not None:
+        return refusal
+    line_discount = _line_discount(terms, subtotal)
+    shipping_discount = order.shipping_fee if isinstance(terms, models.FreeShippingTerms) else 0
     shares = allocate(line_discount, [order.lines[i].total for i in eligible])
     discount = line_discount + shipping_discount
     return Priced(
@@ -170,9 +132,76 @@ def price(
             for i, share in zip(eligible, shares, strict=True)
             if share
         ],
-        payable=total - discount,
-        **extra,
+        payable=order_total(order) - discount,
+        **_granted(terms),
     )
+
+
+def _place_refusal(
+    currency: str, order: Order, issuer_id: str, merchants: list[str] | None
+) -> NotApplicable | None:
+    """The coupon's currency or merchants do not fit the order's."""
+    if currency != order.currency:
+        return NotApplicable(
+            reason="wrong_currency", details={"coupon_currency": currency, "order_currency": order.currency}
+        )
+    usable_at = merchants if merchants is not None else [issuer_id]
+    if order.merchant_id not in usable_at:
+        return NotApplicable(
+            reason="not_at_this_merchant", details={"merchant_id": order.merchant_id, "usable_at": usable_at}
+        )
+    return None
+
+
+def _terms_refusal(
+    terms: models.Terms, order: Order, subtotal: int, outside: list[int]
+) -> NotApplicable | None:
+    """The terms refuse this order: a percent coupon any cart holding a product outside its scope, a
+    minimum spend the eligible lines miss, free shipping on an order without a shipping fee."""
+    if isinstance(terms, models.DiscountTerms) and outside:
+        first = outside[0]
+        return NotApplicable(
+            reason="out_of_scope_line", details={"line": first, "sku": order.lines[first].sku}
+        )
+    if (
+        isinstance(terms, models.CashValueTerms)
+        and terms.min_spend is not None
+        and subtotal < terms.min_spend
+    ):
+        return NotApplicable(
+            reason="below_min_spend",
+            details={
+                "min_spend": terms.min_spend,
+                "eligible_subtotal": subtotal,
+                "short_by": terms.min_spend - subtotal,
+            },
+        )
+    if isinstance(terms, models.FreeShippingTerms) and order.shipping_fee == 0:
+        return NotApplicable(reason="no_shipping_fee", details={})
+    return None
+
+
+def _line_discount(terms: models.Terms, subtotal: int) -> int:
+    """What the terms take off the eligible lines (``subtotal``): nothing for the terms that grant a thing."""
+    match terms:
+        case models.DiscountTerms(percent_off=percent, max_discount=cap):
+            rounded_up = -(-subtotal * percent // 100)  # in the customer's favour
+            return rounded_up if cap is None else min(rounded_up, cap)
+        case models.CashValueTerms(amount_off=amount) | models.CashTerms(amount=amount):
+            return min(amount, subtotal)
+    return 0
+
+
+def _granted(terms: models.Terms) -> dict[str, Any]:
+    """What the terms grant besides money: an item, points, the text of a generic coupon."""
+    match terms:
+        case models.GiftTerms(item=item):
+            return {"item": item}
+        case models.PointsTerms(points=points):
+            return {"points": points}
+        case models.GenericTerms(terms=text):
+            return {"terms_text": text}
+    return {}
 
 
 def price_claim(claim: dict[str, Any], order: Order) -> Priced | NotApplicable:
