@@ -89,7 +89,7 @@ def run_once(
     body = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
     request = {"scope": scope, "key": key, "payload": keyed_hash(hmac_key(), "idempotency-payload", body)}
     try:
-        return wrapped(request=request)
+        result: M = wrapped(request=request)  # once's result, or the first run's as `output` deserialises it
     except IdempotencyAlreadyInProgressError as error:
         raise Conflict(
             "a request with this Idempotency-Key is still in progress",
@@ -104,3 +104,4 @@ def run_once(
     except IdempotencyPersistenceLayerError as error:
         # The idempotency table throttled or failed: the caller may retry with the same key.
         raise busy() from error
+    return result

@@ -70,7 +70,7 @@ def _logo_badge(logo: bytes, pixels: int) -> PilImage:
     side = pixels // LOGO_MAX_FRACTION
     margin = max(2, side // 12)
     try:
-        mark = Image.open(io.BytesIO(logo))
+        mark: PilImage = Image.open(io.BytesIO(logo))
         if mark.width * mark.height > _LOGO_MAX_SOURCE_PIXELS:
             raise ValueError("logo too large")
         mark = mark.convert("RGBA")

@@ -9,11 +9,12 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError, HTTPClientError
@@ -24,6 +25,10 @@ from coupon_service.aws import client
 from coupon_service.errors import Busy, Invalid
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 T = TypeVar("T")
 
@@ -65,7 +70,11 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
 
 
-def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+@overload
+def from_item(item: None) -> None: ...
+@overload
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]: ...
+def from_item(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if item is None:
         return None
     return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
@@ -138,7 +147,9 @@ class Cancelled(Exception):
 def _cancelled(error: ClientError) -> Cancelled | None:
     code = error.response["Error"]["Code"]
     if code == "ConditionalCheckFailedException":
-        return Cancelled([("ConditionalCheckFailed", from_item(error.response.get("Item")))])
+        # The old item rides on the error when the request asked for it (ReturnValuesOnConditionCheckFailure).
+        old = cast("Mapping[str, Any] | None", error.response.get("Item"))
+        return Cancelled([("ConditionalCheckFailed", from_item(old))])
     if code == "TransactionCanceledException":
         reasons = error.response.get("CancellationReasons") or []
         return Cancelled([(r.get("Code", "None"), from_item(r.get("Item"))) for r in reasons])
@@ -280,8 +291,8 @@ class Table:
         self.name = name or settings().table_name
 
     @property
-    def _db(self) -> Any:
-        return client("dynamodb")
+    def _db(self) -> DynamoDBClient:
+        return cast("DynamoDBClient", client("dynamodb"))
 
     def get(self, key: dict[str, str], *, consistent: bool = True) -> dict[str, Any] | None:
         response = with_retries(
@@ -300,7 +311,7 @@ class Table:
             }
             backoff = Backoff()
             while True:
-                response = with_retries(lambda p=pending: self._db.batch_get_item(RequestItems=p))
+                response = with_retries(partial(self._db.batch_get_item, RequestItems=pending))
                 found.extend(from_item(item) for item in response["Responses"].get(self.name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
@@ -350,7 +361,10 @@ class Table:
         Every attempt carries the same ClientRequestToken (one per call unless given), so a retry after an
         attempt whose answer was lost succeeds without applying the transaction twice (for 10 minutes).
         """
-        items = [{kind: {"TableName": self.name, **body} for kind, body in op.items()} for op in operations]
+        items = cast(
+            "list[TransactWriteItemTypeDef]",
+            [{kind: {"TableName": self.name, **body} for kind, body in op.items()} for op in operations],
+        )
         request_token = token or uuid.uuid4().hex
         with_retries(
             lambda: self._db.transact_write_items(TransactItems=items, ClientRequestToken=request_token)
@@ -373,7 +387,7 @@ class Table:
         pending: dict[str, Any] = {self.name: batch}
         backoff = Backoff()
         while True:
-            response = with_retries(lambda p=pending: self._db.batch_write_item(RequestItems=p))
+            response = with_retries(partial(self._db.batch_write_item, RequestItems=pending))
             pending = response.get("UnprocessedItems") or {}
             if not pending:
                 return backoff.attempt + 1
