@@ -112,6 +112,28 @@ def test_edit_status_window_inventory_and_validity():
     assert sum(s["remaining"] for s in shards) == 150
 
 
+def test_added_shards_take_remaining_units_and_open_as_the_coupon_is_after_the_edit():
+    # Given a coupon of 1,000 units over 2 shards
+    coupon = create(coupon_body(codes={"mode": "random_on_claim", "inventory": 1000}, shard_count=2)).json
+    # When its merchant adds 2 shards and pauses it in the same edit
+    reply = call(
+        "PATCH",
+        f"/coupons/{coupon['coupon_id']}",
+        claims=merchant("m1"),
+        body={"version": 1, "shard_count": 4, "status": "paused"},
+    )
+    assert reply.status == 200, reply.json
+    # Then the units are spread over 4 shards at once, none lost, each paused with the coupon's window
+    assert reply.json["shard_count"] == 4 and reply.json["inventory"]["total"] == 1000
+    shards = [Table().get(keys.shard(coupon["coupon_id"], i)) for i in range(4)]
+    assert [s["remaining"] for s in shards] == [250, 250, 250, 250]
+    assert [s["units"] for s in shards] == [250, 250, 250, 250]
+    assert {s["status"] for s in shards} == {"paused"}
+    assert {s["claim_end"] for s in shards} == {coupon_body()["claim_window"]["end"]}
+    stats = call("GET", f"/coupons/{coupon['coupon_id']}/stats", claims=merchant("m1")).json
+    assert stats["shards"] == 4 and stats["inventory"]["remaining"] == 1000
+
+
 def test_inventory_can_shrink_to_what_is_claimed_but_not_below():
     coupon = create().json
     table = Table()

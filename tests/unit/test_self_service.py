@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from coupon_service import self_service
 from coupon_service.privacy import keyed_hash, matches
 from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_of, store_code_hashes
 
@@ -24,11 +23,9 @@ def test_self_service_of_reads_the_mode_or_infers_it_from_the_code_hash(item, mo
     assert self_service_of(item) == mode
 
 
-def test_store_codes_are_kept_as_keyed_hashes_one_purpose_each(monkeypatch):
-    # Given the stack's key
-    monkeypatch.setattr(self_service, "hmac_key", lambda: SECRET)
-    # When a store's verification and staff codes are hashed
-    hashes = store_code_hashes("246810", "135790")
+def test_store_codes_are_kept_as_keyed_hashes_one_purpose_each():
+    # Given the stack's key, When a store's verification and staff codes are hashed
+    hashes = store_code_hashes(SECRET, "246810", "135790")
     # Then each is an HMAC under its own purpose, and the codes themselves are not kept
     assert hashes["verification_hash"] == keyed_hash(SECRET, VERIFICATION, "246810")
     assert hashes["staff_code_hash"] == keyed_hash(SECRET, STAFF_CODE, "135790")
@@ -37,6 +34,5 @@ def test_store_codes_are_kept_as_keyed_hashes_one_purpose_each(monkeypatch):
     assert "246810" not in hashes.values() and "135790" not in hashes.values()
 
 
-def test_without_a_staff_code_its_hash_is_none(monkeypatch):
-    monkeypatch.setattr(self_service, "hmac_key", lambda: SECRET)
-    assert store_code_hashes("246810", None)["staff_code_hash"] is None
+def test_without_a_staff_code_its_hash_is_none():
+    assert store_code_hashes(SECRET, "246810", None)["staff_code_hash"] is None

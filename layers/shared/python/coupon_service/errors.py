@@ -59,6 +59,19 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class VersionConflict(Conflict):
+    """An edit based on a version of the coupon that is no longer the current one."""
+
+    code = "version_conflict"
+
+    def __init__(self, current_version: int | None = None) -> None:
+        super().__init__(
+            "the coupon changed since you read it; read it again and reapply your edit",
+            field="version",
+            details={"current_version": current_version} if current_version is not None else None,
+        )
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     code = "payload_too_large"

@@ -19,6 +19,12 @@ def merchant_coupons(merchant_id: str) -> str:
     return f"MERCHANT#{merchant_id}"
 
 
+def coupon_listing(merchant_id: str, created_at: str, nanos: int, coupon_id: str) -> dict[str, str]:
+    """GSI1 keys of a coupon in its merchant's listing, newest first; the nanoseconds after the second
+    keep coupons made in the same second in creation order."""
+    return {"GSI1PK": merchant_coupons(merchant_id), "GSI1SK": f"{created_at}#{nanos:09d}#{coupon_id}"}
+
+
 def shard(coupon_id: str, index: int) -> dict[str, str]:
     # Each shard is its own partition key, so a hot coupon's claims spread over partitions.
     return {"PK": f"SHARD#{coupon_id}#{index:02d}", "SK": "SHARD"}

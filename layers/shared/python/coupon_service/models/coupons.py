@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,7 @@ from pydantic import (
 )
 
 from coupon_service.codes import is_pattern
+from coupon_service.items import CouponItem, ShardItem
 from coupon_service.models.common import MAX_GENERATED_CODES, MAX_INVENTORY, Money, Name, Strict, Text
 from coupon_service.validity import Instant, Validity, is_valid_time_zone
 
@@ -305,6 +307,18 @@ class Inventory(BaseModel):
     claimed: int
     remaining: int | None
 
+    @classmethod
+    def of(cls, mode: str, shards: Sequence[ShardItem]) -> Inventory:
+        """A coupon's inventory from its shards: limited ones count down; a code pool that is not
+        limited (nothing imported yet) has nothing left; otherwise it is unlimited."""
+        claimed = sum(s.claimed for s in shards)
+        if shards and all(s.limited for s in shards):
+            remaining = sum(s.remaining or 0 for s in shards)
+            return cls(total=remaining + claimed, claimed=claimed, remaining=remaining)
+        if mode != "random_on_claim":
+            return cls(total=claimed, claimed=claimed, remaining=0)
+        return cls(total=None, claimed=claimed, remaining=None)
+
 
 class CouponOut(BaseModel):
     """A coupon as its merchant sees it (the verification code never leaves the store)."""
@@ -332,6 +346,28 @@ class CouponOut(BaseModel):
     inventory: Inventory
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def from_item(cls, coupon: CouponItem, shards: Sequence[ShardItem]) -> CouponOut:
+        options = coupon.options
+        return cls.model_validate(
+            {
+                **coupon.model_dump(include=set(cls.model_fields)),
+                "options": OptionsOut(
+                    self_service=coupon.self_service_mode is not None,
+                    self_service_verification=coupon.self_service_mode,
+                    staff_code_required=bool(coupon.staff_code_hash),
+                    giftable=options.get("giftable", False),
+                    notify_giver=options.get("notify_giver", False),
+                    gift_message=options.get("gift_message"),
+                    reminder=options.get("reminder"),
+                    per_customer_limit=options.get("per_customer_limit", 1),
+                    channels=options.get("channels", []),
+                    staff_confirms_terms=options.get("staff_confirms_terms", False),
+                ),
+                "inventory": Inventory.of(coupon.mode, shards),
+            }
+        )
 
 
 class OptionsOut(BaseModel):
@@ -368,6 +404,17 @@ class OfferOut(BaseModel):
     scope: Scope
     giftable: bool
     sold_out: bool
+
+    @classmethod
+    def from_item(cls, coupon: CouponItem, shards: Sequence[ShardItem]) -> OfferOut:
+        fields: dict[str, Any] = coupon.model_dump(include=set(cls.model_fields))
+        return cls.model_validate(
+            {
+                **fields,
+                "giftable": coupon.options.get("giftable", False),
+                "sold_out": Inventory.of(coupon.mode, shards).remaining == 0,
+            }
+        )
 
 
 class CouponDeleted(BaseModel):

@@ -1,0 +1,96 @@
+"""What the table holds, typed: the items the store reads and writes (docs/data-model.md describes them).
+
+Attributes not modelled yet are kept as they are (`extra="allow"`), so an item read and written back
+loses nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from coupon_service.self_service import Mode
+from coupon_service.self_service import self_service_mode as mode_of
+
+
+class ClaimWindow(BaseModel):
+    start: str  # fixed-width UTC instants, so a condition compares them as strings
+    end: str
+
+
+class CouponItem(BaseModel):
+    """A coupon's definition (`COUPON#{couponId}` / `COUPON`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    coupon_id: str
+    merchant_id: str
+    issuer: Literal["merchant", "platform"]
+    merchants: list[str] | None = None
+    version: int
+    title: str
+    description: str
+    status: Literal["draft", "active", "paused", "deleted"]
+    currency: str
+    time_zone: str
+    terms: dict[str, Any]
+    codes: dict[str, Any]
+    claim_window: ClaimWindow
+    validity: dict[str, Any]
+    scope: dict[str, Any]
+    audience_type: Literal["everyone", "customers", "tags"]
+    audience_tags: list[str] | None = None
+    options: dict[str, Any]
+    shard_count: int
+    has_logo: bool = False
+    created_at: str
+    updated_at: str
+    self_service: Mode | None = None
+    verification_hash: str | None = None  # keyed hashes of the store's codes: only here, never in a claim
+    staff_code_hash: str | None = None
+
+    @property
+    def mode(self) -> str:
+        """How its codes are made: `random_on_claim`, `generated` or `imported`."""
+        return str(self.codes["mode"])
+
+    @property
+    def self_service_mode(self) -> Mode | None:
+        return mode_of(self.self_service, self.verification_hash)
+
+
+class ShardItem(BaseModel):
+    """One inventory shard of a coupon (`SHARD#{couponId}#{nn}` / `SHARD`); claims take units from it."""
+
+    model_config = ConfigDict(extra="allow")  # the pool's positions given back and taken, per claim
+
+    coupon_id: str
+    merchant_id: str
+    shard: int
+    status: Literal["draft", "active", "paused", "deleted"]
+    claim_start: str  # copied from the coupon, so a claim's condition needs no coupon read
+    claim_end: str
+    claimed: int = 0
+    limited: bool = False
+    remaining: int | None = None  # limited shards only
+    units: int | None = None
+    next_position: int | None = None  # code pools only: the position the next claim takes
+    pool_size: int | None = None  # code pools only: codes stored
+
+    @classmethod
+    def new(cls, coupon: CouponItem, index: int, units: int | None, *, pooled: bool) -> ShardItem:
+        """A fresh shard of `coupon` holding `units` (None: unlimited); a pooled one hands out the code
+        stored at its counter's position."""
+        return cls(
+            coupon_id=coupon.coupon_id,
+            merchant_id=coupon.merchant_id,
+            shard=index,
+            status=coupon.status,
+            claim_start=coupon.claim_window.start,
+            claim_end=coupon.claim_window.end,
+            limited=units is not None,
+            remaining=units,
+            units=units,
+            next_position=0 if pooled else None,
+            pool_size=(units or 0) if pooled else None,
+        )
