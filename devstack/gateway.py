@@ -86,14 +86,16 @@ class _Handler(BaseHTTPRequestHandler):
             status, content_type, payload = route(url.query, body)
             return self._send(status, payload, {"Content-Type": content_type})
         prefix = f"/{STAGE}"
-        if not url.path.startswith(prefix + "/"):
-            return self._error(403, "Missing Authentication Token")
-        path = url.path[len(prefix) :]
-        found = match(self.command, path)
+        found = match(self.command, url.path[len(prefix) :]) if url.path.startswith(prefix + "/") else None
         if not found:
-            # API Gateway's answer for a path or method it does not know.
+            # API Gateway's answer for a stage, path or method it does not know.
             return self._error(403, "Missing Authentication Token")
-        route, params = found
+        return self._serve_route(*found, url.path[len(prefix) :], url.query, body)
+
+    def _serve_route(
+        self, route: dict[str, Any], params: dict[str, str], path: str, query: str, body: bytes
+    ) -> None:
+        """A request to a route of the API: authorised as its authorizer would, passed to its function."""
         claims = None
         if not route["public"]:
             token = self.headers.get("Authorization", "")
@@ -109,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
             route["path"],
             path,
             path_parameters=params,
-            query=url.query or None,
+            query=query or None,
             headers=headers,
             body=body if body else None,
             claims=claims,

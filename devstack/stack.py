@@ -63,7 +63,9 @@ class LocalStack:
             defaults = template.load()["Globals"]["Function"]
             handler = props.get("Handler") or defaults.get("Handler", "app.lambda_handler")
             timeout = float(props.get("Timeout") or defaults.get("Timeout", 3))
-            self.functions[name] = Function(name, code, handler, environment, self.processes, timeout)
+            self.functions[name] = Function(
+                name, code, handler, environment, processes=self.processes, timeout=timeout
+            )
         self._start_triggers()
         # Served last, so that a caller who reaches the gateway finds everything behind it running
         # (connections made before wait in its backlog).

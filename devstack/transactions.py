@@ -95,41 +95,69 @@ def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[
     return key
 
 
+_Planned = list[tuple[str, dict[str, Any], dict[str, Any]]]  # (operation type, operation, key)
+
+
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    _apply(self, _planned(self, transact_items))
+
+
+def _planned(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> _Planned:
+    """Every operation checked before any is written; a condition that fails cancels the transaction with
+    each operation's reason, as DynamoDB does."""
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
     seen: set[tuple[str, str]] = set()
     errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
-    planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    planned: _Planned = []
     for entry in transact_items:
-        if len(entry) > 1:
-            raise TransactWriteSingleOpException()
-        op_type, op = next(iter(entry.items()))
-        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
-            raise ValueError("Unsupported transaction operation")
-        key = _key_of(self, op_type, op)
-        identity = (op["TableName"], str(dict(sorted(key.items()))))
-        if identity in seen:
-            raise MultipleTransactionsException()
-        seen.add(identity)
-        current = self.get_item(op["TableName"], key)
-        condition = op.get("ConditionExpression")
-        if condition is not None:
-            check = get_filter_expression(
-                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-            )
-            if not check.expr(current):
-                old = None
-                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
-                    old = current.to_json()["Attributes"]
-                errors.append(("ConditionalCheckFailed", CONDITION_FAILED, old))
-                continue
-        errors.append((None, None, None))
-        planned.append((op_type, op, key))
+        op_type, op, key = _operation(self, entry, seen)
+        refusal = _refusal(self, op, key)
+        errors.append(refusal or (None, None, None))
+        if refusal is None:
+            planned.append((op_type, op, key))
     if any(code is not None for code, _, _ in errors):
         raise TransactionCanceledException(errors)
+    return planned
 
-    # Every condition held: write, keeping what is needed to undo a write that fails half way.
+
+def _operation(
+    self: DynamoDBBackend, entry: dict[str, Any], seen: set[tuple[str, str]]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    if len(entry) > 1:
+        raise TransactWriteSingleOpException()
+    op_type, op = next(iter(entry.items()))
+    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+        raise ValueError("Unsupported transaction operation")
+    key = _key_of(self, op_type, op)
+    identity = (op["TableName"], str(dict(sorted(key.items()))))
+    if identity in seen:
+        raise MultipleTransactionsException()
+    seen.add(identity)
+    return op_type, op, key
+
+
+def _refusal(
+    self: DynamoDBBackend, op: dict[str, Any], key: dict[str, Any]
+) -> tuple[str, str, dict[str, Any] | None] | None:
+    """Why the operation's condition refuses the item as it is (and the item, if asked for), or None."""
+    current = self.get_item(op["TableName"], key)
+    condition = op.get("ConditionExpression")
+    if condition is None:
+        return None
+    check = get_filter_expression(
+        condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    )
+    if check.expr(current):
+        return None
+    old = None
+    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+        old = current.to_json()["Attributes"]
+    return ("ConditionalCheckFailed", CONDITION_FAILED, old)
+
+
+def _apply(self: DynamoDBBackend, planned: _Planned) -> None:
+    """Every condition held: write, keeping what is needed to undo a write that fails half way."""
     before = [
         (op["TableName"], key, copy.deepcopy(self.get_item(op["TableName"], key))) for _, op, key in planned
     ]
@@ -140,19 +168,7 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
     }
     try:
         for op_type, op, key in planned:
-            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                self.put_item(op["TableName"], op["Item"])
-            elif op_type == "Delete":
-                self.delete_item(op["TableName"], key)
-            elif op_type == "Update":
-                self.update_item(
-                    op["TableName"],
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
+            _write(self, op_type, op, key)
     except Exception:
         for table_name, key, item in before:
             if item is None:
@@ -162,6 +178,22 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         for name, length in streams.items():
             del self.get_table(name).stream_shard.items[length:]
         raise
+
+
+def _write(self: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        self.put_item(op["TableName"], op["Item"])
+    elif op_type == "Delete":
+        self.delete_item(op["TableName"], key)
+    elif op_type == "Update":
+        self.update_item(
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
 
 
 def install() -> None:

@@ -80,7 +80,7 @@ def _load(code: str, handler: str, environment: dict[str, str]) -> Any:
 
 
 def _serve(
-    connection: Any, name: str, code: str, handler: str, environment: dict[str, str], timeout: float
+    connection: Any, name: str, code: str, handler: str, environment: dict[str, str], *, timeout: float
 ) -> None:
     """A worker's life: load the handler, then run one event at a time until the stack goes away."""
     # Ctrl-C reaches every process of the terminal's group; the stack stops its workers itself, so a
@@ -112,7 +112,8 @@ class _Worker:
         self.connection, child = context.Pipe()
         self.process = context.Process(
             target=_serve,
-            args=(child, name, code, handler, environment, timeout),
+            args=(child, name, code, handler, environment),
+            kwargs={"timeout": timeout},
             name=f"{name}-worker",
             daemon=True,
         )
@@ -151,6 +152,7 @@ class Function:
         code: str,
         handler: str,
         environment: dict[str, str],
+        *,
         processes: int,
         timeout: float = 10.0,
     ) -> None:

@@ -40,7 +40,7 @@ def local(emulator):
     stack.stop()
 
 
-def send(local, method, path, token=None, body=None, headers=None):
+def send(local, method, path, token=None, body=None, *, headers=None):
     headers = dict(headers or {})
     if token:
         headers["Authorization"] = f"Bearer {token}"

@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import botocore.client
@@ -112,31 +113,49 @@ class CallLog:
         def resource(name: str, suffix: str = "") -> str:
             return self.logical.get(name, name) + suffix
 
-        if service == "dynamodb":
-            if operation == "TransactWriteItems":
-                # Transactions are authorised per item: Put -> PutItem, ConditionCheck -> ConditionCheckItem
-                return {
-                    (f"dynamodb:{kind}Item", resource(body["TableName"]))
-                    for item in params["TransactItems"]
-                    for kind, body in item.items()
-                }
-            if "RequestItems" in params:
-                return {(f"dynamodb:{operation}", resource(table)) for table in params["RequestItems"]}
-            index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
-            return {(f"dynamodb:{operation}", resource(params["TableName"], index))}
-        if service == "s3":
-            if operation.startswith("ListObjects"):
-                return {("s3:ListBucket", resource(params["Bucket"]))}
-            version = "Version" if params.get("VersionId") else ""
-            return {(f"s3:{operation}{version}", resource(params["Bucket"], "/" + params.get("Key", "")))}
-        if service == "sqs":
-            return {(f"sqs:{operation}", resource(params["QueueUrl"]))}
-        if service == "secretsmanager":
-            return {(f"secretsmanager:{operation}", resource(params["SecretId"]))}
-        if service == "events":
-            buses = {entry.get("EventBusName", "default") for entry in params["Entries"]}
-            return {(f"events:{operation}", resource(bus)) for bus in buses}
-        return {(f"{service}:{operation}", "*")}
+        namer = _NAMERS.get(service)
+        return namer(operation, params, resource) if namer else {(f"{service}:{operation}", "*")}
+
+
+Resource = Callable[..., str]
+
+
+def _dynamodb(operation: str, params: dict[str, Any], resource: Resource) -> set[tuple[str, str]]:
+    if operation == "TransactWriteItems":
+        # Transactions are authorised per item: Put -> PutItem, ConditionCheck -> ConditionCheckItem
+        return {
+            (f"dynamodb:{kind}Item", resource(body["TableName"]))
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        }
+    if "RequestItems" in params:
+        return {(f"dynamodb:{operation}", resource(table)) for table in params["RequestItems"]}
+    index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
+    return {(f"dynamodb:{operation}", resource(params["TableName"], index))}
+
+
+def _s3(operation: str, params: dict[str, Any], resource: Resource) -> set[tuple[str, str]]:
+    if operation.startswith("ListObjects"):
+        return {("s3:ListBucket", resource(params["Bucket"]))}
+    version = "Version" if params.get("VersionId") else ""
+    return {(f"s3:{operation}{version}", resource(params["Bucket"], "/" + params.get("Key", "")))}
+
+
+def _events(operation: str, params: dict[str, Any], resource: Resource) -> set[tuple[str, str]]:
+    buses = {entry.get("EventBusName", "default") for entry in params["Entries"]}
+    return {(f"events:{operation}", resource(bus)) for bus in buses}
+
+
+# The IAM action and resource each call needs, by service.
+_NAMERS: dict[str, Callable[[str, dict[str, Any], Resource], set[tuple[str, str]]]] = {
+    "dynamodb": _dynamodb,
+    "s3": _s3,
+    "sqs": lambda operation, params, resource: {(f"sqs:{operation}", resource(params["QueueUrl"]))},
+    "secretsmanager": lambda operation, params, resource: {
+        (f"secretsmanager:{operation}", resource(params["SecretId"]))
+    },
+    "events": _events,
+}
 
 
 def ok(reply: Any, status: int = 201) -> Any:
