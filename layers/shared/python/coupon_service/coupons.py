@@ -267,11 +267,9 @@ class Coupons:
         if appended:
             self.table.batch_write(appended)
         # New shards open as the coupon is after the edit.
+        window = _window(patch.claim_window) if patch.claim_window else coupon.claim_window
         template = coupon.model_copy(
-            update={
-                "status": changes.get("status", coupon.status),
-                "claim_window": _window_after(coupon, changes),
-            }
+            update={"status": changes.get("status", coupon.status), "claim_window": window}
         )
         new_shards = [
             ShardItem.new(template, coupon.shard_count + j, n, pooled=False) for j, n in enumerate(plan.added)
@@ -299,11 +297,3 @@ class Coupons:
         codes = written[: size - start + count]
         codes += new_system_codes(size - start + count - len(codes))
         return _pool_items(coupon_id, shard["shard"], codes, start)
-
-
-def _window_after(coupon: CouponItem, changes: dict[str, Any]) -> ClaimWindow:
-    return (
-        ClaimWindow.model_validate(changes["claim_window"])
-        if "claim_window" in changes
-        else coupon.claim_window
-    )
