@@ -19,7 +19,7 @@ def rest_event(
     path_parameters: dict[str, str] | None = None,
     query: str | dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-    body: bytes | str | dict | None = None,
+    body: bytes | str | dict[str, Any] | None = None,
     claims: dict[str, str] | None = None,
     stage: str = "v1",
 ) -> dict[str, Any]:
@@ -27,10 +27,11 @@ def rest_event(
         body = json.dumps(body)
     is_base64 = False
     if isinstance(body, bytes):
+        raw = body
         try:
-            body = body.decode()
+            body = raw.decode()
         except UnicodeDecodeError:
-            body, is_base64 = base64.b64encode(body).decode(), True
+            body, is_base64 = base64.b64encode(raw).decode(), True
     if isinstance(query, str):
         pairs = parse_qsl(query, keep_blank_values=True)
     else:

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jwt
@@ -47,7 +47,7 @@ class Gateway(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = cast("tuple[str, int]", self.server_address[:2])
         return f"http://{host}:{port}/{STAGE}"
 
 

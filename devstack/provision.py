@@ -68,7 +68,8 @@ class Stack:
 
 
 def client(service: str, endpoint: str) -> Any:
-    return boto3.client(
+    make: Any = boto3.client  # any service by name: the stubs type each name's client apart
+    return make(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
@@ -147,7 +148,8 @@ def _notify(s3: Any, stack: Stack, bucket: str, configuration: dict[str, Any]) -
 
 
 def _queue_arn(sqs: Any, url: str) -> str:
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return arn
 
 
 def drop(stack: Stack) -> None:

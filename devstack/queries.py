@@ -29,13 +29,13 @@ def _sorted(items: list[Any]) -> list[Any]:
 
 
 def _grouped(table: Table, attribute: str) -> dict[Any, list[Any]]:
-    cache = getattr(table, "_devstack_groups", None)
+    cache: tuple[int, dict[str, dict[Any, list[Any]]]] | None = getattr(table, "_devstack_groups", None)
     if cache is None or cache[0] != _state["generation"]:
         cache = (_state["generation"], {})
         table._devstack_groups = cache  # type: ignore[attr-defined]
     groups = cache[1].get(attribute)
     if groups is None:
-        groups = defaultdict(list)
+        groups = defaultdict(list)  # the groups of one generation of the table
         for item in table.all_items():  # already in moto's order
             value = item.attrs.get(attribute)
             if value is not None:

@@ -97,8 +97,8 @@ class LocalStack:
             trigger = StreamTrigger(self.stack, function, properties, self.invoke)
             self.loops.append(Loop(f"stream:{function}", 0.5, trigger.step))
         for function, properties in function_events("SQS"):
-            trigger = SqsTrigger(self.stack, function, properties, self.invoke)
-            self.loops.append(Loop(f"sqs:{function}", 0.5, trigger.step))
+            queue_trigger = SqsTrigger(self.stack, function, properties, self.invoke)
+            self.loops.append(Loop(f"sqs:{function}", 0.5, queue_trigger.step))
         for kind, field in (("Schedule", "Schedule"), ("ScheduleV2", "ScheduleExpression")):
             for function, properties in function_events(kind):
                 expression = self.stack.resolve(properties[field])

@@ -48,7 +48,7 @@ class StreamReader:
 
 def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     """A GetRecords record in the shape Lambda delivers (JSON-safe, with the event source ARN)."""
-    shaped = json.loads(json.dumps(record, default=_json_default))
+    shaped: dict[str, Any] = json.loads(json.dumps(record, default=_json_default))
     shaped["eventSourceARN"] = stream_arn
     return shaped
 

@@ -87,7 +87,8 @@ def _transact_write_items_once(self: DynamoHandler) -> ActionResult:
 
 def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
     if op_type != "Put":
-        return op["Key"]
+        key: dict[str, Any] = op["Key"]
+        return key
     table = backend.get_table(op["TableName"])
     key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
     if table.range_key_attr is not None:
@@ -176,7 +177,9 @@ def _apply(self: DynamoDBBackend, planned: _Planned) -> None:
             else:
                 self.put_item(table_name, item.to_json()["Attributes"])
         for name, length in streams.items():
-            del self.get_table(name).stream_shard.items[length:]
+            shard = self.get_table(name).stream_shard
+            if shard is not None:  # only tables with a stream are counted
+                del shard.items[length:]
         raise
 
 
@@ -191,8 +194,8 @@ def _write(self: DynamoDBBackend, op_type: str, op: dict[str, Any], key: dict[st
             op["TableName"],
             key,
             update_expression=op["UpdateExpression"],
-            expression_attribute_names=names,
-            expression_attribute_values=values,
+            expression_attribute_names=names or {},
+            expression_attribute_values=values or {},
         )
 
 

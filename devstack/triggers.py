@@ -156,7 +156,8 @@ class EventLog:
     """Keeps the last events the bus delivered to the catch-all queue, for developers to read."""
 
     def __init__(self, stack: Stack, size: int = 1000) -> None:
-        self.stack, self.events = stack, deque(maxlen=size)
+        self.stack = stack
+        self.events: deque[dict[str, Any]] = deque(maxlen=size)
         self.lock = threading.Lock()
 
     def step(self) -> None:
