@@ -106,3 +106,9 @@ class Busy(DomainError):
 
     status = 503
     code = "busy"
+
+
+class Changed(Conflict):
+    """What the request was based on changed before it was written; the same request may succeed again."""
+
+    code = "changed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Literal
 
 CHUNK = 100  # codes per pool item: a claim reads one small item, an import of 100,000 codes writes 1,000
 
@@ -87,6 +88,11 @@ def code_lookup(issuer_id: str, code: str) -> str:
     return f"CODE#{issuer_id}#{code}"
 
 
+def claim_code_index(issuer_id: str, code: str) -> dict[str, str]:
+    """GSI2 keys of a claimed coupon: found by its current code at the till."""
+    return {"GSI2PK": code_lookup(issuer_id, code), "GSI2SK": "CLAIM"}
+
+
 def code_registry(merchant_id: str, code: str) -> dict[str, str]:
     return {"PK": f"CODE#{merchant_id}#{code}", "SK": "CODE"}
 
@@ -135,3 +141,15 @@ def reminder_index(remind_at: str, claim_id: str) -> dict[str, str]:
     """GSI3 keys of a due reminder: hourly buckets spread over shards, so no hour is one hot partition."""
     shard_index = zlib.crc32(claim_id.encode()) % REMINDER_SHARDS
     return {"GSI3PK": reminder_bucket(remind_at[:13], shard_index), "GSI3SK": f"{remind_at}#{claim_id}"}
+
+
+def reminder_due_bound(now: str) -> str:
+    """The GSI3 sort key every entry due by `now` sorts below ('~' sorts after the '#' that follows)."""
+    return f"{now}~"
+
+
+def reminder_subject(key: dict[str, str]) -> tuple[Literal["claim", "gift"], str]:
+    """What a reminder-index entry is for: a claimed coupon to remind, or a gift to settle once lapsed;
+    with the claim's or the gift's id."""
+    prefix, _, item_id = key["PK"].partition("#")
+    return ("gift" if prefix == "GIFT" else "claim"), item_id

@@ -35,9 +35,9 @@ from coupon_service.lookup_budget import UnknownCodes
 from coupon_service.models.common import Name, Strict, Text
 from coupon_service.pricing import Allocation, NotApplicable, Order, order_total, price_claim
 from coupon_service.privacy import matches
-from coupon_service.reissue import fresh_code, retiring
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_of
+from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 

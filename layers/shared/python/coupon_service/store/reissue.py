@@ -31,6 +31,7 @@ def fresh_code(merchant_id: str, record: str) -> tuple[str, dict[str, Any]]:
     a reversal (the claim is used by that redemption) change it, and the caller's condition names those.
     """
     code = new_system_code()
+    index = keys.claim_code_index(merchant_id, code)
     sets = (
         "code = :fresh_code, code_system = :fresh_system, GSI2PK = :fresh_lookup, GSI2SK = :fresh_sk, "
         f"retired_codes = list_append(if_not_exists(retired_codes, :fresh_none), {record})"
@@ -38,8 +39,8 @@ def fresh_code(merchant_id: str, record: str) -> tuple[str, dict[str, Any]]:
     named = {
         "fresh_code": code,
         "fresh_system": True,
-        "fresh_lookup": keys.code_lookup(merchant_id, code),
-        "fresh_sk": "CLAIM",
+        "fresh_lookup": index["GSI2PK"],
+        "fresh_sk": index["GSI2SK"],
         "fresh_none": [],
     }
     return sets, named
