@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from coupon_service import keys
-from coupon_service.models.gifts import GiftCreated, GiftItem, GiftView
+from coupon_service.items import GiftItem
+from coupon_service.models.gifts import GiftCreated, GiftView
 
 ENDS = "2026-03-02T10:00:00Z"
 

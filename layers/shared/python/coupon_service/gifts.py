@@ -21,9 +21,10 @@ from coupon_service import clock
 from coupon_service.claims import claimed_out
 from coupon_service.errors import Changed, Conflict, NotFound
 from coupon_service.identity import Caller
+from coupon_service.items import GiftItem
 from coupon_service.lifecycle import refuse
 from coupon_service.models.claims import ClaimedCouponOut
-from coupon_service.models.gifts import GiftCreated, GiftItem, GiftView
+from coupon_service.models.gifts import GiftCreated, GiftView
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
 from coupon_service.store.gifts import GiftStore

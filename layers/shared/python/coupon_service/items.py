@@ -94,3 +94,51 @@ class ShardItem(BaseModel):
             next_position=0 if pooled else None,
             pool_size=(units or 0) if pooled else None,
         )
+
+
+GiftState = Literal["pending", "accepted", "cancelled", "expired"]
+
+
+class GiftItem(BaseModel):
+    """A gift (`GIFT#{sha256(token)}` / `GIFT`): who gives which claimed coupon, until when, and a copy of
+    what the friend sees. Times are the table's fixed-width UTC strings, compared as strings like the
+    conditions do. `expired` is stored only once the reminder run settled a lapsed gift; before, a read
+    derives it."""
+
+    model_config = ConfigDict(extra="allow")  # the key attributes come along
+
+    type: Literal["gift"] = "gift"
+    gift_id: str
+    state: GiftState
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    merchants: list[str] | None = None
+    giver_id: str
+    giver_name: str
+    created_at: str
+    gift_expires_at: str
+    expires_at: int  # the TTL for clean-up only
+    notify_giver: bool = False
+    message: str | None = None
+    title: str
+    description: str
+    currency: str
+    terms: dict[str, Any]
+    scope: dict[str, Any]
+    valid_from: str
+    valid_until: str
+    friend_id: str | None = None
+    friend_name: str | None = None
+    accepted_at: str | None = None
+    cancelled_at: str | None = None
+
+    def state_at(self, now: str) -> GiftState:
+        """The state at `now`: a pending gift past its lifetime is expired, whether settled yet or not."""
+        if self.state == "pending" and self.gift_expires_at <= now:
+            return "expired"
+        return self.state
+
+    def lapsed(self, now: str) -> bool:
+        """Still stored as pending, but past its lifetime: what the reminder run settles."""
+        return self.state == "pending" and self.gift_expires_at <= now

@@ -10,8 +10,8 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Changed, Conflict
+from coupon_service.items import GiftItem
 from coupon_service.lifecycle import Condition, givable_condition
-from coupon_service.models.gifts import GiftItem
 from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
