@@ -28,7 +28,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	touch $@
 
 test: venv
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: venv $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ from typing import Any, cast
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack import queries, transactions
+from devstack import queries, responses, transactions
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -120,6 +120,7 @@ class Emulator:
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         transactions.install()
         queries.install()
+        responses.install()
         self.faults = Faults()
         self.lock = threading.Lock()
         self.requests = 0
