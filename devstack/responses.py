@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -35,47 +36,69 @@ class _Unsupported(Exception):
 
 
 def _walk(value: Any, shape: Shape) -> Any:
-    kind = shape.type_name
-    if kind == "structure":
-        assert isinstance(shape, StructureShape)
-        if shape.is_document_type or type(value) is not dict:
-            raise _Unsupported
-        out = {}
-        for key, member in shape.members.items():
-            found = value.get(key)
-            if found is not None:
-                if "name" in member.serialization:
-                    raise _Unsupported
-                out[key] = _walk(found, member)
-        return out
-    if kind == "list":
-        assert isinstance(shape, ListShape)
-        member = shape.member
-        if "name" in member.serialization or not isinstance(value, list):
-            raise _Unsupported
-        return [
-            None if item is None and member.type_name == "structure" else _walk(item, member)
-            for item in value
-        ]
-    if kind == "map":
-        assert isinstance(shape, MapShape)
-        if "name" in shape.value.serialization or type(value) is not dict:
-            raise _Unsupported
-        return {key: _walk(item, shape.value) for key, item in value.items()}
-    if kind == "string":
-        if isinstance(value, Enum):
-            value = value.value
-        return str(value) if value not in [None, {}, []] else value
-    if kind == "blob":
-        data = value.encode("utf-8") if isinstance(value, str) else value
-        return base64.b64encode(data).strip().decode("utf-8")
-    if kind in ("integer", "long"):
-        return int(value)
-    if kind in ("float", "double"):
-        return float(value)
-    if kind == "timestamp":
+    walker = _WALKERS.get(shape.type_name)
+    return walker(value, shape) if walker is not None else value
+
+
+def _structure(value: Any, shape: Shape) -> Any:
+    assert isinstance(shape, StructureShape)
+    if shape.is_document_type or type(value) is not dict:
         raise _Unsupported
-    return value
+    out = {}
+    for key, member in shape.members.items():
+        found = value.get(key)
+        if found is not None:
+            if "name" in member.serialization:
+                raise _Unsupported
+            out[key] = _walk(found, member)
+    return out
+
+
+def _list(value: Any, shape: Shape) -> Any:
+    assert isinstance(shape, ListShape)
+    member = shape.member
+    if "name" in member.serialization or not isinstance(value, list):
+        raise _Unsupported
+    return [
+        None if item is None and member.type_name == "structure" else _walk(item, member) for item in value
+    ]
+
+
+def _map(value: Any, shape: Shape) -> Any:
+    assert isinstance(shape, MapShape)
+    if "name" in shape.value.serialization or type(value) is not dict:
+        raise _Unsupported
+    return {key: _walk(item, shape.value) for key, item in value.items()}
+
+
+def _string(value: Any, shape: Shape) -> Any:
+    if isinstance(value, Enum):
+        value = value.value
+    return str(value) if value not in [None, {}, []] else value
+
+
+def _blob(value: Any, shape: Shape) -> Any:
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    return base64.b64encode(data).strip().decode("utf-8")
+
+
+def _unsupported(value: Any, shape: Shape) -> Any:
+    raise _Unsupported
+
+
+# What moto's JSON serializer does with a value of each shape type; any other type is passed as it is.
+_WALKERS: dict[str, Callable[[Any, Shape], Any]] = {
+    "structure": _structure,
+    "list": _list,
+    "map": _map,
+    "string": _string,
+    "blob": _blob,
+    "integer": lambda value, shape: int(value),
+    "long": lambda value, shape: int(value),
+    "float": lambda value, shape: float(value),
+    "double": lambda value, shape: float(value),
+    "timestamp": _unsupported,
+}
 
 
 def _fast(handler: BaseResponse, action_result: ActionResult) -> tuple[int, dict[str, str], str] | None:
