@@ -18,7 +18,7 @@ from typing import Any, cast
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack import queries, responses, transactions
+from devstack import items, queries, responses, transactions
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -121,6 +121,7 @@ class Emulator:
         transactions.install()
         queries.install()
         responses.install()
+        items.install()
         self.faults = Faults()
         self.lock = threading.Lock()
         self.requests = 0
