@@ -16,6 +16,7 @@ from coupon_service.models.coupons import CouponCreate
 from coupon_service.store.table import Table, values
 
 from bench.sizing import write_units
+from devstack.metering import RequestCounter
 
 THREADS = 8
 PARTITION_WCU = 1000  # one partition's write ceiling, per second
@@ -60,9 +61,9 @@ def per_claim_cost(mode: str, count: int = 200) -> dict[str, Any]:
     coupon_id = _coupon(mode, count * 2, 4)
     table = Table()
     Claims().terms(coupon_id)  # the terms cache is warm on a hot execution environment
-    aws.dynamodb_requests.reset()
+    requests = RequestCounter().attach(aws.client("dynamodb"))
     made = [Claims().claim(_caller(i), coupon_id, None, None, ClaimRequest()) for i in range(count)]
-    calls = dict(aws.dynamodb_requests.calls)
+    calls = dict(requests.calls)
     claim_item = table.get(keys.claim(made[0].claim_id))
     shard = table.get(keys.shard(coupon_id, claim_item["shard"]))
     holder = table.get(keys.holder("bench-0", coupon_id))

@@ -18,6 +18,7 @@ from coupon_service.store.table import Table, from_item
 
 from bench.claims import coupon
 from bench.sizing import write_units
+from devstack.metering import RequestCounter
 from devstack.provision import drop, provision
 
 
@@ -70,12 +71,12 @@ def _floor(codes: list[str], merchant_id: str, coupon_id: str) -> dict[str, floa
         {**keys.pool_chunk(coupon_id, 0, n), "type": "pool", "codes": codes[start : start + keys.CHUNK]}
         for n, start in enumerate(range(0, len(codes), keys.CHUNK))
     ]
-    aws.dynamodb_requests.reset()
+    requests = RequestCounter().attach(aws.client("dynamodb"))
     started = time.perf_counter()
     Table().batch_write([*registry, *chunks])
     return {
         "seconds": time.perf_counter() - started,
-        "requests": aws.dynamodb_requests.total(),
+        "requests": requests.total(),
         "units": sum(write_units(i) for i in [*registry, *chunks]),
     }
 
@@ -109,7 +110,7 @@ def _measure(endpoint: str, count: int) -> dict[str, float]:
         bucket = os.environ["IMPORT_BUCKET"]
         key = f"imports/m1/{coupon_id}/bench.csv"
         put = aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data)
-        aws.dynamodb_requests.reset()
+        meter = RequestCounter().attach(aws.client("dynamodb"))
         tracemalloc.start()
         started = time.perf_counter()
         with _Units() as units:
@@ -118,7 +119,7 @@ def _measure(endpoint: str, count: int) -> dict[str, float]:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert status == "finished", status
-        requests = aws.dynamodb_requests.total()
+        requests = meter.total()
         floor = _floor(codes, "m9", "f" * 32)
         return {
             "codes": count,

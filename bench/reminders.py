@@ -12,6 +12,7 @@ from coupon_service.reminders import Reminders
 from coupon_service.store.table import Table, values
 from coupon_service.validity import to_iso
 
+from devstack.metering import ItemsRead
 from devstack.provision import drop, provision
 
 NOW = datetime(2030, 3, 1, 5, 0, tzinfo=UTC)
@@ -80,16 +81,16 @@ def measure(endpoint: str, claimed: int) -> dict[str, float]:
         table = Table()
         _seed(table, claimed, due)
         Reminders().run(NOW - timedelta(minutes=15))  # the previous run
-        aws.dynamodb_items_read.reset()
+        items_read = ItemsRead().attach(aws.client("dynamodb"))
         started = time.perf_counter()
         scanned_due = _scan_run(table)
         scan_seconds = time.perf_counter() - started
-        scan_read = aws.dynamodb_items_read.count
-        aws.dynamodb_items_read.reset()
+        scan_read = items_read.count
+        items_read.reset()
         started = time.perf_counter()
         summary = Reminders().run(NOW)
         ours_seconds = time.perf_counter() - started
-        ours_read = aws.dynamodb_items_read.count
+        ours_read = items_read.count
         assert summary.reminded == due == scanned_due, (summary, scanned_due)
         return {
             "claimed": claimed,

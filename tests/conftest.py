@@ -12,6 +12,7 @@ import pytest
 
 from devstack import provision as provisioning
 from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
+from devstack.metering import ItemsRead, RequestCounter
 
 os.environ.update(
     {
@@ -91,6 +92,22 @@ def stack(emulator: Emulator) -> Iterator[provisioning.Stack]:
             os.environ[key] = value
     provisioning.drop(created)
     _reset_process_caches()
+
+
+@pytest.fixture
+def dynamodb_requests(stack: provisioning.Stack) -> RequestCounter:
+    """The DynamoDB requests this test's process sends from here on, by operation (the stack's client)."""
+    from coupon_service import aws
+
+    return RequestCounter().attach(aws.client("dynamodb"))
+
+
+@pytest.fixture
+def dynamodb_items_read(stack: provisioning.Stack) -> ItemsRead:
+    """The items DynamoDB reads for this test's process from here on (ScannedCount, items got)."""
+    from coupon_service import aws
+
+    return ItemsRead().attach(aws.client("dynamodb"))
 
 
 SHARED_SCOPES = frozenset({"class", "module", "package"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from coupon_service import aws, clock, keys
+from coupon_service import clock, keys
 from coupon_service.store.table import Table, values
 
 from tests.builders import held
@@ -89,7 +89,7 @@ def test_a_bad_order_is_a_422_naming_the_field():
     assert reply.status == 422 and "unit_price" in reply.json["error"]["field"]
 
 
-def test_a_wallet_larger_than_one_query_page_is_read_whole_in_one_request_per_page():
+def test_a_wallet_larger_than_one_query_page_is_read_whole_in_one_request_per_page(dynamodb_requests):
     # Given a wallet of 2,000 coupons, seeded with BatchWriteItem: about 1.6 MB, more than one 1 MB page
     held = _held(terms={"kind": "cash_value", "amount_off": 1000, "min_spend": 10000})
     table = Table()
@@ -105,9 +105,9 @@ def test_a_wallet_larger_than_one_query_page_is_read_whole_in_one_request_per_pa
     ]
     table.batch_write(clones)
     # When the customer asks for a quote
-    aws.dynamodb_requests.reset()
+    dynamodb_requests.reset()
     reply = call("POST", "/checkout/quote", claims=customer("buyer"), body={"order": ORDER})
     # Then every coupon is quoted, from one Query per 1 MB page of the wallet index and nothing else
     assert reply.status == 200, reply.json
     assert len(reply.json["applicable"]) == 2001 and reply.json["not_applicable"] == []
-    assert dict(aws.dynamodb_requests.calls) == {"Query": 2}
+    assert dict(dynamodb_requests.calls) == {"Query": 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from coupon_service import aws, clock, keys
+from coupon_service import clock, keys
 from coupon_service.codes import format_for_display, new_system_code
 from coupon_service.events import derive
 from coupon_service.store.table import Table, values
@@ -125,7 +125,7 @@ def test_not_started_expired_and_in_a_pending_gift_are_different_refusals():
 # --- isolation ----------------------------------------------------------------------------------
 
 
-def test_codes_other_merchants_unknown_and_mistyped_reveal_nothing():
+def test_codes_other_merchants_unknown_and_mistyped_reveal_nothing(dynamodb_requests):
     mine = held()
     # Another merchant's staff get exactly the answer an unknown code gets
     other = scan(mine["code"], merchant_id="m2")
@@ -134,10 +134,10 @@ def test_codes_other_merchants_unknown_and_mistyped_reveal_nothing():
     assert scan("shop_code_42").json == unknown.json
     # A mistyped system code is caught by its check symbol, before any lookup
     typo = mine["code"][:-2] + _other_symbol(mine["code"][-2]) + mine["code"][-1]
-    aws.dynamodb_requests.reset()
+    dynamodb_requests.reset()
     mistyped = scan(typo)
     assert mistyped.status == 422 and mistyped.json["error"]["code"] == "mistyped_code"
-    assert aws.dynamodb_requests.total() == 0
+    assert dynamodb_requests.total() == 0
     # A customer never reaches another's coupon, and gets what a made-up id gets
     theirs = redeem_myself(mine["claim_id"], user="u2", verification_code="246810")
     made_up = redeem_myself("0" * 32, user="u2", verification_code="246810")
@@ -422,20 +422,20 @@ def test_bad_redemption_input_is_a_422_naming_the_field_and_changes_nothing(body
     assert stored_claim(mine["claim_id"])["state"] == "available" and redemptions_of(mine["coupon_id"]) == []
 
 
-def test_requests_per_redemption():
+def test_requests_per_redemption(dynamodb_requests):
     # A staff scan: the lookup counted against the staff member's budget of unknown codes, a code lookup
     # and a transaction that gives the count back; self-service: the claim, the coupon with its watch in
     # one request, two counters, a transaction
     scanned, pressed = held(), held(user="u2", options=SELF_SERVICE)
-    aws.dynamodb_requests.reset()
+    dynamodb_requests.reset()
     assert scan(scanned["code"], order_id="r1", order=CART).status == 201
-    assert dict(aws.dynamodb_requests.calls) == {"UpdateItem": 1, "Query": 1, "TransactWriteItems": 1}
-    aws.dynamodb_requests.reset()
+    assert dict(dynamodb_requests.calls) == {"UpdateItem": 1, "Query": 1, "TransactWriteItems": 1}
+    dynamodb_requests.reset()
     reply = redeem_myself(
         pressed["claim_id"], user="u2", verification_code="246810", order_id="r2", order=CART
     )
     assert reply.status == 201, reply.json
-    assert dict(aws.dynamodb_requests.calls) == {
+    assert dict(dynamodb_requests.calls) == {
         "GetItem": 1,
         "BatchGetItem": 1,
         "UpdateItem": 2,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from coupon_service import aws, clock, events, keys
+from coupon_service import clock, events, keys
 from coupon_service.aws import client
 from coupon_service.reminders import Reminders
 from coupon_service.store import table as store
@@ -205,7 +205,7 @@ def test_after_twelve_hours_without_a_run_one_run_catches_up_and_reminds_nothing
     assert summary.buckets_scanned == (12 + 2 + 1) * keys.REMINDER_SHARDS
 
 
-def test_a_run_reads_what_is_due_and_little_else():
+def test_a_run_reads_what_is_due_and_little_else(dynamodb_items_read):
     # Given 100,000 claimed coupons of which 1,000 are due
     now = T0 + timedelta(hours=5)
     table = Table()
@@ -216,12 +216,12 @@ def test_a_run_reads_what_is_due_and_little_else():
     table.batch_write(seeded(i, now + timedelta(minutes=i), ends) for i in range(1000, 100_000))
     Reminders().run(now - timedelta(minutes=15))
     # When a run comes
-    aws.dynamodb_items_read.reset()
+    dynamodb_items_read.reset()
     summary = Reminders().run(now)
     # Then it read about what was due, counted from the store's own responses
     assert summary.reminded == 1000
-    print(f"items read by one run: {aws.dynamodb_items_read.count} for {summary.due} due")
-    assert aws.dynamodb_items_read.count <= 1100, aws.dynamodb_items_read.count
+    print(f"items read by one run: {dynamodb_items_read.count} for {summary.due} due")
+    assert dynamodb_items_read.count <= 1100, dynamodb_items_read.count
 
 
 def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack):

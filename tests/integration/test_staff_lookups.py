@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from coupon_service import aws, clock, keys
+from coupon_service import clock, keys
 from coupon_service.codes import new_system_code
 from coupon_service.lookup_budget import UNKNOWN_CODES
 from coupon_service.redemptions import Redemptions, StaffRedemption
@@ -65,11 +65,13 @@ def test_a_used_code_is_unknown_to_every_till_but_the_one_that_redeemed_it():
 
 @pytest.mark.concurrency
 @pytest.mark.parametrize("faults", [False, True], ids=["clean", "lost-answers"])
-def test_a_hundred_parallel_guesses_make_thirty_lookups_and_name_the_guesser_once(emulator, stack, faults):
+def test_a_hundred_parallel_guesses_make_thirty_lookups_and_name_the_guesser_once(
+    emulator, stack, faults, dynamodb_requests
+):
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.poll()
     guesses = [new_system_code() for _ in range(100)]
-    aws.dynamodb_requests.reset()
+    dynamodb_requests.reset()
     # When one staff member sends 100 unknown codes at once (with a share of writes refused, or applied
     # with their answer lost)
     emulator.faults.set(0.15 if faults else 0.0, WITH_LOST)
@@ -86,7 +88,7 @@ def test_a_hundred_parallel_guesses_make_thirty_lookups_and_name_the_guesser_onc
         assert statuses[404] > 0 and statuses[429] > 0
     else:
         assert statuses == {404: UNKNOWN_CODES, 429: 100 - UNKNOWN_CODES}, statuses
-    assert aws.dynamodb_requests.calls["Query"] == 2 * statuses[404] <= 2 * UNKNOWN_CODES
+    assert dynamodb_requests.calls["Query"] == 2 * statuses[404] <= 2 * UNKNOWN_CODES
     refused = [a for a in answers if a.status == 429]
     assert {a.json["error"]["code"] for a in refused} == {"too_many_unknown_codes"}
     assert all(0 < int(a.headers["retry-after"]) <= 300 for a in refused)

@@ -1,10 +1,8 @@
-"""boto3 clients, created lazily and once per execution environment; request and read counters."""
+"""boto3 clients, created lazily and once per execution environment."""
 
 from __future__ import annotations
 
 import os
-import threading
-from collections import Counter
 from functools import cache
 from typing import Any
 
@@ -29,58 +27,11 @@ def dynamodb_config() -> Config:
     )
 
 
-class RequestCounter:
-    """Counts the AWS requests a client sends, by operation (retries included: each one is a request)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.calls[model.name] += 1
-
-    def reset(self) -> None:
-        with self._lock:
-            self.calls.clear()
-
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
-class ItemsRead:
-    """Counts the items DynamoDB says it read (ScannedCount of queries and scans, items of gets)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0
-
-    def __call__(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
-        parsed = parsed or {}
-        read = parsed.get("ScannedCount", 0) + (1 if parsed.get("Item") else 0)
-        read += sum(
-            len(items) for items in (parsed.get("Responses") or {}).values() if isinstance(items, list)
-        )
-        with self._lock:
-            self.count += read
-
-    def reset(self) -> None:
-        with self._lock:
-            self.count = 0
-
-
-dynamodb_requests = RequestCounter()
-dynamodb_items_read = ItemsRead()
-
-
 @cache
 def client(service: str) -> Any:
     config = dynamodb_config() if service == "dynamodb" else _CONFIG
-    created = boto3.session.Session().client(service, config=config)
-    if service == "dynamodb":
-        created.meta.events.register("before-call.dynamodb", dynamodb_requests)
-        created.meta.events.register("after-call.dynamodb", dynamodb_items_read)
-    return created
+    session: Any = boto3.session.Session()  # `service` is any name: boto3's stubs type each literal one
+    return session.client(service, config=config)
 
 
 def reset_clients() -> None:
