@@ -413,3 +413,28 @@ def test_functions_query_only_the_indexes_they_name():
         for resource in as_list(statement["Resource"]):
             text = json.dumps(resource)
             assert re.search(r"/index/GSI\d\"", text), (name, resource)
+
+
+def test_claim_and_redeem_resume_from_snapshots_of_versions_the_api_invokes_through_an_alias():
+    # Given the translated template
+    output = translated()
+    functions = resources_of(output, "AWS::Lambda::Function")
+    aliases = resources_of(output, "AWS::Lambda::Alias")
+    permissions = resources_of(output, "AWS::Lambda::Permission").values()
+    for name in ("ClaimFunction", "RedeemFunction"):
+        properties = functions[name]["Properties"]
+        # Then SnapStart applies to its published versions, on a runtime that supports it for Python
+        assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert re.fullmatch(r"python3\.(1[2-9]|[2-9]\d)", properties["Runtime"]), properties["Runtime"]
+        # And the API invokes the alias of the version, never $LATEST (which SnapStart does not cover)
+        assert f"{name}Aliaslive" in aliases
+        invoked = [
+            p["Properties"]["FunctionName"]
+            for p in permissions
+            if p["Properties"]["Principal"] == ("apigateway.amazonaws.com")
+            and name in json.dumps(p["Properties"]["FunctionName"])
+        ]
+        assert invoked and all(target == {"Ref": f"{name}Aliaslive"} for target in invoked), invoked
+    # And no other function has SnapStart (the others take no bursts)
+    others = [n for n, f in functions.items() if n not in ("ClaimFunction", "RedeemFunction")]
+    assert all("SnapStart" not in functions[n]["Properties"] for n in others)

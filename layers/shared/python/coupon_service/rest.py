@@ -1,0 +1,216 @@
+"""The REST resolver every API function resolves through: Powertools' resolver with validation, refusing
+before validation what it would crash on or misread, mapping every error to the one error shape, and giving
+the store the invocation's deadline. Imported by `api.resolver()`, so functions without routes never load
+Powertools' event handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
+from coupon_service.observability import logger
+from coupon_service.store.table import invocation
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
+
+
+def _reason(message: str | None) -> str:
+    return (message or "invalid").removeprefix("Value error, ")
+
+
+def _field(location: Sequence[Any]) -> str:
+    # Drop the discriminator tags pydantic puts in the path ('terms', 'discount', 'percent_off').
+    return ".".join(str(part) for part in location)
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in `text`, counted without parsing (brackets inside strings
+    are skipped), so a body nested thousands deep is measured without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
+    or too deeply nested bodies, and bodies that are not JSON; giving the store the invocation's deadline
+    (every API function resolves through here); and setting its docs up only when they are asked for."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._docs_lock = threading.Lock()
+
+    def enable_swagger(self, *, path: str = "/swagger", **options: Any) -> None:
+        """Powertools' Swagger UI and OpenAPI document at `path`, set up by the first request for them:
+        setting them up imports Powertools' OpenAPI models (a seventh of a function's import), which no
+        other route needs."""
+        self._docs[path.rstrip("/") or "/"] = options
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        with invocation(context):
+            refusal = _refuse_body(event)
+            if refusal is not None:
+                logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
+                return _refusal(refusal)
+            if self._docs:
+                self._set_up_docs(str(event.get("path") or ""))
+            return super().resolve(event, context)
+
+    def _set_up_docs(self, path: str) -> None:
+        path = path.rstrip("/") or "/"  # Powertools' REST routes match with trailing slashes too
+        with self._docs_lock:
+            options = self._docs.pop(path, None)
+            if options is not None:
+                super().enable_swagger(path=path, **options)
+
+
+def _refuse_body(event: Mapping[str, Any]) -> DomainError | None:
+    body = event.get("body")
+    if body is not None and len(body) > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes", field="body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return Invalid("the body is not UTF-8 text", field="body", code="body_not_text")
+    media_type = (_header(event, "content-type") or "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        # Powertools would parse a form as fields of strings, and answer other types in its own shape.
+        return UnsupportedMediaType(
+            f"send the body as application/json, not {media_type[:100]}", field="Content-Type"
+        )
+    if body.count("[") + body.count("{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
+        return Invalid(
+            f"the body nests deeper than {MAX_JSON_DEPTH} levels", field="body", code="too_deeply_nested"
+        )
+    return None
+
+
+def _read_json(text: str | bytes | bytearray) -> Any:
+    """json.loads, reading an integer of more than 4,300 digits (which Python refuses to convert, with a
+    ValueError that would be a 500) as malformed JSON: a 422 naming the body."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        raise json.JSONDecodeError("a number has too many digits", "", 0) from error
+
+
+def _refusal(error: DomainError) -> dict[str, Any]:
+    """A proxy response for a request refused before routing."""
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "multiValueHeaders": {},
+        "body": json.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
+def _answer(error: DomainError) -> Response[Any]:
+    """A domain error in the one error shape, with Retry-After when the caller should wait."""
+    logger.info("refused", extra={"code": error.code, "status": error.status, "field": error.field})
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error.body(),
+        headers=headers,
+    )
+
+
+def make_resolver() -> Resolver:
+    app = Resolver(enable_validation=True, json_body_deserializer=_read_json)
+
+    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
+    def _domain_error(error: DomainError) -> Response[Any]:
+        return _answer(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported(error: RequestUnsupportedContentType) -> Response[Any]:
+        return _answer(UnsupportedMediaType("send the body as application/json", field="Content-Type"))
+
+    @app.exception_handler(ServiceError)  # type: ignore[untyped-decorator]
+    def _service_error(error: ServiceError) -> Response[Any]:
+        # Powertools' own answers (404 for a route it does not know, ...), in the one error shape.
+        status = HTTPStatus(error.status_code)
+        problem = DomainError(str(error.msg), code=status.name.lower())
+        problem.status = status.value
+        return _answer(problem)
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _unexpected(error: Exception) -> Response[Any]:
+        # The last resort: the log (with the correlation id) has the stack, the caller only an apology.
+        logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+        return Response(
+            status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+            content_type=content_types.APPLICATION_JSON,
+            body={
+                "error": {
+                    "code": "internal",
+                    "message": "something went wrong on our side; retry later, or quote the correlation id",
+                    "details": {"correlation_id": logger.get_correlation_id()},
+                }
+            },
+        )
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def _invalid_request(error: RequestValidationError) -> Response[Any]:
+        # Powertools' default body omits `msg`, which its own schema requires; and callers need the reason.
+        # pydantic prefixes our own rules' reasons with "Value error, ": the reason alone reads better.
+        detail = [
+            {"loc": list(e["loc"]), "msg": _reason(e.get("msg")), "type": e["type"]} for e in error.errors()
+        ]
+        first = detail[0] if detail else {"loc": ["body"], "msg": "invalid"}
+        field = _field(first["loc"])
+        logger.info("invalid request", extra={"field": field, "type": first.get("type")})
+        return Response(
+            status_code=HTTPStatus.UNPROCESSABLE_ENTITY,
+            content_type=content_types.APPLICATION_JSON,
+            body={
+                "statusCode": 422,
+                "detail": detail,
+                "error": {"code": "invalid", "message": f"{field}: {first['msg']}", "field": field},
+            },
+        )
+
+    return app
