@@ -1,4 +1,5 @@
-"""Domain events derived from committed item changes on the table's stream (the outbox); publishing."""
+"""Domain events (models in `models.events`) derived from committed item changes on the table's stream (the
+outbox); publishing them."""
 
 from __future__ import annotations
 
@@ -9,138 +10,43 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from pydantic import BaseModel, Field
 
 from coupon_service.aws import client
+from coupon_service.models.events import (
+    CodeGuessingSuspected,
+    CouponClaimed,
+    CouponCreated,
+    CouponExpiring,
+    CouponRedeemed,
+    Event,
+    GiftAccepted,
+    ImportFinished,
+    RedemptionReversed,
+    VerificationUnderAttack,
+)
 from coupon_service.settings import settings
 
+__all__ = [  # the event models are re-exported: consumers and tests read them from here
+    "CodeGuessingSuspected",
+    "CouponClaimed",
+    "CouponCreated",
+    "CouponExpiring",
+    "CouponRedeemed",
+    "Event",
+    "GiftAccepted",
+    "ImportFinished",
+    "RedemptionReversed",
+    "VerificationUnderAttack",
+    "derive",
+    "entry",
+    "event_id",
+    "put_events",
+]
+
 _NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
-
-
-class Event(BaseModel):
-    """An event's detail. `event_id` is the same for the same change, so consumers can drop duplicates."""
-
-    detail_type: ClassVar[str]
-    version: str = "1"
-    event_id: str
-    occurred_at: str
-
-
-class CouponCreated(Event):
-    detail_type: ClassVar[str] = "CouponCreated"
-    coupon_id: str
-    merchant_id: str
-    issuer: str
-    kind: str
-    code_mode: str
-    status: str
-    title: str
-
-
-class CouponClaimed(Event):
-    detail_type: ClassVar[str] = "CouponClaimed"
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    customer_id: str
-    channel: str
-    valid_from: str
-    valid_until: str
-
-
-class CouponExpiring(Event):
-    detail_type: ClassVar[str] = "CouponExpiring"
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    customer_id: str
-    valid_until: str
-    message: str
-
-
-class CouponRedeemed(Event):
-    detail_type: ClassVar[str] = "CouponRedeemed"
-    redemption_id: str
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    customer_id: str
-    method: str
-    redeemed_by: str
-    verified: bool | None = Field(
-        default=None, description="Self-service: whether the store's code was checked"
-    )
-    redeemed_at_merchant: str | None = None
-    store_id: str | None = None
-    order_id: str | None = None
-    order_amount: int | None = None
-    currency: str | None = None
-    discount: int | None = None
-    line_discount: int | None = None
-    shipping_discount: int | None = None
-    allocations: list[dict[str, Any]] = []
-    points: int | None = None
-    item: str | None = None
-
-
-class RedemptionReversed(Event):
-    detail_type: ClassVar[str] = "RedemptionReversed"
-    redemption_id: str
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    usable_again: bool
-
-
-class GiftAccepted(Event):
-    detail_type: ClassVar[str] = "GiftAccepted"
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    title: str
-    giver_id: str
-    friend_id: str
-    friend_name: str
-    notify_giver: bool
-    message: str | None = Field(default=None, description="The merchant's gift message")
-
-
-class CodeGuessingSuspected(Event):
-    """A staff member spent the budget of unknown codes: named, never the codes they tried."""
-
-    detail_type: ClassVar[str] = "CodeGuessingSuspected"
-    staff_id: str
-    merchant_id: str
-    unknown_codes: int
-    locked_until: str
-
-
-class ImportFinished(Event):
-    detail_type: ClassVar[str] = "ImportFinished"
-    job_id: str
-    coupon_id: str
-    merchant_id: str
-    status: str
-    imported: int
-    failed: int
-
-
-class VerificationUnderAttack(Event):
-    """Many wrong store codes on one coupon in one window: someone is guessing. Never carries a code."""
-
-    detail_type: ClassVar[str] = "VerificationUnderAttack"
-    coupon_id: str
-    merchant_id: str
-    window_start: str
-    window_end: str
-    wrong_codes: int = Field(description="Wrong codes counted in the window when it was raised")
-    customers: list[str] = Field(description="The customers whose wrong codes were counted")
-    slowed_until: str = Field(
-        description="Until then, a claimed coupon with a wrong code waits between tries"
-    )
 
 
 def event_id(detail_type: str, identity: str) -> str:
