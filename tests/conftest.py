@@ -45,6 +45,9 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+gc.set_threshold(*GC_THRESHOLDS)  # already while the test modules (moto, boto3, the layer) are imported
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """pytest collects garbage five times at exit to report unraisable exceptions: one full collection
     (while its hook still listens) is that report; then the surviving heap is frozen out of the rest."""
