@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models import S3SqsEventNotificationModel
+from coupon_service import keys, settings
+from coupon_service.aws import client
+from coupon_service.store.table import Table
 
+from bench.reminders import seeded
+from devstack.clock_event import scheduled
 from devstack.streams import published
 from tests.support import invoke
 
 pytestmark = pytest.mark.usefixtures("stack")
 EVENTS = Path(__file__).resolve().parents[2] / "events"
+SAMPLE_COUPON = "0123456789abcdef0123456789abcdef"
 
 
 def sample(name: str) -> dict:
@@ -79,3 +88,71 @@ def test_till_and_gift_samples_redeem_and_give():
     scan["body"] = json.dumps({**json.loads(scan["body"]), "code": claimed["code"]})
     refused = invoke("redeem", scan)
     assert refused["statusCode"] == 409 and json.loads(refused["body"])["error"]["code"] == "in_pending_gift"
+
+
+def with_body(event: dict, *bodies: str) -> dict:
+    """The sample's SQS record, once per body given, each with a message id of its own."""
+    (record,) = event["Records"]
+    event["Records"] = [
+        {**record, "messageId": f"{record['messageId']}-{n}", "body": body} for n, body in enumerate(bodies)
+    ]
+    return event
+
+
+def test_import_samples_import_an_upload_hand_the_job_on_and_list_it(stack, monkeypatch):
+    for name, value in stack.environment("ImportWorkerFunction").items():
+        monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    # Given a coupon of imported codes, from the create sample
+    create = sample("coupons-create.json")
+    create["body"] = json.dumps({**json.loads(create["body"]), "codes": {"mode": "imported"}})
+    coupon_id = json.loads(invoke("coupons", create)["body"])["coupon_id"]
+    # And a file of 600 codes and a bad line uploaded where the upload sample's notification says
+    uploaded = sample("import-uploaded.json")
+    notice = json.loads(uploaded["Records"][0]["body"])
+    (entity,) = [record["s3"] for record in notice["Records"]]
+    key = entity["object"]["key"].replace(SAMPLE_COUPON, coupon_id)
+    data = "\n".join(f"SAMPLE{i:04d}" for i in range(600)).encode() + b"\nbad!\n"
+    bucket = os.environ["IMPORT_BUCKET"]
+    put = client("s3").put_object(Bucket=bucket, Key=key, Body=data)
+    entity["bucket"]["name"] = bucket
+    entity["object"].update(key=key, size=len(data), versionId=put["VersionId"])
+    with_body(uploaded, json.dumps(notice))
+    # (the sample is a notification as S3 sends it: Powertools' full model of one reads it)
+    assert (
+        S3SqsEventNotificationModel.model_validate(uploaded).Records[0].body.Records[0].s3.object.key == key
+    )
+
+    # When the worker gets it with 20 seconds left
+    assert invoke("import_worker", uploaded, remaining_ms=20_000) == {"batchItemFailures": []}
+    # Then it imported one batch and handed the job on, in the continuation sample's shape
+    queued = client("sqs").receive_message(QueueUrl=os.environ["IMPORT_QUEUE_URL"], MaxNumberOfMessages=10)
+    handed_on = [json.loads(m["Body"]) for m in queued["Messages"] if "continue" in json.loads(m["Body"])]
+    expected = {"bucket": bucket, "key": key, "version": put["VersionId"], "size": len(data)}
+    assert handed_on == [{"continue": expected}]
+    assert set(json.loads(sample("import-continued.json")["Records"][0]["body"])["continue"]) == set(expected)
+
+    # When the continuation sample brings it back, next to a message that is not one of ours
+    continued = with_body(sample("import-continued.json"), json.dumps(handed_on[0]), "not json")
+    answer = invoke("import_worker", continued, remaining_ms=900_000)
+    # Then only the broken message is reported failed, and the job finished from its checkpoint
+    assert answer == {"batchItemFailures": [{"itemIdentifier": continued["Records"][1]["messageId"]}]}
+    listed = invoke("imports", with_coupon(sample("imports-list.json"), coupon_id))
+    assert listed["statusCode"] == 200, listed["body"]
+    (job,) = json.loads(listed["body"])["items"]
+    assert (job["status"], job["codes"], job["imported"], job["failed"]) == ("finished", 601, 600, 1)
+    assert job["counts"]["malformed"] == 1 and job["failed_codes_url"]
+
+
+def test_the_reminder_schedule_sample_reminds_a_due_coupon():
+    # Given a claimed coupon whose reminder fell due ten minutes ago
+    now = datetime.now(UTC)
+    due = seeded(1, now - timedelta(minutes=10), now + timedelta(hours=6))
+    Table().batch_write([due])
+    # When the reminder function gets the schedule sample (the event the local stack fires, too)
+    event = sample("reminders-schedule.json")
+    assert set(event) == set(scheduled("RemindersFunction"))
+    summary = invoke("reminders", event)
+    # Then the coupon is reminded, once
+    assert (summary["due"], summary["reminded"]) == (1, 1)
+    assert Table().get(keys.claim(due["claim_id"]))["reminded_at"]

@@ -250,7 +250,7 @@ def rest_of_the_routes(
     uploaded = {"key": form["key"], "versionId": put["VersionId"], "size": len(data)}
     notice = {"s3": {"bucket": {"name": bucket}, "object": uploaded}}
     message = {"messageId": "m-1", "body": json.dumps({"Records": [notice]})}
-    handler = load_function("imports").lambda_handler
+    handler = load_function("import_worker").lambda_handler
     assert handler({"Records": [message]}, FakeContext(900_000)) == {"batchItemFailures": []}
     jobs = ok(call("GET", f"/coupons/{imported_id}/imports", claims=m1), 200)["items"]
     assert jobs and jobs[0]["status"] == "finished", jobs

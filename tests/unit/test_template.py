@@ -162,10 +162,10 @@ def test_uploads_reach_the_import_function_through_a_queue_with_a_dead_letter_qu
     (mapping,) = [
         m
         for m in resources_of(output, "AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionName"] == {"Ref": "ImportFunction"}
+        if m["Properties"]["FunctionName"] == {"Ref": "ImportWorkerFunction"}
     ]
     queue = output["Resources"]["ImportQueue"]["Properties"]
-    function = output["Resources"]["ImportFunction"]["Properties"]
+    function = output["Resources"]["ImportWorkerFunction"]["Properties"]
     # Then only objects under imports/ are announced, one message at a time, failures redriven to a DLQ
     assert notification["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
     assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "imports/"}]

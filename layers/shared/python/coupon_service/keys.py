@@ -126,6 +126,11 @@ def coupon_imports(coupon_id: str) -> str:
     return f"IMPORTS#{coupon_id}"
 
 
+def import_job_index(coupon_id: str, created_at: str, job_id: str) -> dict[str, str]:
+    """GSI2 keys of an import job: its coupon's jobs by creation time."""
+    return {"GSI2PK": coupon_imports(coupon_id), "GSI2SK": f"{created_at}#{job_id}"}
+
+
 def reminder_bucket(bucket: str, shard_index: int) -> str:
     return f"REMIND#{bucket}#{shard_index:02d}"
 

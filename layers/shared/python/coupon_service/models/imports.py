@@ -1,0 +1,210 @@
+"""Imports: the job as the table holds it, what the API answers, and the messages the import queue carries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.parser.models.s3 import S3Object
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+
+from coupon_service.import_reader import REASONS, Layout
+from coupon_service.models.common import Strict
+
+JobStatus = Literal["pending", "running", "finished", "rejected"]
+
+# --- the stored job ------------------------------------------------------------------------------
+
+
+class ImportJobItem(BaseModel):
+    """An import job item (without its keys): the object version it imports, its state, the file's layout
+    once checked, its checkpoint and its counts (per reason once a batch failed a line of it)."""
+
+    model_config = ConfigDict(extra="allow")  # the key attributes, and any written by later versions
+
+    type: Literal["import_job"] = "import_job"
+    job_id: str
+    bucket: str
+    key: str
+    version: str
+    size: int
+    merchant_id: str
+    coupon_id: str
+    file_name: str
+    status: JobStatus
+    reason: str | None = None
+    created_at: str
+    started_ms: int
+    batches: int = 0
+    lines_done: int = 0
+    offset: int = 0
+    imported: int = 0
+    failed: int = 0
+    # The file's layout and the coupon's code rules, recorded when the file passed its check.
+    codes: int = 0
+    column: int | None = None
+    header_line: int | None = None
+    shard_count: int = 1
+    case_sensitive: bool = True
+    allow_short_codes: bool = False
+    malformed: int = 0
+    too_guessable: int = 0
+    duplicate_in_file: int = 0
+    already_exists: int = 0
+    finished_at: str | None = None
+    duration_ms: int | None = None
+    failed_key: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {reason: int(getattr(self, reason)) for reason in REASONS}
+
+    def layout(self) -> Layout:
+        return Layout(codes=self.codes, column=self.column, header_line=self.header_line)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("finished", "rejected")
+
+
+class ImportTarget(BaseModel):
+    """What an import needs of the coupon it fills: its owner and state, its shards, its code rules."""
+
+    merchant_id: str
+    status: str
+    shard_count: int
+    mode: str
+    case_sensitive: bool = True
+    allow_short_codes: bool = False
+
+    def owned_by(self, merchant_id: str) -> bool:
+        # Another merchant's coupon and a deleted one look the same as a missing one.
+        return self.merchant_id == merchant_id and self.status != "deleted"
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+class UploadRequest(Strict):
+    file_name: str = Field(
+        default="codes.csv", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="Shown in the job"
+    )
+
+
+class UploadForm(BaseModel):
+    """A presigned POST: send the file as the `file` field of a multipart form with these fields."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_at: datetime
+
+
+class ImportJobOut(BaseModel):
+    job_id: str
+    coupon_id: str
+    file_name: str
+    status: JobStatus
+    reason: str | None = Field(default=None, description="Why a whole file was rejected")
+    codes: int = Field(default=0, description="Codes in the file (non-blank lines)")
+    imported: int = 0
+    failed: int = 0
+    counts: dict[str, int] = Field(default_factory=dict, description="Failed codes per reason")
+    created_at: datetime
+    finished_at: datetime | None = None
+    duration_seconds: float | None = None
+    failed_codes_url: str | None = Field(default=None, description="CSV line,code,reason (presigned GET)")
+
+    @classmethod
+    def from_item(cls, job: ImportJobItem, failed_codes_url: str | None) -> ImportJobOut:
+        return cls.model_validate(
+            {
+                **job.model_dump(),
+                "counts": job.counts(),
+                "failed_codes_url": failed_codes_url,
+                "duration_seconds": None if job.duration_ms is None else job.duration_ms / 1000,
+            }
+        )
+
+
+class ImportJobs(BaseModel):
+    items: list[ImportJobOut] = Field(description="The coupon's latest 100 imports, newest first")
+
+
+# --- the import queue's messages -----------------------------------------------------------------
+
+
+class ImportObject(BaseModel):
+    """An uploaded object version to import: the job is derived from it."""
+
+    bucket: str
+    key: str
+    version: str
+    size: int
+
+
+class Continuation(BaseModel):
+    """A job handed on to the next invocation: `{"continue": {bucket, key, version, size}}`."""
+
+    object: ImportObject = Field(alias="continue")
+
+    def objects(self, prefix: str) -> list[ImportObject]:
+        return [self.object]  # checked against the prefix when it was first announced
+
+
+class _Bucket(BaseModel):
+    name: str
+
+
+class _Entity(BaseModel):
+    bucket: _Bucket
+    object: S3Object  # Powertools' model: key, size, versionId (eTag, sequencer)
+
+
+class _Record(BaseModel):
+    s3: _Entity
+
+
+class UploadNotification(BaseModel):
+    """An S3 event notification as S3 sends it to the queue (`s3:TestEvent` has no records).
+
+    Only the fields the import reads are required: Powertools' whole `S3RecordModel` also requires the
+    requester's identity and request ids, which the local emulator does not send."""
+
+    Records: list[_Record] = Field(default_factory=list)
+
+    def objects(self, prefix: str) -> list[ImportObject]:
+        found = []
+        for record in self.Records:
+            uploaded = record.s3.object
+            key = unquote_plus(uploaded.key)  # S3 events encode keys as in a form
+            if key.startswith(prefix):
+                found.append(
+                    ImportObject(
+                        bucket=record.s3.bucket.name,
+                        key=key,
+                        version=uploaded.versionId or "null",
+                        size=int(uploaded.size or 0),
+                    )
+                )
+        return found
+
+
+def _kind(message: Any) -> str:
+    return "continuation" if isinstance(message, dict) and "continue" in message else "notification"
+
+
+# A message with a `continue` member is a job handed on (and must be a whole one); anything else is read
+# as an S3 notification.
+ImportMessage: TypeAdapter[Continuation | UploadNotification] = TypeAdapter(
+    Annotated[
+        Annotated[Continuation, Tag("continuation")] | Annotated[UploadNotification, Tag("notification")],
+        Discriminator(_kind),
+    ]
+)
+
+
+def continuation(found: ImportObject) -> str:
+    """The message that hands the job of `found` on."""
+    return Continuation.model_validate({"continue": found}).model_dump_json(by_alias=True)
