@@ -27,17 +27,18 @@ from coupon_service import clock, import_files, import_reader, import_report, ke
 from coupon_service.aws import client
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.import_reader import Batch, Failure, Rejected
+from coupon_service.items import CouponItem
 from coupon_service.models.imports import (
     ImportJobItem,
     ImportJobOut,
     ImportJobs,
     ImportObject,
-    ImportTarget,
     UploadForm,
     UploadRequest,
     continuation,
 )
 from coupon_service.settings import settings
+from coupon_service.store.coupons import CouponStore
 from coupon_service.store.imports import ImportStore, Progress
 from coupon_service.store.table import Table, to_item, values
 from coupon_service.validity import to_iso
@@ -76,11 +77,12 @@ def new_job(bucket: str, key: str, version: str, size: int) -> ImportJobItem:
     )
 
 
-def refusal(job: ImportJobItem, target: ImportTarget | None) -> str | None:
-    """Why a whole file cannot go into its coupon, before it is read; None when it may."""
-    if not target or not target.owned_by(job.merchant_id):
+def refusal(job: ImportJobItem, coupon: CouponItem | None) -> str | None:
+    """Why a whole file cannot go into its coupon (None: the merchant in the key holds no such coupon),
+    before it is read; None when it may."""
+    if coupon is None:
         return "not_your_coupon"
-    if target.mode != "imported":
+    if coupon.mode != "imported":
         return "not_imported_mode"
     if job.size > settings().import_max_bytes:
         return "too_large"
@@ -91,12 +93,13 @@ class Imports:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
         self.store = ImportStore(self.table)
+        self.coupons = CouponStore(self.table)
         self._tails: dict[tuple[str, int], tuple[int, list[str]]] = {}  # pool -> (size, its last chunk)
 
     # --- the API ---------------------------------------------------------------------------------
 
     def upload_form(self, merchant_id: str, coupon_id: str, body: UploadRequest) -> UploadForm:
-        if self._owned(merchant_id, coupon_id).mode != "imported":
+        if self.coupons.coupon_of(merchant_id, coupon_id).mode != "imported":
             raise Conflict(
                 "codes are imported only into a coupon with imported codes", code="not_imported_mode"
             )
@@ -112,7 +115,7 @@ class Imports:
         )
 
     def jobs(self, merchant_id: str, coupon_id: str) -> ImportJobs:
-        self._owned(merchant_id, coupon_id)
+        self.coupons.coupon_of(merchant_id, coupon_id)
         return ImportJobs(items=[self._out(job) for job in self.store.coupon_jobs(coupon_id)])
 
     def job(self, merchant_id: str, coupon_id: str, job_id: str) -> ImportJobOut:
@@ -120,13 +123,6 @@ class Imports:
         if not job or job.coupon_id != coupon_id or job.merchant_id != merchant_id:
             raise NotFound("no such import", field="jobId")
         return self._out(job)
-
-    def _owned(self, merchant_id: str, coupon_id: str) -> ImportTarget:
-        target = self.store.target(coupon_id)
-        # Another merchant's coupon and a missing one look the same: never confirm what exists elsewhere.
-        if not target or not target.owned_by(merchant_id):
-            raise NotFound("no such coupon", field="couponId")
-        return target
 
     @staticmethod
     def _out(job: ImportJobItem) -> ImportJobOut:
@@ -155,15 +151,24 @@ class Imports:
 
     def _check(self, job: ImportJobItem) -> ImportJobItem:
         """Reject a whole file (nothing imported) or record its layout and start importing."""
-        target = self.store.target(job.coupon_id)
-        reason = refusal(job, target)
-        if target is None or reason is not None:
+        coupon = self._coupon(job)
+        reason = refusal(job, coupon)
+        if coupon is None or reason is not None:
             return self._end(job, "rejected", reason=reason)
         try:
             layout = import_reader.check(import_files.source(job, 0))
         except Rejected as rejected:
             return self._end(job, "rejected", reason=rejected.reason)
-        return self.store.start_job(job, layout, target)
+        return self.store.start_job(job, layout, coupon)
+
+    def _coupon(self, job: ImportJobItem) -> CouponItem | None:
+        """The coupon the job's key names, if the merchant the key names holds it."""
+        if not job.coupon_id:
+            return None
+        try:
+            return self.coupons.coupon_of(job.merchant_id, job.coupon_id)
+        except NotFound:
+            return None
 
     def _import(self, job: ImportJobItem, time_left: Callable[[], float]) -> str:
         if job.offset >= job.size:

@@ -67,21 +67,6 @@ class ImportJobItem(BaseModel):
         return self.status in ("finished", "rejected")
 
 
-class ImportTarget(BaseModel):
-    """What an import needs of the coupon it fills: its owner and state, its shards, its code rules."""
-
-    merchant_id: str
-    status: str
-    shard_count: int
-    mode: str
-    case_sensitive: bool = True
-    allow_short_codes: bool = False
-
-    def owned_by(self, merchant_id: str) -> bool:
-        # Another merchant's coupon and a deleted one look the same as a missing one.
-        return self.merchant_id == merchant_id and self.status != "deleted"
-
-
 # --- the API -------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from coupon_service import keys
 from coupon_service.import_reader import REASONS, Layout
-from coupon_service.models.imports import ImportJobItem, ImportTarget
+from coupon_service.items import CouponItem
+from coupon_service.models.imports import ImportJobItem
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
 TRANSACTION = 100  # registry puts per transaction (DynamoDB's limit)
@@ -47,21 +48,6 @@ class ImportStore:
 
     # --- reads -----------------------------------------------------------------------------------
 
-    def target(self, coupon_id: str) -> ImportTarget | None:
-        """The coupon an import would fill, as the import needs it; None if there is no such coupon."""
-        coupon = self.table.get(keys.coupon(coupon_id)) if coupon_id else None
-        if not coupon:
-            return None
-        codes = coupon["codes"]
-        return ImportTarget(
-            merchant_id=coupon["merchant_id"],
-            status=coupon["status"],
-            shard_count=coupon["shard_count"],
-            mode=codes["mode"],
-            case_sensitive=bool(codes.get("case_sensitive", True)),
-            allow_short_codes=bool(codes.get("allow_short_codes", False)),
-        )
-
     def job(self, job_id: str) -> ImportJobItem | None:
         item = self.table.get(keys.import_job(job_id))
         return ImportJobItem.model_validate(item) if item else None
@@ -93,7 +79,7 @@ class ImportStore:
             return self.job(job.job_id) or job
         return job
 
-    def start_job(self, job: ImportJobItem, layout: Layout, target: ImportTarget) -> ImportJobItem:
+    def start_job(self, job: ImportJobItem, layout: Layout, coupon: CouponItem) -> ImportJobItem:
         """Pending to running, with the file's layout and the coupon's rules; if another run moved the job
         first, the job as that run left it."""
         return self._move(
@@ -109,9 +95,9 @@ class ImportStore:
                 codes=layout.codes,
                 column=layout.column,
                 header=layout.header_line,
-                shards=target.shard_count,
-                case=target.case_sensitive,
-                short=target.allow_short_codes,
+                shards=coupon.shard_count,
+                case=bool(coupon.codes.get("case_sensitive", True)),
+                short=bool(coupon.codes.get("allow_short_codes", False)),
             ),
         )
 
