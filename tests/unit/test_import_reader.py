@@ -26,9 +26,10 @@ def test_lines_are_the_same_however_the_file_is_chunked_and_offsets_point_after_
     # When it is read line by line
     read = list(import_reader.raw_lines(chunked(data, size), 0))
     # Then each line comes back without its ending (a last empty line is no line)
-    expected = [line.removesuffix(b"\r") for line in data.split(b"\n")]
-    if expected and expected[-1] == b"":
-        expected.pop()
+    pieces = data.split(b"\n")
+    if pieces[-1] == b"":  # the file ends with a line's end (or is empty): no line after it
+        pieces.pop()
+    expected = [piece.removesuffix(b"\r") for piece in pieces]
     assert [raw for _, raw in read] == expected
     # And each offset is where the next line starts (just after a \n), the last one the file's end
     if read:
