@@ -166,10 +166,6 @@ class Coupons:
         self.table = table or Table()
         self.store = CouponStore(self.table)
 
-    def owned(self, owner: str, coupon_id: str) -> dict[str, Any]:
-        """The coupon as stored, if `owner` holds it (for the import service, until it reads the store)."""
-        return self.store.coupon_of(owner, coupon_id).model_dump()
-
     def get(self, owner: str, coupon_id: str) -> CouponOut:
         coupon = self.store.coupon_of(owner, coupon_id)
         return CouponOut.from_item(coupon, self.store.shards_of(coupon))
