@@ -11,7 +11,7 @@ import pytest
 from coupon_service import clock, events, keys
 from coupon_service.aws import client
 from coupon_service.reminders import Reminders
-from coupon_service.store import table as store
+from coupon_service.store import retries as store
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
