@@ -43,7 +43,9 @@ class Faults:
     - `timeout`: the write is applied, then the server holds the answer `hold` seconds and closes the
       connection without answering. botocore sees `ConnectionClosedError` (with `hold` longer than the
       client's read timeout: `ReadTimeoutError`); to the caller both are a request whose outcome is unknown.
-    Kinds are drawn uniformly from `kinds` (repeat one to weight it); `lost` and `timeout` apply only to
+    Kinds are taken in turn from `kinds` (repeat one to weight it), so any run with as many injected
+    faults as kinds saw each kind, whatever order its threads ran in; which requests are hit is drawn from a
+    generator seeded afresh by `set`; `lost` and `timeout` apply only to
     PutItem, UpdateItem and TransactWriteItems (another operation drawing them is refused as a conflict).
     """
 
@@ -70,13 +72,14 @@ class Faults:
         self.limit = limit
         self.injected = 0
         self.by_kind.clear()
+        self._random = random.Random(7)
 
     def pick(self, operation: str) -> str | None:
         if self.rate <= 0 or operation not in self.operations or self._random.random() >= self.rate:
             return None
         if self.limit is not None and self.injected >= self.limit:
             return None
-        kind = self._random.choice(self.kinds)
+        kind = self.kinds[self.injected % len(self.kinds)]
         if kind in ("lost", "timeout") and operation not in LOSABLE:
             kind = "conflict"
         if kind == "conflict" and operation in READS:

@@ -9,10 +9,16 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from devstack import provision as provisioning
 from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 from devstack.metering import ItemsRead, RequestCounter
+
+# Property tests check properties, not speed: on two busy cores an example may take over hypothesis'
+# default 200 ms deadline, which would fail a correct property.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 os.environ.update(
     {
