@@ -56,7 +56,7 @@ def code_qr(
     size: Annotated[str, Query(pattern="^(" + "|".join(qr.SIZES) + ")$")] = "m",
 ):  # a PNG: no response model to validate
     claim = Claims().owned(customer(current_caller(app)), claimId)
-    return Response(status_code=200, body=qr.render_png(claim["code"], size), content_type="image/png")
+    return Response(status_code=200, body=qr.render_png(claim.code, size), content_type="image/png")
 
 
 lambda_handler = api.lambda_handler(app)

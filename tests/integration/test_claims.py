@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from coupon_service import claims, clock, codes, keys
+from coupon_service.models.claims import ClaimRequest
 from coupon_service.store.table import Table, values
 
 from devstack.emulator import LOSABLE
 from tests.builders import claim, claim_items, make_coupon, shards
-from tests.support import call, customer, merchant
+from tests.support import call, caller_for, customer, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -271,3 +272,22 @@ def test_positions_put_back_by_the_old_claims_are_checked_before_they_are_handed
     # And the counters agree with the claims again
     shard = shards(coupon)[0]
     assert (shard["claimed"], shard["remaining"], shard["given_back"]) == (4, 0, [])
+
+
+def test_a_generated_pool_claim_is_two_requests_in_a_fresh_environment(dynamodb_requests):
+    # Given a generated coupon whose terms an execution environment has read, and nothing else cached
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 150}, shard_count=1)
+    pool = [code for n in (0, 1) for code in Table().get(keys.pool_chunk(coupon["coupon_id"], 0, n))["codes"]]
+    handed = []
+    for i in range(3):
+        claims.cache.clear()
+        claims.Claims().terms(coupon["coupon_id"])
+        dynamodb_requests.reset()
+        # When a customer claims
+        caller = caller_for(customer(f"u{i}"))
+        held = claims.Claims().claim(caller, coupon["coupon_id"], None, None, ClaimRequest())
+        # Then the claim takes a position and commits: no chunk is read for the code
+        assert dict(dynamodb_requests.calls) == {"UpdateItem": 1, "TransactWriteItems": 1}
+        handed.append(held.code)
+    # And the codes handed out are the pool's, by position
+    assert handed == pool[:3]

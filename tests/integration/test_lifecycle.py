@@ -7,8 +7,9 @@ import random
 from typing import Any
 
 import pytest
-from coupon_service import aws, keys, lifecycle
+from coupon_service import aws, errors, keys, lifecycle
 from coupon_service.settings import settings
+from coupon_service.store import shards
 from coupon_service.store.table import Table, to_item, values
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -38,7 +39,7 @@ def _claims(count: int, seed: int = 13) -> list[dict[str, Any]]:
     return items
 
 
-def _selected(condition: lifecycle.Condition) -> set[str]:
+def _selected(condition: lifecycle.Condition, id_name: str = "claim_id") -> set[str]:
     request: dict[str, Any] = {
         "TableName": settings().table_name,
         "FilterExpression": condition.expression,
@@ -49,7 +50,7 @@ def _selected(condition: lifecycle.Condition) -> set[str]:
     found: set[str] = set()
     while True:
         page = aws.client("dynamodb").scan(**request)
-        found |= {item["claim_id"]["S"] for item in page.get("Items", [])}
+        found |= {item[id_name]["S"] for item in page.get("Items", []) if id_name in item}
         if "LastEvaluatedKey" not in page:
             return found
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -78,3 +79,36 @@ def test_conditions_are_well_formed_for_dynamodb():
         for placeholder in [*condition.names, *condition.values]:
             assert placeholder in condition.expression
         to_item({k: v for k, v in condition.values.items()})
+
+
+def test_the_shard_condition_of_every_claim_selects_the_shards_its_twin_calls_open():
+    chance = random.Random(7)
+    items = []
+    for n in range(120):
+        start, end = sorted(chance.sample(INSTANTS, 2))
+        status = chance.choice(["active", "paused", "deleted", "draft"])
+        items.append(
+            {
+                **keys.shard(f"s{n:03d}", 0),
+                "shard_id": f"s{n:03d}",
+                "status": status,
+                "claim_start": start,
+                "claim_end": end,
+            }
+        )
+    Table().batch_write(items)
+    opened = 0
+    for now in INSTANTS:
+        condition = lifecycle.Condition(
+            shards.OPEN, {"#s": "status"}, {f":{k}": v for k, v in shards.open_values(now).items()}
+        )
+        expected = {item["shard_id"] for item in items if shards.is_open(item, now)}
+        assert _selected(condition, "shard_id") == expected, now
+        opened += len(expected)
+        for item in items:  # a closed shard names why, an open one raises nothing
+            if item["shard_id"] in expected:
+                shards.refuse_closed(item, now)
+            else:
+                with pytest.raises(errors.ClaimsClosed):
+                    shards.refuse_closed(item, now)
+    assert 0 < opened < len(items) * len(INSTANTS)

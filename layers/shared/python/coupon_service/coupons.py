@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from coupon_service import clock, keys, qr
-from coupon_service.codes import new_system_codes
+from coupon_service import clock, pool, qr
 from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
 from coupon_service.items import ClaimWindow, CouponItem, ShardItem
@@ -29,6 +28,7 @@ from coupon_service.planning import CouponEdit, creation_plan, inventory_plan
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import store_code_hashes
 from coupon_service.store.coupons import CouponStore
+from coupon_service.store.pool import Pool
 from coupon_service.store.table import Table
 from coupon_service.validity import AnyValidity, FixedValidity, Validity, from_iso, shortest_window, to_iso
 
@@ -58,19 +58,6 @@ def check_rules(claims_close: datetime, validity: AnyValidity, reminder: dict[st
                 field="options.reminder.hours_before_expiry",
                 details={"shortest_validity_hours": hours},
             )
-
-
-def _pool_items(coupon_id: str, shard_index: int, codes: list[str], start: int = 0) -> list[dict[str, Any]]:
-    """Codes at positions start.. of a shard, in chunks of keys.CHUNK (start must be a chunk boundary)."""
-    assert start % keys.CHUNK == 0
-    return [
-        {
-            **keys.pool_chunk(coupon_id, shard_index, (start + offset) // keys.CHUNK),
-            "type": "pool",
-            "codes": codes[offset : offset + keys.CHUNK],
-        }
-        for offset in range(0, len(codes), keys.CHUNK)
-    ]
 
 
 # --- items from requests -------------------------------------------------------------------------
@@ -225,14 +212,9 @@ class Coupons:
         ]
 
         # Everything a shard will point at exists before the shard does, so a retry is harmless.
-        if mode == "generated":
-            codes = new_system_codes(units or 0)
-            offset = 0
-            pool: list[dict[str, Any]] = []
-            for index, n in enumerate(plan):
-                pool.extend(_pool_items(coupon_id, index, codes[offset : offset + (n or 0)]))
-                offset += n or 0
-            self.table.batch_write(pool)
+        if mode == "generated":  # its codes are a keyed function of the pool's seed (coupon_service.pool)
+            item.pool_seed = seed = pool.new_seed()
+            Pool(self.table).write_chunks(pool.generated_chunks(coupon_id, seed, [n or 0 for n in plan]))
         audience = body.audience.customer_ids if body.audience.type == "customers" else []
         self.store.create_coupon(item, shard_items, logo=body.logo_png, audience=audience)
         return CouponOut.from_item(item, shard_items)
@@ -257,11 +239,14 @@ class Coupons:
         removed = _rotated_codes(coupon, patch, changes)
         plan = inventory_plan(coupon, shards, patch.inventory, patch.shard_count)
         appended: list[dict[str, Any]] = []
+        pool_store = Pool(self.table)
         for shard, change in zip(shards, plan.changes, strict=True):
             if change.codes_to_append:
-                appended.extend(self._append_codes(coupon_id, shard.model_dump(), change.codes_to_append))
+                # A code once written at a position never changes: see store.pool.Pool.appended_chunks.
+                size, count = shard.pool_size or 0, change.codes_to_append
+                appended.extend(pool_store.appended_chunks(coupon.model_dump(), shard.shard, size, count))
         if appended:
-            self.table.batch_write(appended)
+            pool_store.write_chunks(appended)
         # New shards open as the coupon is after the edit.
         window = _window(patch.claim_window) if patch.claim_window else coupon.claim_window
         template = coupon.model_copy(
@@ -274,22 +259,3 @@ class Coupons:
         edit = CouponEdit(patch.version, changes, removed, shard_changes, plan, new_shards)
         self.store.edit_coupon(coupon_id, edit)
         return self.get(owner, coupon_id)
-
-    def _append_codes(self, coupon_id: str, shard: dict[str, Any], count: int) -> list[dict[str, Any]]:
-        """Codes for `count` new positions after a shard's last. A code once written at a position never
-        changes (claims cache the chunks): codes still written there, left by an earlier reduction and
-        never handed out, are kept; only positions without a code get new ones."""
-        size = shard["pool_size"]
-        start = size - size % keys.CHUNK
-        written: list[str] = []
-        while len(written) < size - start + count:
-            chunk = self.table.get(
-                keys.pool_chunk(coupon_id, shard["shard"], (start + len(written)) // keys.CHUNK)
-            )
-            codes = (chunk or {}).get("codes", [])
-            written.extend(codes)
-            if len(codes) < keys.CHUNK:
-                break
-        codes = written[: size - start + count]
-        codes += new_system_codes(size - start + count - len(codes))
-        return _pool_items(coupon_id, shard["shard"], codes, start)

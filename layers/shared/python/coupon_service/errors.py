@@ -112,3 +112,40 @@ class Changed(Conflict):
     """What the request was based on changed before it was written; the same request may succeed again."""
 
     code = "changed"
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+    def __init__(self, coupon_id: str) -> None:
+        super().__init__("sold out", details={"coupon_id": coupon_id})
+
+
+class LimitReached(Conflict):
+    """The per-customer limit: the customer already holds the most of this coupon one may claim."""
+
+    code = "limit_reached"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you already hold the most of this coupon one customer may claim ({limit})",
+            details={"per_customer_limit": limit},
+        )
+
+
+class ClaimsClosed(Conflict):
+    """The coupon takes no claims now: withdrawn, paused, or outside its claim window."""
+
+
+class DuplicateClaim(Conflict):
+    """A claim with this id exists already (a retry, or a concurrent request with the same key); the
+    claim path answers it as a replay of `existing`, never as this error."""
+
+    code = "duplicate_claim"
+
+    def __init__(self, existing: dict[str, Any]) -> None:
+        super().__init__("this claim exists already")
+        self.existing = existing

@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from coupon_service import clock
-from coupon_service.claims import claimed_out
 from coupon_service.errors import Changed, Conflict, NotFound
 from coupon_service.identity import Caller
 from coupon_service.items import GiftItem
@@ -155,7 +154,7 @@ class Gifts:
         claim = self.store.claim(gift.claim_id)
         if claim is None:  # never: a claimed coupon is not deleted
             raise NotFound("no such gift", field="token")
-        return claimed_out(claim, to_iso(clock.now()))
+        return ClaimedCouponOut.from_item(claim, to_iso(clock.now()))
 
     def cancel(self, caller: Caller, token: str) -> GiftView:
         gift = self._gift(token)

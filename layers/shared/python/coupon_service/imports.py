@@ -40,7 +40,8 @@ from coupon_service.models.imports import (
 from coupon_service.settings import settings
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.imports import ImportStore, Progress
-from coupon_service.store.table import Table, to_item, values
+from coupon_service.store.pool import Pool, append_operations
+from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
 PREFIX = "imports/"
@@ -230,42 +231,10 @@ class Imports:
         The pool's size and its last, partly filled chunk are read once, then known from this run's own
         commits; if another writer grew the pool meanwhile, the size condition fails and they are read again.
         """
-        coupon_id, index = pool
         if pool not in self._tails:
-            shard = self.table.get(keys.shard(coupon_id, index)) or {}
-            size = int(shard.get("pool_size", 0))
-            tail: list[str] = []
-            if size % keys.CHUNK:
-                chunk = self.table.get(keys.pool_chunk(coupon_id, index, size // keys.CHUNK)) or {}
-                tail = chunk.get("codes", [])[: size % keys.CHUNK]
-            self._tails[pool] = (size, tail)
+            self._tails[pool] = Pool(self.table).tail(*pool)
         size, tail = self._tails[pool]
-        first_chunk = size // keys.CHUNK
-        filled = tail + codes
-        chunks = [
-            {
-                "Put": {
-                    "Item": to_item(
-                        {
-                            **keys.pool_chunk(coupon_id, index, first_chunk + n),
-                            "type": "pool",
-                            "codes": filled[start : start + keys.CHUNK],
-                        }
-                    )
-                }
-            }
-            for n, start in enumerate(range(0, len(filled), keys.CHUNK))
-        ]
-        grow = {
-            "Update": {
-                "Key": to_item(keys.shard(coupon_id, index)),
-                "UpdateExpression": "SET pool_size = pool_size + :n, remaining = remaining + :n, "
-                "units = units + :n",
-                "ConditionExpression": "pool_size = :size",
-                "ExpressionAttributeValues": values(n=len(codes), size=size),
-            }
-        }
-        return [grow, *chunks]
+        return append_operations(*pool, size, tail, codes)
 
     def _finish(self, job: ImportJobItem) -> str:
         """Join the batches' failures into one CSV, write the summary, and end the job."""

@@ -48,6 +48,7 @@ class CouponItem(BaseModel):
     self_service: Mode | None = None
     verification_hash: str | None = None  # keyed hashes of the store's codes: only here, never in a claim
     staff_code_hash: str | None = None
+    pool_seed: str | None = None  # generated pools: the key of their codes (coupon_service.pool)
 
     @property
     def mode(self) -> str:
@@ -142,3 +143,51 @@ class GiftItem(BaseModel):
     def lapsed(self, now: str) -> bool:
         """Still stored as pending, but past its lifetime: what the reminder run settles."""
         return self.state == "pending" and self.gift_expires_at <= now
+
+
+class ClaimItem(BaseModel):
+    """A claimed coupon (`CLAIM#{claimId}` / `CLAIM`): what one customer holds, as claimed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    merchants: list[str] | None = None
+    claimer_id: str
+    owner_id: str
+    state: Literal["available", "gifting", "used"]
+    claimed_at: str  # fixed-width UTC instants, so conditions compare them as strings
+    valid_from: str
+    valid_until: str
+    channel: str
+    note: str | None = None
+    request_hash: str
+    # Face value and terms as claimed: later edits never change what a customer holds.
+    title: str
+    description: str
+    currency: str
+    time_zone: str
+    terms: dict[str, Any]
+    scope: dict[str, Any]
+    giftable: bool = False
+    notify_giver: bool = False
+    gift_message: str | None = None
+    staff_confirms_terms: bool = False
+    self_service: Mode | None = None
+    nickname: str | None = None
+    name: str | None = None
+    phone_hash: str | None = None
+    phone_masked: str | None = None
+    code: str
+    code_system: bool = True
+    shard: int
+    position: int | None = None  # code pools only
+    reminder_message: str | None = None
+    remind_at: str | None = None
+    gift_id: str | None = None
+    gift_expires_at: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The attributes as stored (None: not stored)."""
+        return self.model_dump(exclude_none=True)

@@ -78,6 +78,11 @@ def wallet_sort(valid_until: str, claim_id: str) -> str:
     return f"{valid_until}#{claim_id}"
 
 
+def wallet_index(customer_id: str, valid_until: str, claim_id: str) -> dict[str, str]:
+    """GSI1 keys of a claimed coupon in its holder's wallet."""
+    return {"GSI1PK": wallet(customer_id), "GSI1SK": wallet_sort(valid_until, claim_id)}
+
+
 def wallet_expiry_bound(now: str) -> str:
     """Between the wallet sort keys of coupons expired at `now` (below) and those still valid (above):
     '~' sorts after the '#' that ends a sort key's `valid_until`, so `valid_until == now` falls below."""
@@ -99,6 +104,11 @@ def code_registry(merchant_id: str, code: str) -> dict[str, str]:
 
 def claim_records(coupon_id: str, shard_index: int) -> str:
     return f"RECORDS#{coupon_id}#{shard_index:02d}"
+
+
+def claim_record_index(coupon_id: str, shard_index: int, claimed_at: str, claim_id: str) -> dict[str, str]:
+    """GSI4 keys of a claim in its coupon shard's claim records, by time."""
+    return {"GSI4PK": claim_records(coupon_id, shard_index), "GSI4SK": f"{claimed_at}#{claim_id}"}
 
 
 def redemption(redemption_id: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coupon_service.errors import Conflict
-from coupon_service.models.claims import WalletStatus
 
+WalletStatus = Literal["available", "used", "expired", "gifting"]
 ClaimState = Literal["available", "not_started", "gifting", "expired", "used"]
 Action = Literal["quote", "redeem", "give"]
 ExpirySide = Literal["unexpired", "expired"]

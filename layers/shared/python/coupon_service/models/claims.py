@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from coupon_service.items import ClaimItem
+from coupon_service.lifecycle import WalletStatus, wallet_status
 from coupon_service.models.common import Strict, Text
 from coupon_service.models.coupons import Scope, SelfServiceVerification, Terms
+from coupon_service.self_service import self_service_of
 
 # --- claims and the wallet -----------------------------------------------------------------------
 
@@ -19,7 +23,7 @@ class ClaimRequest(Strict):
     note: Text | None = Field(default=None, max_length=200, description="Free text kept with the claim")
 
 
-WalletStatus = Literal["available", "used", "expired", "gifting"]
+__all__ = ["ClaimRequest", "ClaimedCouponOut", "WalletPage", "WalletStatus"]
 
 
 class ClaimedCouponOut(BaseModel):
@@ -45,6 +49,20 @@ class ClaimedCouponOut(BaseModel):
         default=None, description="With self-service: whether the store's code is asked"
     )
     giftable: bool
+
+    @classmethod
+    def from_item(cls, item: ClaimItem | Mapping[str, Any], now: str) -> ClaimedCouponOut:
+        """What its holder sees of a claimed coupon at `now`."""
+        record = item.record() if isinstance(item, ClaimItem) else dict(item)
+        mode = self_service_of(record)
+        return cls.model_validate(
+            {
+                **record,
+                "status": wallet_status(record, now),
+                "self_service": mode is not None,
+                "self_service_verification": mode,
+            }
+        )
 
 
 class WalletPage(BaseModel):
