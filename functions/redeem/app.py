@@ -7,9 +7,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
 from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
-from coupon_service.checkout import Checkout, Quote, QuoteRequest
+from coupon_service.checkout import Checkout
 from coupon_service.identity import customer, merchant_scope, staff_merchant
-from coupon_service.redemptions import RedemptionOut, Redemptions, SelfRedemption, StaffRedemption
+from coupon_service.models.checkout import Quote, QuoteRequest
+from coupon_service.models.redemptions import RedemptionOut, SelfRedemption, StaffRedemption
+from coupon_service.redemptions import Redemptions
 
 app = resolver()
 app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemption")

@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 from coupon_service import keys
-from coupon_service.redemptions import Redemptions, StaffRedemption
+from coupon_service.models.redemptions import StaffRedemption
+from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table
 
 from tests.builders import CART, SELF_SERVICE, held, redeem_myself, redemptions_of, scan, stored_claim

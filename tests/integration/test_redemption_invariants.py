@@ -14,15 +14,12 @@ from datetime import timedelta
 import pytest
 from coupon_service import clock, keys
 from coupon_service.events import VerificationUnderAttack, derive, event_id
-from coupon_service.redemptions import (
-    WRONG_CODES_PER_CUSTOMER,
-    Redemptions,
-    SelfRedemption,
-    StaffRedemption,
-    _Guard,
-)
+from coupon_service.models.redemptions import SelfRedemption, StaffRedemption
+from coupon_service.redemptions import Redemptions
+from coupon_service.store.guards import AttemptGuard
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
+from coupon_service.wrong_codes import WRONG_CODES_PER_CUSTOMER
 
 from devstack.emulator import WITH_LOST
 from devstack.streams import StreamReader
@@ -227,7 +224,7 @@ def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_
 
 def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_takes_one_back():
     # Given a customer's counter with two attempts counted
-    guard = _Guard(Table(), keys.customer_guard("u9", "m1"), WRONG_CODES_PER_CUSTOMER, "your coupons")
+    guard = AttemptGuard(Table(), keys.customer_guard("u9", "m1"), WRONG_CODES_PER_CUSTOMER, "your coupons")
     now = to_iso(clock.now())
     assert (guard.reserve("first", now), guard.reserve("second", now)) == (1, 2)
     # When a reservation is sent again after its answer was lost, Then it is recognised as already counted
@@ -243,7 +240,7 @@ def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_take
 
 def test_an_attempt_whose_answer_is_lost_is_told_its_own_place_not_the_count_grown_since(emulator):
     # Given a coupon's counter, and a first wrong code whose counted write loses its answer for a while
-    guard = _Guard(Table(), keys.redeem_guard("claim-held"), 5, "this coupon")
+    guard = AttemptGuard(Table(), keys.redeem_guard("claim-held"), 5, "this coupon")
     now = to_iso(clock.now())
     emulator.faults.set(1.0, ("timeout",), hold=1.5, operations=frozenset({"UpdateItem"}), limit=1)
     first = ThreadPoolExecutor(1).submit(guard.reserve, "first", now)

@@ -10,7 +10,8 @@ import pytest
 from coupon_service import clock, keys
 from coupon_service.codes import new_system_code
 from coupon_service.lookup_budget import UNKNOWN_CODES
-from coupon_service.redemptions import Redemptions, StaffRedemption
+from coupon_service.models.redemptions import StaffRedemption
+from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table
 
 from devstack.emulator import WITH_LOST

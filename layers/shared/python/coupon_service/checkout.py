@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
-
-from coupon_service import clock, keys
+from coupon_service import clock, lifecycle
 from coupon_service.identity import Caller
-from coupon_service.lifecycle import refusal
-from coupon_service.models.common import Strict
-from coupon_service.pricing import Allocation, NotApplicable, Order, price_claim
-from coupon_service.store.table import Table, values
+from coupon_service.models.checkout import Quote, QuotedCoupon
+from coupon_service.pricing import NotApplicable, Order, price_claim
+from coupon_service.store.checkout import whole_wallet
+from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
-
-
-class QuoteRequest(Strict):
-    order: Order
-
-
-class QuotedCoupon(BaseModel):
-    claim_id: str
-    coupon_id: str
-    title: str
-    kind: str
-    valid_from: str
-    valid_until: str
-    applies: bool
-    discount: int = 0
-    line_discount: int = 0
-    shipping_discount: int = 0
-    allocations: list[Allocation] = []
-    points: int | None = None
-    item: str | None = None
-    terms_text: str | None = None
-    payable: int | None = None
-    reason: str | None = None
-    details: dict[str, Any] = {}
-
-
-class Quote(BaseModel):
-    stacking: Literal["one_coupon_per_order"] = "one_coupon_per_order"
-    applicable: list[QuotedCoupon]
-    not_applicable: list[QuotedCoupon]
 
 
 def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     """What the coupon's own state rules out before any pricing."""
-    refused = refusal("quote", claim, now)
-    return None if refused is None else NotApplicable(reason=refused.code, details=refused.details)
+    refused = lifecycle.refusal("quote", claim, now)
+    return NotApplicable(reason=refused.code, details=refused.details) if refused else None
 
 
 def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
@@ -72,13 +40,7 @@ class Checkout:
 
     def quote(self, caller: Caller, order: Order) -> Quote:
         now = to_iso(clock.now())
-        # The whole wallet, in as few pages as the index returns (1 MB each), already soonest expiry first.
-        held = self.table.query_all(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            ExpressionAttributeValues=values(p=keys.wallet(caller.user_id)),
-        )
-        quoted = [quote_claim(claim, order, now) for claim in held]
+        quoted = [quote_claim(claim, order, now) for claim in whole_wallet(self.table, caller.user_id)]
         applicable = sorted(
             (q for q in quoted if q.applies), key=lambda q: (-q.discount, q.valid_until, q.claim_id)
         )

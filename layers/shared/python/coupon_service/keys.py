@@ -124,6 +124,11 @@ def coupon_redemptions(coupon_id: str) -> str:
     return f"REDEEMED#{coupon_id}"
 
 
+def redemption_index(coupon_id: str, redeemed_at: str, redemption_id: str) -> dict[str, str]:
+    """GSI2 keys of a redemption: a coupon's redemptions by time."""
+    return {"GSI2PK": coupon_redemptions(coupon_id), "GSI2SK": f"{redeemed_at}#{redemption_id}"}
+
+
 def gift(token_hash: str) -> dict[str, str]:
     return {"PK": f"GIFT#{token_hash}", "SK": "GIFT"}
 

@@ -1,0 +1,21 @@
+"""An order cancelled or refunded: its redemption reversed once, the coupon usable again with a fresh code
+while its window is open."""
+
+from __future__ import annotations
+
+from coupon_service import clock
+from coupon_service.errors import NotFound
+from coupon_service.models.redemptions import RedemptionOut
+from coupon_service.redemptions.writing import out
+from coupon_service.store.redemptions import RedemptionStore
+from coupon_service.validity import to_iso
+
+
+def reverse(store: RedemptionStore, merchant_id: str, redemption_id: str) -> RedemptionOut:
+    redemption = store.redemption(redemption_id)
+    if redemption is None or merchant_id not in (redemption.merchant_id, redemption.redeemed_at_merchant):
+        raise NotFound("no such redemption", field="redemptionId")
+    if redemption.reversed_at:
+        return out(redemption)
+    claim = store.claim(redemption.claim_id)
+    return out(store.reverse(redemption, claim, merchant_id, to_iso(clock.now())))

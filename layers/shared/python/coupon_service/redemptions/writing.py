@@ -1,0 +1,162 @@
+"""The one write of every redemption, whoever asks it: the claimed coupon's state, the order's terms, the
+redemption's id, and one more decision when the coupon moved on while it was being redeemed.
+
+A redemption's id is derived from (claim, reversal round, order id), so a till's retry for the same
+order finds its own redemption.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from coupon_service import clock, lifecycle
+from coupon_service.errors import Invalid, NotFound
+from coupon_service.models.redemptions import RedemptionOut
+from coupon_service.pricing import NotApplicable, Order, order_total, price_claim
+from coupon_service.store.guards import Reservation
+from coupon_service.store.redemptions import ClaimMoved, RedemptionItem, RedemptionStore
+from coupon_service.validity import to_iso
+
+_NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")
+
+
+@dataclass(frozen=True)
+class Redeeming:
+    """What a redemption asks, apart from the claimed coupon it uses."""
+
+    method: Literal["staff", "self_service"]
+    by: str
+    at_merchant: str | None
+    store_id: str | None
+    order_id: str | None
+    order: Order | None
+    verified: bool | None = None
+    # The attempts and lookups the code cost, given back in the redemption's own transaction.
+    give_back: tuple[Reservation, ...] = ()
+
+
+def redemption_id_for(claim_id: str, round_: int, order_id: str | None) -> str:
+    if order_id is None:
+        return uuid.uuid4().hex  # without an order id a repeat is a second redemption, and refused
+    return uuid.uuid5(_NAMESPACE, f"{claim_id}\n{round_}\n{order_id}").hex
+
+
+def unknown_code() -> NotFound:
+    """The one answer for a code this caller may not learn anything about: never issued, another
+    merchant's, retired by a gift or a reversal, or used by someone else."""
+    return NotFound("no coupon with this code", code="unknown_code", field="code")
+
+
+def out(item: RedemptionItem) -> RedemptionOut:
+    # As stored: what is None is not there (and no order, no allocations); where it was used may be unknown.
+    return RedemptionOut.model_validate({"redeemed_at_merchant": None, **item.model_dump(exclude_none=True)})
+
+
+def priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
+    """The redemption's amounts for the order; an order that does not meet the terms is a 422."""
+    if order is None:
+        return {}
+    result = price_claim(claim, order)
+    if isinstance(result, NotApplicable):
+        raise Invalid(
+            "the order does not meet this coupon's terms",
+            code=result.reason,
+            field="order",
+            details=result.details,
+        )
+    return {
+        "order_amount": order_total(order),
+        "discount": result.discount,
+        "line_discount": result.line_discount,
+        "shipping_discount": result.shipping_discount,
+        "allocations": [a.model_dump() for a in result.allocations],
+        "points": result.points,
+        "item": result.item,
+    }
+
+
+def depends_on_order(claim: dict[str, Any]) -> bool:
+    return bool(claim["terms"].get("min_spend")) or claim["scope"]["type"] != "order"
+
+
+def _confirmed_by_staff(claim: dict[str, Any], method: str, order: Order | None) -> bool | None:
+    """A coupon whose terms depend on the order needs the order, unless its merchant lets staff confirm
+    the terms by hand (then recorded on the redemption)."""
+    if order is not None or not depends_on_order(claim):
+        return None
+    if method == "staff" and claim.get("staff_confirms_terms"):
+        return True
+    raise Invalid(
+        "this coupon has a minimum spend or applies to some items only: send the order",
+        code="order_required",
+        field="order",
+    )
+
+
+def replayed(store: RedemptionStore, claim: dict[str, Any], order_id: str | None) -> RedemptionOut | None:
+    """A retry for the same order of a redemption that already succeeded gets that redemption."""
+    if order_id is None or claim.get("state") != "used":
+        return None
+    expected = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), order_id)
+    if claim.get("redemption_id") != expected:
+        return None
+    found = store.redemption(expected)
+    return out(found) if found else None
+
+
+def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> RedemptionItem:
+    confirmed_by_staff = _confirmed_by_staff(claim, asked.method, asked.order)
+    redemption_id = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), asked.order_id)
+    # The order's one coupon is held when the order and its merchant are known.
+    merchant_id = asked.at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
+    return RedemptionItem.model_validate(
+        {
+            "redemption_id": redemption_id,
+            "claim_id": claim["claim_id"],
+            "coupon_id": claim["coupon_id"],
+            "merchant_id": claim["merchant_id"],
+            "customer_id": claim["owner_id"],
+            "redeemed_at_merchant": asked.at_merchant,
+            "method": asked.method,
+            "redeemed_by": asked.by,
+            "verified": asked.verified,
+            "store_id": asked.store_id,
+            "order_id": asked.order_id,
+            "currency": claim["currency"] if asked.order else None,
+            **priced(claim, asked.order),
+            "terms_confirmed_by_staff": confirmed_by_staff,
+            "order_merchant": merchant_id if asked.order_id is not None else None,
+            "redeemed_at": now,
+        }
+    )
+
+
+def redeem(
+    store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, *, again: bool = True
+) -> RedemptionOut:
+    """Use the claimed coupon as read; when it moved on meanwhile (a reversal, a gift that lapsed), decide
+    once more on what it is now."""
+    replay = replayed(store, claim, asked.order_id)
+    if replay:
+        return replay
+    now = to_iso(clock.now())
+    lifecycle.refuse("redeem", claim, now)
+    redemption = _redemption(claim, asked, now)
+    try:
+        store.redeem(claim, redemption, list(asked.give_back))
+    except ClaimMoved as moved:
+        current = moved.current
+        if current is None or current["owner_id"] != claim["owner_id"]:
+            raise unknown_code() from None
+        if asked.method == "staff" and current["code"] != claim["code"]:
+            raise unknown_code() from None
+        replay = replayed(store, current, asked.order_id)
+        if replay:
+            return replay
+        lifecycle.refuse("redeem", current, now)
+        if not again:
+            raise
+        return redeem(store, current, asked, again=False)
+    return out(redemption)

@@ -1,0 +1,253 @@
+"""Redemptions in the table: the one transaction that uses a claimed coupon, its reversal, the order's one
+coupon, and the reads a till and a customer need first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from coupon_service import keys
+from coupon_service.errors import Conflict
+from coupon_service.store.reissue import fresh_code, retiring
+from coupon_service.store.guards import Reservation
+from coupon_service.store.table import Cancelled, Table, to_item, values
+
+
+class RedemptionItem(BaseModel):
+    """A redemption as the table holds it (`type` redemption); None fields are not stored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    redeemed_at_merchant: str | None = None
+    method: str
+    redeemed_by: str
+    verified: bool | None = None
+    store_id: str | None = None
+    order_id: str | None = None
+    currency: str | None = None
+    order_amount: int | None = None
+    discount: int | None = None
+    line_discount: int | None = None
+    shipping_discount: int | None = None
+    allocations: list[dict[str, Any]] | None = None
+    points: int | None = None
+    item: str | None = None
+    terms_confirmed_by_staff: bool | None = None
+    order_merchant: str | None = None  # the merchant whose order it holds (one coupon per order)
+    redeemed_at: str
+    reversed_at: str | None = None
+    reversed_by: str | None = None
+    usable_again: bool | None = None
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            **keys.redemption(self.redemption_id),
+            "type": "redemption",
+            **self.model_dump(exclude_none=True),
+            **keys.redemption_index(self.coupon_id, self.redeemed_at, self.redemption_id),
+        }
+
+
+class OrderTaken(Conflict):
+    """The order already carries another redemption."""
+
+    def __init__(self, holder: str | None) -> None:
+        super().__init__(
+            "this order already has a coupon: one coupon per order",
+            code="order_already_discounted",
+            field="order_id",
+            details={"redemption_id": holder},
+        )
+
+
+class ClaimMoved(Conflict):
+    """The claimed coupon was not as read (used, reversed, gifted, expired meanwhile): `current` is the claim
+    as it is now (None when gone), for the caller to decide on once more."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("this coupon has already been used", code="already_used")
+        self.current = current
+
+
+class RedemptionStore:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or Table()
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def claim(self, claim_id: str) -> dict[str, Any] | None:
+        return self.table.get(keys.claim(claim_id))
+
+    def redemption(self, redemption_id: str) -> RedemptionItem | None:
+        item = self.table.get(keys.redemption(redemption_id))
+        return RedemptionItem.model_validate(item) if item else None
+
+    def claims_with_code(self, issuer_id: str, code: str) -> list[dict[str, Any]]:
+        """The claimed coupons whose current code is `code` as issued by `issuer_id` (the code index)."""
+        items, _ = self.table.query(
+            index="GSI2",
+            key_condition="GSI2PK = :p AND GSI2SK = :s",
+            ExpressionAttributeValues=values(p=keys.code_lookup(issuer_id, code), s="CLAIM"),
+        )
+        return items
+
+    # --- the one write ---------------------------------------------------------------------------
+
+    def redeem(self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]) -> None:
+        """Use the claimed coupon as read, record the redemption, give back the attempts and lookups its
+        code cost, and take its order (when `order_merchant` names one). Refused: `OrderTaken` naming the
+        holder, else `ClaimMoved` with the claim as it is now."""
+        operations = [
+            self._use(claim, redemption.redemption_id, redemption.redeemed_at),
+            {
+                "Put": {
+                    "Item": to_item(redemption.stored()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            *(reservation.operation() for reservation in give_back),
+        ]
+        order_at = len(operations) if redemption.order_merchant else None
+        if order_at is not None:
+            operations.append(_take_order(claim["claim_id"], redemption))
+        try:
+            self.table.transact(operations)
+        except Cancelled as cancelled:
+            if order_at is not None and cancelled.code_at(order_at) == "ConditionalCheckFailed":
+                raise OrderTaken((cancelled.old(order_at) or {}).get("redemption_id")) from None
+            raise ClaimMoved(self.claim(claim["claim_id"])) from None
+
+    @staticmethod
+    def _use(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
+        round_ = claim.get("reversals", 0)
+        named = values(
+            used="used",
+            available="available",
+            gifting="gifting",
+            now=now,
+            rid=redemption_id,
+            owner=claim["owner_id"],
+            code=claim["code"],
+            round=round_,
+        )
+        if not round_:
+            named.pop(":round")
+        return {
+            "Update": {
+                "Key": to_item(keys.claim(claim["claim_id"])),
+                "UpdateExpression": "SET #st = :used, redemption_id = :rid, used_at = :now "
+                "REMOVE GSI3PK, GSI3SK",
+                # The code too: a gift or a reversal gives the coupon a new one, and the old one is spent.
+                "ConditionExpression": "owner_id = :owner AND code = :code "
+                "AND valid_from <= :now AND valid_until > :now "
+                "AND (#st = :available OR (#st = :gifting AND gift_expires_at <= :now)) AND "
+                + ("reversals = :round" if round_ else "attribute_not_exists(reversals)"),
+                "ExpressionAttributeNames": {"#st": "state"},
+                "ExpressionAttributeValues": named,
+            }
+        }
+
+    # --- reversal --------------------------------------------------------------------------------
+
+    def reverse(
+        self, redemption: RedemptionItem, claim: dict[str, Any] | None, by: str, now: str
+    ) -> RedemptionItem:
+        """Mark the redemption reversed; the claimed coupon usable again with a fresh code while its window
+        is open; its order free for another coupon. Reversed already (concurrently): that reversal."""
+        usable_again = claim is not None and claim["valid_until"] > now
+        operations = [
+            {
+                "Update": {
+                    "Key": to_item(keys.redemption(redemption.redemption_id)),
+                    "UpdateExpression": "SET reversed_at = :now, reversed_by = :by, usable_again = :again",
+                    "ConditionExpression": "attribute_not_exists(reversed_at)",
+                    "ExpressionAttributeValues": values(now=now, by=by, again=usable_again),
+                }
+            }
+        ]
+        if usable_again and claim is not None:
+            operations.append(_make_usable(claim, redemption.redemption_id, now))
+        if redemption.order_merchant:  # the order is free for another coupon
+            operations.append(_free_order(redemption))
+        try:
+            self.table.transact(operations)
+        except Cancelled:
+            current = self.redemption(redemption.redemption_id)
+            if current and current.reversed_at:
+                return current
+            raise
+        return redemption.model_copy(update={"reversed_at": now, "usable_again": usable_again})
+
+
+def _take_order(claim_id: str, redemption: RedemptionItem) -> dict[str, Any]:
+    """The item that holds an order's one redemption: free, or already this redemption's (a till's
+    retry); anything else names its holder, unread."""
+    lock = {
+        **_order_key(redemption),
+        "type": "order",
+        "merchant_id": redemption.order_merchant,
+        "order_id": redemption.order_id,
+        "redemption_id": redemption.redemption_id,
+        "claim_id": claim_id,
+        "locked_at": redemption.redeemed_at,
+    }
+    return {
+        "Put": {
+            "Item": to_item(lock),
+            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
+            "ExpressionAttributeValues": values(rid=redemption.redemption_id),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def _order_key(redemption: RedemptionItem) -> dict[str, str]:
+    assert redemption.order_merchant is not None and redemption.order_id is not None
+    return keys.order(redemption.order_merchant, redemption.order_id)
+
+
+def _free_order(redemption: RedemptionItem) -> dict[str, Any]:
+    """Reversing a redemption frees its order (only if the order still names it)."""
+    return {
+        "Delete": {
+            "Key": to_item(_order_key(redemption)),
+            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
+            "ExpressionAttributeValues": values(rid=redemption.redemption_id),
+        }
+    }
+
+
+def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
+    """The claim back to available, one reversal round further, with a fresh code (whoever saw the old
+    one at the till cannot use it again), and back in the reminder index."""
+    code_sets, code_values = fresh_code(claim["merchant_id"], ":retired")
+    sets = f"#st = :available, reversals = if_not_exists(reversals, :zero) + :one, {code_sets}"
+    named: dict[str, Any] = {
+        "available": "available",
+        "zero": 0,
+        "one": 1,
+        "rid": redemption_id,
+        "used": "used",
+        "retired": retiring(claim["code"], redemption_id=redemption_id),
+        **code_values,
+    }
+    remind_at = claim.get("remind_at")
+    if remind_at and remind_at > now and not claim.get("reminded_at"):
+        index = keys.reminder_index(remind_at, claim["claim_id"])
+        sets += ", GSI3PK = :g3pk, GSI3SK = :g3sk"
+        named.update(g3pk=index["GSI3PK"], g3sk=index["GSI3SK"])
+    return {
+        "Update": {
+            "Key": to_item(keys.claim(claim["claim_id"])),
+            "UpdateExpression": f"SET {sets} REMOVE redemption_id, used_at",
+            "ConditionExpression": "redemption_id = :rid AND #st = :used",
+            "ExpressionAttributeNames": {"#st": "state"},
+            "ExpressionAttributeValues": values(**named),
+        }
+    }
