@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from coupon_service import keys
 from coupon_service.errors import Conflict
+from coupon_service.lifecycle import Condition, redeemable_condition
 from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.guards import Reservation
 from coupon_service.store.table import Cancelled, Table, to_item, values
@@ -126,30 +127,25 @@ class RedemptionStore:
     @staticmethod
     def _use(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
         round_ = claim.get("reversals", 0)
-        named = values(
-            used="used",
-            available="available",
-            gifting="gifting",
-            now=now,
-            rid=redemption_id,
-            owner=claim["owner_id"],
-            code=claim["code"],
-            round=round_,
+        # The code too: a gift or a reversal gives the coupon a new one, and the old one is spent.
+        held = {":owner": claim["owner_id"], ":code": claim["code"]}
+        same_round = (
+            Condition("reversals = :round", {}, {":round": round_})
+            if round_
+            else Condition("attribute_not_exists(reversals)")
         )
-        if not round_:
-            named.pop(":round")
+        condition = (
+            Condition("owner_id = :owner AND code = :code", {}, held) & redeemable_condition(now) & same_round
+        )
+        named = {key.removeprefix(":"): value for key, value in condition.values.items()}
         return {
             "Update": {
                 "Key": to_item(keys.claim(claim["claim_id"])),
                 "UpdateExpression": "SET #st = :used, redemption_id = :rid, used_at = :now "
                 "REMOVE GSI3PK, GSI3SK",
-                # The code too: a gift or a reversal gives the coupon a new one, and the old one is spent.
-                "ConditionExpression": "owner_id = :owner AND code = :code "
-                "AND valid_from <= :now AND valid_until > :now "
-                "AND (#st = :available OR (#st = :gifting AND gift_expires_at <= :now)) AND "
-                + ("reversals = :round" if round_ else "attribute_not_exists(reversals)"),
-                "ExpressionAttributeNames": {"#st": "state"},
-                "ExpressionAttributeValues": named,
+                "ConditionExpression": condition.expression,
+                "ExpressionAttributeNames": {"#st": "state", **condition.names},
+                "ExpressionAttributeValues": values(used="used", rid=redemption_id, now=now, **named),
             }
         }
 
