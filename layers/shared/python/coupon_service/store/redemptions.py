@@ -138,6 +138,7 @@ class RedemptionStore:
             Condition("owner_id = :owner AND code = :code", {}, held) & redeemable_condition(now) & same_round
         )
         named = {key.removeprefix(":"): value for key, value in condition.values.items()}
+        named.update(used="used", rid=redemption_id, now=now)
         return {
             "Update": {
                 "Key": to_item(keys.claim(claim["claim_id"])),
@@ -145,7 +146,7 @@ class RedemptionStore:
                 "REMOVE GSI3PK, GSI3SK",
                 "ConditionExpression": condition.expression,
                 "ExpressionAttributeNames": {"#st": "state", **condition.names},
-                "ExpressionAttributeValues": values(used="used", rid=redemption_id, now=now, **named),
+                "ExpressionAttributeValues": values(**named),
             }
         }
 
