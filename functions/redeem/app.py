@@ -50,6 +50,7 @@ def _redeemed(redemption: RedemptionOut) -> Response[RedemptionOut]:
 def redeem_by_staff(body: Annotated[StaffRedemption, Body()]) -> Response[RedemptionOut]:
     caller = current_caller(app)
     merchant_id = staff_merchant(caller)
+    assert caller is not None  # staff_merchant refused a request without one
     return _redeemed(Redemptions().by_staff(caller, merchant_id, body))
 
 
