@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from coupon_service import clock, keys
+from coupon_service.items import RedemptionItem
 from coupon_service.store.guards import AttemptGuard, Reservation
-from coupon_service.store.redemptions import ClaimMoved, OrderTaken, RedemptionItem, RedemptionStore
+from coupon_service.store.redemptions import ClaimMoved, OrderTaken, RedemptionStore
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 

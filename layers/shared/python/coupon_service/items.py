@@ -191,3 +191,72 @@ class ClaimItem(BaseModel):
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""
         return self.model_dump(exclude_none=True)
+
+
+class RedemptionItem(BaseModel):
+    """A redemption (`REDEMPTION#{redemptionId}` / `REDEMPTION`): who used which claimed coupon, where, for
+    which order and how much; `reversed_at` once reversed. None fields are not stored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    redeemed_at_merchant: str | None = None
+    method: str
+    redeemed_by: str
+    verified: bool | None = None
+    store_id: str | None = None
+    order_id: str | None = None
+    currency: str | None = None
+    order_amount: int | None = None
+    discount: int | None = None
+    line_discount: int | None = None
+    shipping_discount: int | None = None
+    allocations: list[dict[str, Any]] | None = None
+    points: int | None = None
+    item: str | None = None
+    terms_confirmed_by_staff: bool | None = None
+    order_merchant: str | None = None  # the merchant whose order it holds (one coupon per order)
+    redeemed_at: str
+    reversed_at: str | None = None
+    reversed_by: str | None = None
+    usable_again: bool | None = None
+
+
+class GuardItem(BaseModel):
+    """Verification attempts on one claimed coupon (`CLAIM#{claimId}` / `GUARD`), or on one customer's
+    coupons of one merchant (`CUSTOMER#{customerId}` / `GUARD#{merchantId}`): attempt id -> its number;
+    the lock slides with each attempt."""
+
+    model_config = ConfigDict(extra="allow")
+
+    attempts: dict[str, int | str] = {}
+    seq: int = 0
+    lock_ends: str | None = None
+    last_at: str | None = None
+
+
+class WatchItem(BaseModel):
+    """Wrong codes on one coupon from all its customers in the current window (`GUARD#{couponId}` /
+    `GUARD`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    window: str | None = None
+    wrong: dict[str, str] = {}
+    attack_window: str | None = None
+    attack_until: str = ""
+
+
+class LookupBudgetItem(BaseModel):
+    """A staff member's unknown codes at one merchant (`STAFF#{staffId}` / `LOOKUPS#{merchantId}`): lookup
+    id -> time, the window's end, `locked_at` once the budget was spent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    lookups: dict[str, str] = {}
+    window_ends: str = ""
+    locked_at: str | None = None

@@ -13,10 +13,11 @@ from typing import Any, Literal
 
 from coupon_service import clock, lifecycle
 from coupon_service.errors import Invalid, NotFound
+from coupon_service.items import RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.pricing import NotApplicable, Order, order_total, price_claim
 from coupon_service.store.guards import Reservation
-from coupon_service.store.redemptions import ClaimMoved, RedemptionItem, RedemptionStore
+from coupon_service.store.redemptions import ClaimMoved, RedemptionStore
 from coupon_service.validity import to_iso
 
 _NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")

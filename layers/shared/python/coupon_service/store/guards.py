@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from coupon_service import keys
 from coupon_service.errors import DomainError, Locked
+from coupon_service.items import GuardItem, WatchItem
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 from coupon_service.wrong_codes import (
@@ -71,17 +70,6 @@ def first_that_holds(
             if settled(old):
                 return old, old
     return None, old
-
-
-class GuardItem(BaseModel):
-    """A counter of attempts (`type` guard): attempt id -> its number; the lock slides with each attempt."""
-
-    model_config = ConfigDict(extra="allow")
-
-    attempts: dict[str, int | str] = {}
-    seq: int = 0
-    lock_ends: str | None = None
-    last_at: str | None = None
 
 
 class AttemptGuard:
@@ -163,17 +151,6 @@ def release_all(table: Table, reservations: Iterable[Reservation]) -> None:
     with cleanup():
         for reservation in reservations:
             reservation.release(table)
-
-
-class WatchItem(BaseModel):
-    """Wrong codes on one coupon from all its customers in the current window (`type` coupon_guard)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    window: str | None = None
-    wrong: dict[str, str] = {}
-    attack_window: str | None = None
-    attack_until: str = ""
 
 
 class CouponWatch:

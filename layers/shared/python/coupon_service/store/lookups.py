@@ -7,24 +7,13 @@ import contextlib
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from coupon_service import keys
 from coupon_service.errors import Busy
+from coupon_service.items import LookupBudgetItem
 from coupon_service.lookup_budget import KEPT, UNKNOWN_CODES, WINDOW, spent
 from coupon_service.store.guards import Reservation
 from coupon_service.store.table import Cancelled, Table, cleanup, values
 from coupon_service.validity import from_iso, to_iso
-
-
-class LookupBudgetItem(BaseModel):
-    """`lookups`: lookup id -> time; `window_ends`; `locked_at` once the budget was spent."""
-
-    model_config = ConfigDict(extra="allow")
-
-    lookups: dict[str, str] = {}
-    window_ends: str = ""
-    locked_at: str | None = None
 
 
 class UnknownCodes:

@@ -5,54 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from coupon_service import keys
 from coupon_service.errors import Conflict
+from coupon_service.items import RedemptionItem
 from coupon_service.lifecycle import Condition, redeemable_condition
-from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.guards import Reservation
+from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.table import Cancelled, Table, to_item, values
-
-
-class RedemptionItem(BaseModel):
-    """A redemption as the table holds it (`type` redemption); None fields are not stored."""
-
-    model_config = ConfigDict(extra="allow")
-
-    redemption_id: str
-    claim_id: str
-    coupon_id: str
-    merchant_id: str
-    customer_id: str
-    redeemed_at_merchant: str | None = None
-    method: str
-    redeemed_by: str
-    verified: bool | None = None
-    store_id: str | None = None
-    order_id: str | None = None
-    currency: str | None = None
-    order_amount: int | None = None
-    discount: int | None = None
-    line_discount: int | None = None
-    shipping_discount: int | None = None
-    allocations: list[dict[str, Any]] | None = None
-    points: int | None = None
-    item: str | None = None
-    terms_confirmed_by_staff: bool | None = None
-    order_merchant: str | None = None  # the merchant whose order it holds (one coupon per order)
-    redeemed_at: str
-    reversed_at: str | None = None
-    reversed_by: str | None = None
-    usable_again: bool | None = None
-
-    def stored(self) -> dict[str, Any]:
-        return {
-            **keys.redemption(self.redemption_id),
-            "type": "redemption",
-            **self.model_dump(exclude_none=True),
-            **keys.redemption_index(self.coupon_id, self.redeemed_at, self.redemption_id),
-        }
 
 
 class OrderTaken(Conflict):
@@ -91,10 +50,11 @@ class RedemptionStore:
 
     def claims_with_code(self, issuer_id: str, code: str) -> list[dict[str, Any]]:
         """The claimed coupons whose current code is `code` as issued by `issuer_id` (the code index)."""
+        index = keys.claim_code_index(issuer_id, code)
         items, _ = self.table.query(
             index="GSI2",
             key_condition="GSI2PK = :p AND GSI2SK = :s",
-            ExpressionAttributeValues=values(p=keys.code_lookup(issuer_id, code), s="CLAIM"),
+            ExpressionAttributeValues=values(p=index["GSI2PK"], s=index["GSI2SK"]),
         )
         return items
 
@@ -108,7 +68,7 @@ class RedemptionStore:
             self._use(claim, redemption.redemption_id, redemption.redeemed_at),
             {
                 "Put": {
-                    "Item": to_item(redemption.stored()),
+                    "Item": to_item(_stored(redemption)),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
@@ -247,4 +207,13 @@ def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[st
             "ExpressionAttributeNames": {"#st": "state"},
             "ExpressionAttributeValues": values(**named),
         }
+    }
+
+
+def _stored(redemption: RedemptionItem) -> dict[str, Any]:
+    return {
+        **keys.redemption(redemption.redemption_id),
+        "type": "redemption",
+        **redemption.model_dump(exclude_none=True),
+        **keys.redemption_index(redemption.coupon_id, redemption.redeemed_at, redemption.redemption_id),
     }
