@@ -22,8 +22,8 @@ from coupon_service.models.coupons import (
     Inventory,
     OfferOut,
     Promotion,
-    Window,
 )
+from coupon_service.models.rules import Window
 from coupon_service.planning import CouponEdit, creation_plan, inventory_plan
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import store_code_hashes

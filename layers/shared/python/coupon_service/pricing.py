@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
-from coupon_service.models import coupons as models
+from coupon_service.models import rules as models
 from coupon_service.models.common import Name, Strict
 
 MAX_MINOR_UNITS = 100_000_000_00

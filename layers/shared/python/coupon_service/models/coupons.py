@@ -1,231 +1,36 @@
-"""Coupon models: the terms of each kind, codes, scope, audience and options; API input and output."""
+"""Coupon models: what a merchant sends to create and edit a coupon, and what the API answers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     Base64Bytes,
     BaseModel,
     Field,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from coupon_service.codes import is_pattern
 from coupon_service.items import CouponItem, ShardItem
-from coupon_service.models.common import MAX_GENERATED_CODES, MAX_INVENTORY, Money, Name, Strict, Text
-from coupon_service.validity import Instant, Validity, is_valid_time_zone
-
-# --- terms, one model per kind -------------------------------------------------------------------
-
-
-class DiscountTerms(Strict):
-    kind: Literal["discount"]
-    percent_off: int = Field(ge=1, le=99)
-    max_discount: Money | None = None
-
-
-class CashValueTerms(Strict):
-    kind: Literal["cash_value"]
-    amount_off: Money
-    min_spend: Money | None = None
-
-    @model_validator(mode="after")
-    def _below_min_spend(self) -> CashValueTerms:
-        if self.min_spend is not None and self.amount_off >= self.min_spend:
-            raise ValueError("amount_off must be below min_spend")
-        return self
-
-
-class GiftTerms(Strict):
-    kind: Literal["gift"]
-    item: Text = Field(min_length=1, max_length=200)
-
-
-class PointsTerms(Strict):
-    kind: Literal["points"]
-    points: int = Field(ge=1, le=10_000_000)
-
-
-class CashTerms(Strict):
-    kind: Literal["cash"]
-    amount: Money
-
-
-class FreeShippingTerms(Strict):
-    kind: Literal["free_shipping"]
-
-
-class GenericTerms(Strict):
-    kind: Literal["generic"]
-    terms: Text = Field(min_length=1, max_length=2000)
-
-
-Terms = Annotated[
-    DiscountTerms | CashValueTerms | GiftTerms | PointsTerms | CashTerms | FreeShippingTerms | GenericTerms,
-    Field(discriminator="kind"),
-]
-GIFTABLE_KINDS = frozenset({"discount", "cash_value", "gift"})
-
-
-# --- codes and inventory -------------------------------------------------------------------------
-
-
-class RandomOnClaimCodes(Strict):
-    mode: Literal["random_on_claim"]
-    inventory: int | None = Field(default=None, ge=1, le=MAX_INVENTORY, description="None = unlimited")
-
-
-class GeneratedCodes(Strict):
-    mode: Literal["generated"]
-    inventory: int = Field(ge=1, le=MAX_GENERATED_CODES)
-
-
-class ImportedCodes(Strict):
-    mode: Literal["imported"]
-    case_sensitive: bool = True
-    allow_short_codes: bool = Field(
-        default=False,
-        description="Import codes that are easy to guess (shorter than 8 characters, all digits shorter "
-        "than 10, one repeated character, a straight run); otherwise they fail as `too_guessable`",
-    )
-
-
-Codes = Annotated[RandomOnClaimCodes | GeneratedCodes | ImportedCodes, Field(discriminator="mode")]
-
-
-# --- scope, audience, options --------------------------------------------------------------------
-
-
-class WholeOrder(Strict):
-    type: Literal["order"]
-
-
-class Items(Strict):
-    type: Literal["items"]
-    products: list[Name] = Field(default_factory=list, max_length=500)
-    categories: list[Name] = Field(default_factory=list, max_length=100)
-    brands: list[Name] = Field(default_factory=list, max_length=100)
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Items:
-        if not (self.products or self.categories or self.brands):
-            raise ValueError("list at least one product, category or brand")
-        return self
-
-
-Scope = Annotated[WholeOrder | Items, Field(discriminator="type")]
-
-
-class Everyone(Strict):
-    type: Literal["everyone"]
-
-
-class ListedCustomers(Strict):
-    type: Literal["customers"]
-    customer_ids: list[Name] = Field(min_length=1, max_length=10_000)
-
-
-class TaggedCustomers(Strict):
-    type: Literal["tags"]
-    tags: list[Name] = Field(min_length=1, max_length=20)
-
-
-Audience = Annotated[Everyone | ListedCustomers | TaggedCustomers, Field(discriminator="type")]
-
-
-def _not_a_pattern(code: str) -> str:
-    if is_pattern(code):
-        raise ValueError("one digit repeated or the digits in order (123456) are the first codes guessed")
-    return code
-
-
-# A store's verification and staff codes: 6 to 12 digits, kept only as keyed hashes; write-only. Not
-# one digit repeated nor a straight run: a guesser tries those first on every coupon.
-StoreCode = Annotated[
-    str, Field(pattern=r"^[0-9]{6,12}$", examples=["246810"]), AfterValidator(_not_a_pattern)
-]
-SelfServiceVerification = Literal["code", "none"]
-
-
-class SelfService(Strict):
-    """Customers may redeem in the store themselves: with the store's code, or (`verification: none`)
-    with none, the redemption then recording that no code was checked."""
-
-    enabled: bool = True
-    verification: SelfServiceVerification = Field(
-        default="code", description="`code`: the customer types the store's code; `none`: no code is asked"
-    )
-    verification_code: StoreCode | None = Field(
-        default=None,
-        validate_default=True,
-        description="The store's code (required with `verification: code`, refused with `none`)",
-    )
-    staff_code: StoreCode | None = Field(
-        default=None, description="A second code, typed by a member of staff (only with `verification: code`)"
-    )
-
-    @field_validator("verification_code")
-    @classmethod
-    def _code_when_asked(cls, value: str | None, info: ValidationInfo) -> str | None:
-        asked = info.data.get("verification", "code") == "code"
-        if asked and value is None:
-            raise ValueError("required unless verification is none")
-        if not asked and value is not None:
-            raise ValueError("a coupon with verification none takes no code")
-        return value
-
-    @field_validator("staff_code")
-    @classmethod
-    def _staff_code_with_a_code(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get("verification", "code") != "code":
-            raise ValueError("a staff code needs verification code")
-        return value
-
-
-class SelfServiceCodes(Strict):
-    """New store codes for a coupon whose self-service asks one: the old ones stop working at once."""
-
-    verification_code: StoreCode
-    staff_code: StoreCode | None = Field(
-        default=None, description="Omitted: the staff code stays as it is; null: no staff code any more"
-    )
-
-
-class Reminder(Strict):
-    hours_before_expiry: int = Field(ge=1, le=168)
-    message: Text = Field(min_length=1, max_length=200)
-
-
-class Window(Strict):
-    start: Instant
-    end: Instant
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Window:
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
-
-
-class Options(Strict):
-    self_service: SelfService | None = None
-    giftable: bool = False
-    notify_giver: bool = False
-    gift_message: Text | None = Field(default=None, max_length=200)
-    reminder: Reminder | None = None
-    per_customer_limit: int = Field(default=1, ge=1, le=100)
-    channels: list[Name] = Field(default_factory=list, max_length=20)
-    staff_confirms_terms: bool = Field(
-        default=False,
-        description="Staff may redeem without the order, confirming a minimum spend or scope by hand; "
-        "the redemption records it",
-    )
+from coupon_service.models.common import MAX_INVENTORY, Name, Strict, Text
+from coupon_service.models.rules import (
+    GIFTABLE_KINDS,
+    Audience,
+    Codes,
+    Everyone,
+    Options,
+    Reminder,
+    Scope,
+    SelfServiceCodes,
+    SelfServiceVerification,
+    Terms,
+    WholeOrder,
+    Window,
+)
+from coupon_service.validity import Validity, is_valid_time_zone
 
 
 class CouponCreate(Strict):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from coupon_service.items import GiftItem, GiftState
-from coupon_service.models.coupons import Scope, Terms
+from coupon_service.models.rules import Scope, Terms
 from coupon_service.validity import from_iso
 
 
