@@ -33,6 +33,7 @@ test: venv
 lint: venv $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	# Fails on any finding not fixed or skipped with its reason next to the resource in template.yaml.
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
