@@ -5,10 +5,18 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
-from coupon_service import api, qr
-from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
+from coupon_service import api
+from coupon_service.api import (
+    KEY_PATTERN,
+    QR_SIZE_PATTERN,
+    current_caller,
+    logger,
+    metrics,
+    resolver,
+    responses,
+    tracer,
+)
 from coupon_service.claims import Claims
-from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 
@@ -53,10 +61,10 @@ def detail(claimId: ClaimId) -> ClaimedCouponOut:
 @tracer.capture_method
 def code_qr(
     claimId: ClaimId,
-    size: Annotated[str, Query(pattern="^(" + "|".join(qr.SIZES) + ")$")] = "m",
+    size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
 ):  # a PNG: no response model to validate
-    claim = Claims().owned(customer(current_caller(app)), claimId)
-    return Response(status_code=200, body=qr.render_png(claim.code, size), content_type="image/png")
+    png = Claims().code_qr(customer(current_caller(app)), claimId, size)
+    return Response(status_code=200, body=png, content_type="image/png")
 
 
 lambda_handler = api.lambda_handler(app)

@@ -6,9 +6,20 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import base_url, current_caller, logger, metrics, resolver, responses, tracer
+from coupon_service.api import (
+    KEY_PATTERN,
+    QR_SIZE_PATTERN,
+    base_url,
+    current_caller,
+    logger,
+    metrics,
+    register_context,
+    resolver,
+    responses,
+    run_once,
+    tracer,
+)
 from coupon_service.coupons import Coupons
-from coupon_service.idempotency import KEY_PATTERN, register_context, run_once
 from coupon_service.identity import merchant_scope
 from coupon_service.models.coupons import (
     CouponCreate,
@@ -20,7 +31,6 @@ from coupon_service.models.coupons import (
     OfferOut,
     Promotion,
 )
-from coupon_service.qr import SIZES
 
 app = resolver()
 app.enable_swagger(path="/coupons/docs", title="Coupons: merchant coupon management")
@@ -88,7 +98,7 @@ def promotion(couponId: CouponId) -> Promotion:
 @tracer.capture_method
 def promotion_qr(
     couponId: CouponId,
-    size: Annotated[str, Query(pattern="^(" + "|".join(SIZES) + ")$")] = "m",
+    size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
     logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
 ):  # a PNG: no response model to validate
     png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(), size, logo)

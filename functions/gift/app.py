@@ -6,9 +6,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import base_url, current_caller, logger, metrics, resolver, responses, tracer
+from coupon_service.api import (
+    KEY_PATTERN,
+    base_url,
+    current_caller,
+    logger,
+    metrics,
+    resolver,
+    responses,
+    tracer,
+)
 from coupon_service.gifts import Gifts
-from coupon_service.idempotency import KEY_PATTERN
 from coupon_service.identity import customer
 from coupon_service.models.claims import ClaimedCouponOut
 from coupon_service.models.gifts import GiftCreated, GiftView

@@ -9,23 +9,20 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
 from coupon_service.api import logger, metrics
-from coupon_service.events import derive, put_events
+from coupon_service.outbox import publish as publish_records
 
 
 def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = DynamoDBStreamEvent(event).records if event.get("Records") else []
-    derived = [(record, found) for record in records for found in derive(record)]
-    failed = put_events([found for _, found in derived])
-    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(derived) - len(failed))
-    if not failed:
+    records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
+    published = publish_records(records)
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published.published)
+    if not published.failed:
         return {"batchItemFailures": []}
-    # Streams retry from the first reported record onwards; later events go again with the same event_id.
-    first = min(failed)
-    stream = derived[first][0].dynamodb
-    sequence = stream.sequence_number if stream is not None else None
-    logger.warning("events unpublished", extra={"failed": len(failed), "from_sequence": sequence})
-    metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=len(failed))
-    return {"batchItemFailures": [{"itemIdentifier": sequence}]}
+    logger.warning(
+        "events unpublished", extra={"failed": published.failed, "from_sequence": published.resume_from}
+    )
+    metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=published.failed)
+    return {"batchItemFailures": [{"itemIdentifier": published.resume_from}]}
 
 
 lambda_handler = api.lambda_handler(publish, correlation_id_path=None)

@@ -2,13 +2,13 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from coupon_service import api, clock
+from coupon_service import api
 from coupon_service.api import logger, metrics
 from coupon_service.reminders import Reminders
 
 
 def remind(event: dict, context: LambdaContext) -> dict:
-    summary = Reminders().run(clock.now())
+    summary = Reminders().run()
     for name in ("due", "reminded", "skipped", "deferred", "gifts_cleaned", "items_read", "buckets_scanned"):
         metrics.add_metric(name=f"Reminders_{name}", unit=MetricUnit.Count, value=getattr(summary, name))
     logger.info("reminder run", extra=summary.model_dump())

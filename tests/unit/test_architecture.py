@@ -33,6 +33,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "imports": ("coupon_service.imports",),
     "reminders": ("coupon_service.reminders",),
     "lookup budget": ("coupon_service.lookup_budget",),
+    "outbox": ("coupon_service.outbox",),
 }
 # Beyond the services, what a handler (functions/<name>/app.py) may import of the layer and outside it.
 HANDLER_LAYER_IMPORTS = ("coupon_service.api", "coupon_service.identity", "coupon_service.models")

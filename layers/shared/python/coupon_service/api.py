@@ -12,18 +12,25 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+# Re-exported: a route's Idempotency-Key (its pattern, the once-only run of a write, the Lambda context the
+# record's expiry reads) and the QR sizes a route offers, without the handler importing their modules.
+from coupon_service.idempotency import KEY_PATTERN as KEY_PATTERN
+from coupon_service.idempotency import register_context as register_context
+from coupon_service.idempotency import run_once as run_once
 from coupon_service.identity import Caller, caller_from_event
 
 # Re-exported: handlers log, count and trace through the API, never importing observability themselves.
 from coupon_service.observability import logger as logger
 from coupon_service.observability import metrics as metrics
 from coupon_service.observability import tracer as tracer
+from coupon_service.qr import SIZES
 from coupon_service.settings import settings
 
 if TYPE_CHECKING:
     from coupon_service.rest import Resolver
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+QR_SIZE_PATTERN = "^(" + "|".join(SIZES) + ")$"  # a QR route's `size`: one of the rendered sizes
 
 
 class ErrorDetail(BaseModel):

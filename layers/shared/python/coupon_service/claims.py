@@ -21,7 +21,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from coupon_service import clock, keys
+from coupon_service import clock, keys, qr
 from coupon_service.codes import new_system_code
 from coupon_service.errors import (
     ClaimsClosed,
@@ -140,7 +140,9 @@ class Claims:
             if existing:
                 return self._replay(existing.record(), caller, digest, now)
         self._check_coupon(coupon, caller, now)
-        item = self._claim_item(coupon, caller, claim_id, recorded, digest, body, now)
+        item = self._claim_item(
+            coupon, caller, claim_id=claim_id, channel=recorded, digest=digest, body=body, now=now
+        )
         try:
             if coupon["codes"]["mode"] == "random_on_claim":
                 claimed = self._claim_random(coupon, item, now)
@@ -166,6 +168,7 @@ class Claims:
         self,
         coupon: dict[str, Any],
         caller: Caller,
+        *,
         claim_id: str,
         channel: str,
         digest: str,
@@ -284,6 +287,10 @@ class Claims:
 
     def owned(self, caller: Caller, claim_id: str) -> ClaimItem:
         return self.store.owned_claim(caller.user_id, claim_id)
+
+    def code_qr(self, caller: Caller, claim_id: str, size: str) -> bytes:
+        """The PNG of the QR code a till scans to redeem the caller's claimed coupon."""
+        return qr.render_png(self.owned(caller, claim_id).code, size)
 
     def detail(self, caller: Caller, claim_id: str) -> ClaimedCouponOut:
         return ClaimedCouponOut.from_item(self.owned(caller, claim_id), to_iso(clock.now()))

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from coupon_service import keys
+from coupon_service import clock, keys
 from coupon_service.errors import Busy
 from coupon_service.store.gifts import GiftStore
 from coupon_service.store.reminders import DueEntry, ReminderStore
@@ -57,7 +57,9 @@ class Reminders:
         self.store = ReminderStore(self.table)
         self.gifts = GiftStore(self.table)
 
-    def run(self, now: datetime) -> RunSummary:
+    def run(self, now: datetime | None = None) -> RunSummary:
+        """One run at `now` (the clock's, unless a caller names a moment)."""
+        now = clock.now() if now is None else now
         stamp = to_iso(now)
         run_id = uuid.uuid4().hex  # recognises this run's own marks after a lost answer
         summary = RunSummary(now=stamp)

@@ -47,7 +47,7 @@ def _redeemed_by(store: RedemptionStore, claim: dict[str, Any], caller: Caller) 
 
 
 def _look_up(
-    store: RedemptionStore, budget: UnknownCodes, caller: Caller, code: str, merchant_id: str, now: str
+    store: RedemptionStore, budget: UnknownCodes, caller: Caller, *, code: str, merchant_id: str, now: str
 ) -> dict[str, Any]:
     """The claimed coupon behind the code, the lookup counted before it is made."""
     budget.spend_lookup(now)  # given back by the redemption if the code is known
@@ -70,7 +70,7 @@ def by_staff(
     code = typed_code(body.code)
     now = to_iso(clock.now())
     budget = UnknownCodes(store.table, caller.user_id, merchant_id)
-    claim = _look_up(store, budget, caller, code, merchant_id, now)
+    claim = _look_up(store, budget, caller, code=code, merchant_id=merchant_id, now=now)
     asked = Redeeming(
         method="staff",
         by=caller.user_id,
