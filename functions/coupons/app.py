@@ -96,11 +96,11 @@ def promotion(couponId: CouponId) -> Promotion:
 
 @app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
 @tracer.capture_method
-def promotion_qr(
+def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertools would JSON-encode it
     couponId: CouponId,
     size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
     logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
-):  # a PNG: no response model to validate
+):
     png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(), size, logo)
     return Response(status_code=200, body=png, content_type="image/png")
 

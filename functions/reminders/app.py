@@ -1,5 +1,7 @@
 """The scheduled reminder run: marks every due coupon reminded (the outbox publishes CouponExpiring)."""
 
+from typing import Any
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
@@ -7,7 +9,7 @@ from coupon_service.api import logger, metrics
 from coupon_service.reminders import Reminders
 
 
-def remind(event: dict, context: LambdaContext) -> dict:
+def remind(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = Reminders().run()
     for name in ("due", "reminded", "skipped", "deferred", "gifts_cleaned", "items_read", "buckets_scanned"):
         metrics.add_metric(name=f"Reminders_{name}", unit=MetricUnit.Count, value=getattr(summary, name))

@@ -27,6 +27,8 @@ from coupon_service.qr import SIZES
 from coupon_service.settings import settings
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
     from coupon_service.rest import Resolver
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -44,7 +46,7 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
+def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI entries for the domain errors a route can answer with."""
     return {
         code: {
@@ -57,7 +59,7 @@ def error_responses(*codes: int) -> dict[int, dict[str, Any]]:
 
 def responses(
     success: type[BaseModel] | str | None, *errors: int, status: int = 200
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: its success (a model, a media type such as image/png, or no body)
     and the errors it can give. Every route also answers 422 for invalid input (added by the resolver),
     415 for a body that is not JSON, and 500 when something unexpected fails."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools import Tracer as PowertoolsTracer
@@ -32,6 +32,15 @@ class Tracer(PowertoolsTracer):
     ) -> Any:
         return super().capture_lambda_handler(lambda_handler, capture_response, capture_error)
 
+    # Typed as Powertools types it, so a traced route keeps its signature.
+    @overload
+    def capture_method(self, method: F) -> F: ...
+
+    @overload
+    def capture_method(
+        self, method: None = None, capture_response: bool | None = False, capture_error: bool | None = False
+    ) -> Callable[[F], F]: ...
+
     def capture_method(
         self, method: Any = None, capture_response: bool | None = False, capture_error: bool | None = False
     ) -> Any:
@@ -49,6 +58,12 @@ class Untraced:
     def capture_lambda_handler(self, lambda_handler: F | None = None, **_: Any) -> Any:
         return lambda_handler if lambda_handler is not None else self._unchanged
 
+    @overload
+    def capture_method(self, method: F) -> F: ...
+
+    @overload
+    def capture_method(self, method: None = None, **_: Any) -> Callable[[F], F]: ...
+
     def capture_method(self, method: F | None = None, **_: Any) -> Any:
         return method if method is not None else self._unchanged
 
@@ -63,6 +78,27 @@ class Untraced:
         pass
 
 
+class Tracing(Protocol):
+    """What a function traces through, whichever tracer it is: one type, so a traced route keeps its types
+    (mypy counts a decorator of a union type as untyped)."""
+
+    @overload
+    def capture_method(self, method: F) -> F: ...
+
+    @overload
+    def capture_method(
+        self, method: None = None, *, capture_response: bool | None = ..., capture_error: bool | None = ...
+    ) -> Callable[[F], F]: ...
+
+    def capture_lambda_handler(
+        self,
+        lambda_handler: Any = None,
+        *,
+        capture_response: bool | None = ...,
+        capture_error: bool | None = ...,
+    ) -> Any: ...
+
+
 def tracing_enabled() -> bool:
     """Powertools' own rule: traced in Lambda (LAMBDA_TASK_ROOT set), unless POWERTOOLS_TRACE_DISABLED says
     otherwise or SAM or Chalice runs the function locally."""
@@ -73,5 +109,5 @@ def tracing_enabled() -> bool:
 
 
 logger = Logger(log_uncaught_exceptions=True)
-tracer: Tracer | Untraced = Tracer() if tracing_enabled() else Untraced()
+tracer: Tracing = Tracer() if tracing_enabled() else Untraced()
 metrics = Metrics()
