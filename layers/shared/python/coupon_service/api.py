@@ -7,17 +7,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
-# Re-exported: a route's Idempotency-Key (its pattern, the once-only run of a write, the Lambda context the
-# record's expiry reads) and the QR sizes a route offers, without the handler importing their modules.
-from coupon_service.idempotency import KEY_PATTERN as KEY_PATTERN
-from coupon_service.idempotency import register_context as register_context
-from coupon_service.idempotency import run_once as run_once
 from coupon_service.identity import Caller, caller_from_event
+
+# Re-exported: a route's Idempotency-Key (its pattern here; the once-only run of a write and the Lambda
+# context the record's expiry reads below) and the QR sizes a route offers, without the handler importing
+# their modules.
+from coupon_service.models.common import KEY_PATTERN as KEY_PATTERN
 
 # Re-exported: handlers log, count and trace through the API, never importing observability themselves.
 from coupon_service.observability import logger as logger
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from coupon_service.rest import Resolver
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+M = TypeVar("M", bound=BaseModel)
 QR_SIZE_PATTERN = "^(" + "|".join(SIZES) + ")$"  # a QR route's `size`: one of the rendered sizes
 
 
@@ -138,3 +139,19 @@ def reseed_after_restore() -> bool:
         return False
     register_after_restore(random.seed)
     return True
+
+
+# Powertools' idempotency utility (and its DynamoDB persistence) is loaded by the first request that
+# runs something once, not at every function's cold start: most functions only check the key's shape.
+def run_once(
+    scope: str, key: str | None, payload: BaseModel, operation: Callable[[], M], output: type[M]
+) -> M:
+    from coupon_service import idempotency
+
+    return idempotency.run_once(scope, key, payload, operation, output)
+
+
+def register_context(context: Any) -> None:
+    from coupon_service import idempotency
+
+    idempotency.register_context(context)

@@ -29,7 +29,6 @@ from coupon_service.settings import settings
 from coupon_service.store.table import busy, with_retries
 
 M = TypeVar("M", bound=BaseModel)
-KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 
 
 class _Persistence(DynamoDBPersistenceLayer):

@@ -13,6 +13,8 @@ MAX_INVENTORY = 10_000_000
 MAX_GENERATED_CODES = 100_000  # generated in the request that creates or grows the coupon
 Money = Annotated[int, Field(ge=1, le=100_000_000_00, description="Integer minor units (cents, fen)")]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+# An Idempotency-Key header: what a client may send to make a retried request run once.
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 
 
 class Strict(BaseModel):
