@@ -154,7 +154,8 @@ class Coupons:
         self.store = CouponStore(self.table)
 
     def get(self, owner: str, coupon_id: str) -> CouponOut:
-        coupon = self.store.coupon_of(owner, coupon_id)
+        # A deleted coupon stays readable to its owner (status `deleted`): customers may still hold it.
+        coupon = self.store.coupon_of(owner, coupon_id, deleted=True)
         return CouponOut.from_item(coupon, self.store.shards_of(coupon))
 
     def list(self, owner: str, limit: int, token: str | None) -> CouponPage:
@@ -165,7 +166,7 @@ class Coupons:
         )
 
     def stats(self, owner: str, coupon_id: str) -> CouponStats:
-        coupon = self.store.coupon_of(owner, coupon_id)
+        coupon = self.store.coupon_of(owner, coupon_id, deleted=True)
         shards = self.store.shards_of(coupon)
         return CouponStats(
             coupon_id=coupon_id, inventory=Inventory.of(coupon.mode, shards), shards=len(shards)

@@ -42,11 +42,12 @@ class CouponStore:
         found = self.table.get(keys.coupon(coupon_id), consistent=consistent)
         return CouponItem.model_validate(found) if found else None
 
-    def coupon_of(self, owner: str, coupon_id: str) -> CouponItem:
-        """The coupon if `owner` holds it and it is not deleted."""
+    def coupon_of(self, owner: str, coupon_id: str, *, deleted: bool = False) -> CouponItem:
+        """The coupon if `owner` holds it and it is not deleted (`deleted`: also a deleted one, for reading
+        the records of a coupon customers may still hold)."""
         coupon = self.coupon(coupon_id)
         # Another merchant's coupon and a missing one look the same: never confirm what exists elsewhere.
-        if coupon is None or coupon.merchant_id != owner or coupon.status == "deleted":
+        if coupon is None or coupon.merchant_id != owner or (coupon.status == "deleted" and not deleted):
             raise NotFound("no such coupon", field="couponId")
         return coupon
 
