@@ -30,9 +30,11 @@ def main() -> None:
 Serverless coupons, running locally at {url}   (state in memory: a restart starts clean)
 AWS emulator: {info["emulator"]}   URL and tokens as JSON: {INFO_FILE}
 
-Tokens (ID tokens signed with this machine's local key; `make token ARGS="customer u123"` mints more):
+Tokens (ID tokens signed with this machine's local key; `make token ARGS="customer u123"` mints more,
+`make token ARGS="staff s8 --merchant m1 --store sh-001"` a till at one store):
   merchant m1:  {tokens["merchant_m1"]}
   staff of m1:  {tokens["staff_m1"]}
+  staff of m1 at store sh-001:  {tokens["staff_m1_store"]}
   platform:     {tokens["platform"]}
   customer u1:  {tokens["customer_u1"]}
   customer u2:  {tokens["customer_u2"]}

@@ -172,6 +172,7 @@ class LocalStack:
             "tokens": {
                 "merchant_m1": mint("merchant", "owner-m1", merchant="m1"),
                 "staff_m1": mint("staff", "staff-m1", merchant="m1"),
+                "staff_m1_store": mint("staff", "staff-m1-sh001", merchant="m1", store="sh-001"),
                 "platform": mint("platform", "operator"),
                 "customer_u1": mint("customer", "u1", phone="+8613812345678"),
                 "customer_u2": mint("customer", "u2"),

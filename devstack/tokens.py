@@ -2,6 +2,7 @@
 
 python -m devstack.tokens customer u123
 python -m devstack.tokens staff s7 --merchant m2
+python -m devstack.tokens staff s8 --merchant m2 --store sh-001
 python -m devstack.tokens merchant owner-m1 --merchant m1
 """
 
@@ -37,6 +38,7 @@ def mint(
     user: str,
     *,
     merchant: str | None = None,
+    store: str | None = None,
     tags: list[str] | None = None,
     name: str | None = None,
     phone: str | None = None,
@@ -57,8 +59,12 @@ def mint(
         "exp": now + ttl,
         "nickname": name or user,
     }
+    if store and role != "staff":
+        raise ValueError("only a staff token names a store")
     if merchant:
         claims["custom:merchant_id"] = merchant
+    if store:
+        claims["custom:store_id"] = store
     if tags:
         claims["custom:tags"] = ",".join(tags)
     if phone:
@@ -88,12 +94,23 @@ def main() -> None:
     parser.add_argument("role", choices=sorted(ROLES))
     parser.add_argument("user", help="the user id (sub), e.g. u123")
     parser.add_argument("--merchant", help="the merchant id, for merchant and staff tokens")
+    parser.add_argument("--store", help="the store id a staff token works at (custom:store_id)")
     parser.add_argument("--tags", default="", help="comma-separated customer tags")
     parser.add_argument("--phone", help="an E.164 phone number claim")
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="seconds until it expires")
     args = parser.parse_args()
     tags = [t for t in args.tags.split(",") if t]
-    print(mint(args.role, args.user, merchant=args.merchant, tags=tags, phone=args.phone, ttl=args.ttl))
+    print(
+        mint(
+            args.role,
+            args.user,
+            merchant=args.merchant,
+            store=args.store,
+            tags=tags,
+            phone=args.phone,
+            ttl=args.ttl,
+        )
+    )
 
 
 if __name__ == "__main__":

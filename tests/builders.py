@@ -12,7 +12,7 @@ from coupon_service.imports import Imports
 from coupon_service.models.claims import ClaimRequest
 from coupon_service.store.table import Table, from_item, values
 
-from tests.support import call, caller_for, coupon_body, customer, merchant, outcome, staff
+from tests.support import call, caller_for, coupon_body, customer, merchant, outcome, platform, staff
 
 # --- coupons and claims -------------------------------------------------------------------------------
 
@@ -154,3 +154,15 @@ def upload_codes(coupon_id, data: bytes, name="codes.csv", merchant_id="m1"):
 
 def run_import(obj, time_left=lambda: 900.0):
     return Imports().process(**obj, time_left=time_left)
+
+
+# --- stores ---------------------------------------------------------------------------------------------
+
+
+def make_store(store_id, merchant_id="m1", **overrides):
+    """A store in `merchant_id`'s registry (`merchant_id` "platform": the platform's own)."""
+    body = {"store_id": store_id, "name": f"Store {store_id}", "time_zone": "Asia/Shanghai", **overrides}
+    who = platform() if merchant_id == "platform" else merchant(merchant_id)
+    reply = call("POST", "/stores", claims=who, body=body)
+    assert reply.status == 201, reply.json
+    return reply.json

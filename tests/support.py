@@ -40,12 +40,16 @@ def merchant(merchant_id: str = "m1", user: str | None = None) -> dict[str, str]
     }
 
 
-def staff(merchant_id: str = "m1", user: str | None = None) -> dict[str, str]:
-    return {
+def staff(merchant_id: str = "m1", user: str | None = None, store: str | None = None) -> dict[str, str]:
+    """A member of a merchant's staff; `store`: the store their account works at (`custom:store_id`)."""
+    claims = {
         "sub": user or f"staff-{merchant_id}",
         "cognito:groups": "staff",
         "custom:merchant_id": merchant_id,
     }
+    if store:
+        claims["custom:store_id"] = store
+    return claims
 
 
 def customer(user: str = "u1", **extra: str) -> dict[str, str]:

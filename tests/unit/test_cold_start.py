@@ -17,7 +17,7 @@ import pytest
 from coupon_service import api
 
 ROOT = Path(__file__).resolve().parents[2]
-API_FUNCTIONS = ("coupons", "claim", "redeem", "gift", "imports")
+API_FUNCTIONS = ("coupons", "claim", "redeem", "gift", "imports", "stores")
 LAZY = {
     "aws_xray_sdk.core": "the X-Ray SDK (tracing off)",
     "aws_lambda_powertools.event_handler.openapi.models": "Powertools' OpenAPI models (the docs)",

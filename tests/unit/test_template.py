@@ -74,9 +74,9 @@ def test_the_merchant_id_is_immutable_and_no_user_can_write_tenant_or_tags():
     # Then the tenant never changes, tags are platform-managed, and the client reads both but writes neither
     assert schema["merchant_id"]["Mutable"] is False
     assert schema["tags"]["Mutable"] is True
-    assert not writable & {"custom:merchant_id", "custom:tags"}
+    assert not writable & {"custom:merchant_id", "custom:tags", "custom:store_id"}
     assert all(not name.startswith("custom:") for name in writable)
-    assert {"custom:merchant_id", "custom:tags"} <= set(client["ReadAttributes"])
+    assert {"custom:merchant_id", "custom:tags", "custom:store_id"} <= set(client["ReadAttributes"])
     assert client.get("GenerateSecret", False) is False
 
 
@@ -230,6 +230,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/gifts/{token}"),
         ("get", "/gifts/docs"),
         ("get", "/imports/docs"),
+        ("get", "/stores/docs"),
     }
     operations = {
         (method, path): operation

@@ -17,6 +17,8 @@ class Caller(BaseModel):
     user_id: str
     groups: frozenset[str]
     merchant_id: str | None = None
+    # Staff: the store their account works at (`custom:store_id`); None for an account without one.
+    store_id: str | None = None
     tags: frozenset[str] = frozenset()
     name: str | None = None
     nickname: str | None = None
@@ -52,6 +54,7 @@ def caller_from_event(event: dict[str, Any]) -> Caller | None:
         user_id=user_id,
         groups=_split(claims.get("cognito:groups")),
         merchant_id=claims.get("custom:merchant_id") or None,
+        store_id=claims.get("custom:store_id") or None,
         tags=_split(claims.get("custom:tags")),
         name=claims.get("name"),
         nickname=claims.get("nickname"),

@@ -260,3 +260,18 @@ class LookupBudgetItem(BaseModel):
     lookups: dict[str, str] = {}
     window_ends: str = ""
     locked_at: str | None = None
+
+
+class StoreItem(BaseModel):
+    """One store of a merchant (`STORE#{merchantId}#{storeId}` / `STORE`): where its tills are, in which
+    time zone; listed by its merchant on GSI1."""
+
+    model_config = ConfigDict(extra="allow")
+
+    store_id: str
+    merchant_id: str
+    name: str
+    time_zone: str
+    address: dict[str, Any] | None = None
+    created_at: str
+    updated_at: str

@@ -173,3 +173,17 @@ def reminder_subject(key: dict[str, str]) -> tuple[Literal["claim", "gift"], str
     with the claim's or the gift's id."""
     prefix, _, item_id = key["PK"].partition("#")
     return ("gift" if prefix == "GIFT" else "claim"), item_id
+
+
+def store(merchant_id: str, store_id: str) -> dict[str, str]:
+    """One store in a merchant's registry."""
+    return {"PK": f"STORE#{merchant_id}#{store_id}", "SK": "STORE"}
+
+
+def merchant_stores(merchant_id: str) -> str:
+    return f"STORES#{merchant_id}"
+
+
+def store_listing(merchant_id: str, store_id: str) -> dict[str, str]:
+    """GSI1 keys of a store in its merchant's registry, by store id."""
+    return {"GSI1PK": merchant_stores(merchant_id), "GSI1SK": store_id}
