@@ -31,10 +31,13 @@ from coupon_service.models.coupons import (
     OfferOut,
     Promotion,
 )
+from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
+from coupon_service.voiding import Voiding
 
 app = resolver()
 app.enable_swagger(path="/coupons/docs", title="Coupons: merchant coupon management")
 CouponId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The coupon's id")]
+ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The claimed coupon's id")]
 MERCHANT_ERRORS = (401, 403, 404, 413)
 
 
@@ -103,6 +106,21 @@ def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertool
 ):
     png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(), size, logo)
     return Response(status_code=200, body=png, content_type="image/png")
+
+
+VOID_ERRORS = (*MERCHANT_ERRORS, 409, 503)
+
+
+@app.post("/coupons/<couponId>/claims/<claimId>/void", responses=responses(VoidedCouponOut, *VOID_ERRORS))
+@tracer.capture_method
+def void_claim(couponId: CouponId, claimId: ClaimId, body: Annotated[VoidRequest, Body()]) -> VoidedCouponOut:
+    caller = current_caller(app)
+    owner = merchant_scope(caller)  # refuses anyone but a merchant or the platform
+    by = caller.user_id if caller is not None else owner
+    voided = Voiding().void(owner, couponId, claimId, reason=body.reason, by=by)
+    logger.info("coupon voided", extra={"coupon_id": couponId, "claim_id": claimId})
+    metrics.add_metric(name="CouponVoided", unit=MetricUnit.Count, value=1)
+    return voided
 
 
 @app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))

@@ -66,6 +66,9 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path=f"/coupons/{coupon_id}/promotion/qr", claims=merchant()
         ),
         ("GET", "/offers/{couponId}"): dict(path=f"/offers/{coupon_id}"),
+        ("POST", "/coupons/{couponId}/claims/{claimId}/void"): dict(
+            path=f"/coupons/{coupon_id}/claims/{claim_id}/void", claims=merchant(), body={"reason": "x"}
+        ),
         ("POST", "/coupons/{couponId}/claims"): dict(
             path=f"/coupons/{coupon_id}/claims", claims=customer("u2")
         ),

@@ -27,7 +27,7 @@ def _claims(count: int, seed: int = 13) -> list[dict[str, Any]]:
             **keys.claim(f"c{n:04d}"),
             "type": "claim",
             "claim_id": f"c{n:04d}",
-            "state": chance.choice(["available", "gifting", "used"]),
+            "state": chance.choice(["available", "gifting", "used", "void"]),
             "valid_from": start,
             "valid_until": end,
             "giftable": chance.random() < 0.7,

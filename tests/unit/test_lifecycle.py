@@ -28,6 +28,8 @@ def claim(**overrides):
         (claim(state="gifting", gift_expires_at=AFTER, valid_until=NOW), "expired"),  # expiry beats a gift
         (claim(state="used", valid_until=BEFORE), "used"),  # used beats expired
         (claim(state="gifting", gift_expires_at=AFTER, valid_from=AFTER, valid_until=LATER), "gifting"),
+        (claim(state="void", voided_at=BEFORE), "void"),
+        (claim(state="void", valid_until=BEFORE), "void"),  # void beats expired: it was voided
     ],
 )
 def test_state_at(stored, state):
@@ -54,6 +56,7 @@ def test_the_wallet_lists_a_coupon_not_started_as_available():
         (claim(valid_from=AFTER, valid_until=LATER), "not_started", "not_started", None),
         (claim(giftable=False), None, None, "not_giftable"),
         (claim(giftable=False, state="used"), "used", "already_used", "not_giftable"),
+        (claim(state="void", voided_at=BEFORE), "voided", "voided", "voided"),
     ],
 )
 def test_one_refusal_per_state_and_action(stored, quote, redeem, give):
@@ -82,3 +85,30 @@ def test_conditions_refuse_to_join_placeholders_that_mean_different_things():
         lifecycle.unexpired_condition(NOW) & lifecycle.started_condition(BEFORE)
     joined = lifecycle.redeemable_condition(NOW)
     assert joined.values[":now"] == NOW and joined.names == {"#st": "state"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "voidable", "refused"),
+    [
+        (claim(), True, None),
+        (claim(valid_from=AFTER, valid_until=LATER), True, None),  # not started yet
+        (claim(state="gifting", gift_expires_at=AFTER), True, None),  # a gift does not shield it
+        (claim(state="gifting", gift_expires_at=NOW), True, None),  # nor a lapsed one
+        (claim(state="used"), False, "already_used"),  # reversed, not voided
+        (claim(valid_until=NOW), False, "expired"),
+        (claim(state="void"), False, None),  # answered as it was voided, by the service
+    ],
+)
+def test_what_a_merchant_may_void(stored, voidable, refused):
+    assert lifecycle.voidable(stored, NOW) is voidable
+    refusal = lifecycle.refusal("void", stored, NOW)
+    assert (refusal and refusal.code) == refused
+
+
+def test_a_void_coupon_is_listed_as_void_not_reminded_and_refused_when_accepted():
+    void = claim(state="void", voided_at=BEFORE, void_reason="sold on")
+    assert lifecycle.wallet_status(void, NOW) == "void"
+    assert not lifecycle.remindable(void, NOW)
+    refused = lifecycle.refusal("accept", void, NOW)
+    # The refusal says when, never why: the reason is for the holder's wallet, not for a friend
+    assert refused is not None and (refused.code, refused.details) == ("voided", {"voided_at": BEFORE})

@@ -21,6 +21,7 @@ from coupon_service.models.events import (
     CouponCreated,
     CouponExpiring,
     CouponRedeemed,
+    CouponVoided,
     Event,
     GiftAccepted,
     ImportFinished,
@@ -35,6 +36,7 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "CouponCreated",
     "CouponExpiring",
     "CouponRedeemed",
+    "CouponVoided",
     "Event",
     "GiftAccepted",
     "ImportFinished",
@@ -120,7 +122,23 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 message=new.get("reminder_message", ""),
             )
         )
+    if name == "MODIFY" and _became(new, old, "voided_at"):
+        found.append(_voided(new))
     return found
+
+
+def _voided(new: dict[str, Any]) -> CouponVoided:
+    # A claim is voided once (void is final), so its id names the event.
+    return CouponVoided(
+        event_id=event_id("CouponVoided", new["claim_id"]),
+        occurred_at=new["voided_at"],
+        claim_id=new["claim_id"],
+        coupon_id=new["coupon_id"],
+        merchant_id=new["merchant_id"],
+        customer_id=new["owner_id"],
+        voided_by=new["voided_by"],
+        reason=new["void_reason"],
+    )
 
 
 def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:

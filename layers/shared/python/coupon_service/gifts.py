@@ -143,11 +143,13 @@ class Gifts:
         now = to_iso(clock.now())
         if gift.giver_id == caller.user_id:
             raise Conflict("you cannot accept your own gift", code="own_gift")
+        self._refuse_voided(gift, now)
         _refuse_accepting(gift, caller, now)
         if gift.state != "accepted" and not self.store.accept_gift(
             gift, friend_id=caller.user_id, friend_name=caller.display_name, now=now
         ):
             gift = self._gift(token)  # it moved on meanwhile: answered from what it became
+            self._refuse_voided(gift, now)
             _refuse_accepting(gift, caller, to_iso(clock.now()))
             if gift.state != "accepted":
                 raise _expired("the coupon", gift.valid_until)
@@ -155,6 +157,13 @@ class Gifts:
         if claim is None:  # never: a claimed coupon is not deleted
             raise NotFound("no such gift", field="token")
         return ClaimedCouponOut.from_item(claim, to_iso(clock.now()))
+
+    def _refuse_voided(self, gift: GiftItem, now: str) -> None:
+        """A gift cancelled because its merchant voided the coupon answers the coupon's refusal."""
+        if gift.cancelled_by == "void":
+            claim = self.store.claim(gift.claim_id)
+            if claim is not None:
+                refuse("accept", claim, now)
 
     def cancel(self, caller: Caller, token: str) -> GiftView:
         gift = self._gift(token)

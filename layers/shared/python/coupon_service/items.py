@@ -133,6 +133,7 @@ class GiftItem(BaseModel):
     friend_name: str | None = None
     accepted_at: str | None = None
     cancelled_at: str | None = None
+    cancelled_by: Literal["giver", "void"] | None = None  # `void`: its coupon was voided by the merchant
 
     def state_at(self, now: str) -> GiftState:
         """The state at `now`: a pending gift past its lifetime is expired, whether settled yet or not."""
@@ -156,7 +157,7 @@ class ClaimItem(BaseModel):
     merchants: list[str] | None = None
     claimer_id: str
     owner_id: str
-    state: Literal["available", "gifting", "used"]
+    state: Literal["available", "gifting", "used", "void"]
     claimed_at: str  # fixed-width UTC instants, so conditions compare them as strings
     valid_from: str
     valid_until: str
@@ -187,6 +188,9 @@ class ClaimItem(BaseModel):
     remind_at: str | None = None
     gift_id: str | None = None
     gift_expires_at: str | None = None
+    voided_at: str | None = None  # once voided by its merchant, with why and by whom
+    void_reason: str | None = None
+    voided_by: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -1,10 +1,11 @@
 """One lifecycle of a claimed coupon: its state at a given time, the one refusal each action answers in
 each state, and the DynamoDB conditions that say the same as their Python twins, side by side.
 
-A claimed coupon is stored with `state` `available`, `gifting` (with `gift_expires_at`) or `used`, and its
-window (`valid_from`, `valid_until`). At a time `now` it is, in this order of precedence:
+A claimed coupon is stored with `state` `available`, `gifting` (with `gift_expires_at`), `used` or `void`,
+and its window (`valid_from`, `valid_until`). At a time `now` it is, in this order of precedence:
 
 - `used`: redeemed (until a reversal makes it available again);
+- `void`: voided by its merchant, for good (only a held, unused coupon can be voided);
 - `expired`: its window ended (`valid_until <= now`);
 - `gifting`: in a pending gift (`gift_expires_at > now`); a gift that lapsed unaccepted leaves it held;
 - `not_started`: its window has not begun (`valid_from > now`); the wallet lists it as `available`;
@@ -23,13 +24,13 @@ from typing import Any, Literal
 
 from coupon_service.errors import Conflict
 
-WalletStatus = Literal["available", "used", "expired", "gifting"]
-ClaimState = Literal["available", "not_started", "gifting", "expired", "used"]
-Action = Literal["quote", "redeem", "give"]
+WalletStatus = Literal["available", "used", "expired", "gifting", "void"]
+ClaimState = Literal["available", "not_started", "gifting", "expired", "used", "void"]
+Action = Literal["quote", "redeem", "give", "accept", "void"]
 ExpirySide = Literal["unexpired", "expired"]
 
-STATES: tuple[ClaimState, ...] = ("available", "not_started", "gifting", "expired", "used")
-WALLET_STATUSES: tuple[WalletStatus, ...] = ("available", "gifting", "expired", "used")
+STATES: tuple[ClaimState, ...] = ("available", "not_started", "gifting", "expired", "used", "void")
+WALLET_STATUSES: tuple[WalletStatus, ...] = ("available", "gifting", "expired", "used", "void")
 
 
 # --- the state at a time ----------------------------------------------------------------------------
@@ -51,8 +52,8 @@ def started(claim: Mapping[str, Any], now: str) -> bool:
 
 
 def state_at(claim: Mapping[str, Any], now: str) -> ClaimState:
-    if claim.get("state") == "used":
-        return "used"
+    if claim.get("state") in ("used", "void"):
+        return "void" if claim["state"] == "void" else "used"
     if expired(claim, now):
         return "expired"
     if not held(claim, now):
@@ -69,8 +70,13 @@ def wallet_status(claim: Mapping[str, Any], now: str) -> WalletStatus:
 
 
 def remindable(claim: Mapping[str, Any], now: str) -> bool:
-    """A reminder before expiry is worth sending: neither used nor expired (a pending gift may lapse)."""
-    return state_at(claim, now) not in ("used", "expired")
+    """A reminder before expiry is worth sending: not used, void or expired (a pending gift may lapse)."""
+    return state_at(claim, now) not in ("used", "void", "expired")
+
+
+def voidable(claim: Mapping[str, Any], now: str) -> bool:
+    """What a merchant may void: held and unused, not expired (started or not, in a pending gift or not)."""
+    return state_at(claim, now) in ("available", "not_started", "gifting")
 
 
 # --- the one refusal per state and action ------------------------------------------------------------
@@ -90,6 +96,7 @@ _USED = "this coupon has already been used"
 _EXPIRED = "this coupon has expired"
 _NOT_STARTED = "this coupon cannot be used yet"
 _IN_GIFT = "this coupon is being given to a friend"
+_VOID = "the merchant voided this coupon"
 
 # Each API keeps the codes it has always answered (docs/decisions.md, "One lifecycle"): the quote names
 # reasons (`used`), the till and the wallet name refusals (`already_used`); giving a coupon already in a
@@ -101,24 +108,33 @@ REFUSALS: dict[Action, dict[ClaimState, tuple[str, str]]] = {
         "expired": ("expired", _EXPIRED),
         "gifting": ("in_pending_gift", _IN_GIFT),
         "not_started": ("not_started", _NOT_STARTED),
+        "void": ("voided", _VOID),
     },
     "redeem": {
         "used": ("already_used", _USED),
         "expired": ("expired", _EXPIRED),
         "gifting": ("in_pending_gift", _IN_GIFT),
         "not_started": ("not_started", _NOT_STARTED),
+        "void": ("voided", _VOID),
     },
     "give": {
         "used": ("already_used", _USED),
         "expired": ("expired", _EXPIRED),
         "gifting": ("already_gifting", "this coupon is already in a pending gift"),
+        "void": ("voided", _VOID),
     },
+    # A friend accepting: the gift's own states are the gift's refusals (gifts.py); the coupon's are here.
+    "accept": {"expired": ("expired", _EXPIRED), "void": ("voided", _VOID)},
+    # Voiding: a used coupon is reversed, not voided; an expired one is no use to anyone already.
+    "void": {"used": ("already_used", _USED), "expired": ("expired", _EXPIRED)},
 }
 
 NOT_GIFTABLE = Refusal("not_giftable", "this coupon cannot be given away")
 
 
 def _details(state: ClaimState, claim: Mapping[str, Any]) -> dict[str, Any]:
+    if state == "void":
+        return {"voided_at": claim.get("voided_at")}  # the reason is its holder's to read, in the wallet
     if state == "expired":
         return {"expired_at": claim["valid_until"]}
     if state == "not_started":
@@ -176,6 +192,11 @@ class Condition:
 _STATE = {"#st": "state"}
 
 
+def _not_spent() -> Condition:
+    """Neither used nor void: the stored states no time brings back."""
+    return Condition("NOT #st IN (:used, :void)", _STATE, {":used": "used", ":void": "void"})
+
+
 def held_condition(now: str) -> Condition:
     return Condition(
         "(#st = :available OR (#st = :gifting AND gift_expires_at <= :now))",
@@ -203,7 +224,14 @@ def givable_condition(now: str) -> Condition:
 
 
 def remindable_condition(now: str) -> Condition:
-    return Condition("#st <> :used", _STATE, {":used": "used"}) & unexpired_condition(now)
+    return _not_spent() & unexpired_condition(now)
+
+
+def voidable_condition(now: str) -> Condition:
+    """The state part of voiding (the coupon, the holder as read and the gift are the void's)."""
+    return Condition(
+        "#st IN (:available, :gifting)", _STATE, {":available": "available", ":gifting": "gifting"}
+    ) & unexpired_condition(now)
 
 
 def _pending_gift(now: str) -> Condition:
@@ -222,12 +250,10 @@ class WalletView:
 
 
 def wallet_view(status: WalletStatus, now: str) -> WalletView:
-    used = Condition("#st = :used", _STATE, {":used": "used"})
-    if status == "used":
-        return WalletView(None, used)
+    if status in ("used", "void"):
+        return WalletView(None, Condition(f"#st = :{status}", _STATE, {f":{status}": status}))
     if status == "expired":
-        not_used = Condition("#st <> :used", _STATE, {":used": "used"})
-        return WalletView("expired", not_used & Condition("valid_until <= :now", {}, {":now": now}))
+        return WalletView("expired", _not_spent() & Condition("valid_until <= :now", {}, {":now": now}))
     if status == "gifting":
         return WalletView("unexpired", unexpired_condition(now) & _pending_gift(now))
     return WalletView("unexpired", unexpired_condition(now) & held_condition(now))
@@ -254,5 +280,6 @@ TWINS: dict[str, Twin] = {
     "redeem": (redeemable_condition, _allowed("redeem")),
     "give": (givable_condition, _allowed("give")),
     "remind": (remindable_condition, remindable),
+    "void": (voidable_condition, voidable),
     **{f"wallet:{status}": _wallet_twin(status) for status in WALLET_STATUSES},
 }

@@ -49,6 +49,8 @@ class ClaimedCouponOut(BaseModel):
         default=None, description="With self-service: whether the store's code is asked"
     )
     giftable: bool
+    voided_at: datetime | None = Field(default=None, description="Status `void`: when its merchant voided it")
+    void_reason: str | None = Field(default=None, description="Status `void`: the merchant's reason")
 
     @classmethod
     def from_item(cls, item: ClaimItem | Mapping[str, Any], now: str) -> ClaimedCouponOut:

@@ -129,3 +129,15 @@ class VerificationUnderAttack(Event):
     slowed_until: str = Field(
         description="Until then, a claimed coupon with a wrong code waits between tries"
     )
+
+
+class CouponVoided(Event):
+    """A merchant voided one customer's coupon (never its code)."""
+
+    detail_type: ClassVar[str] = "CouponVoided"
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str = Field(description="Who held it when it was voided")
+    voided_by: str
+    reason: str
