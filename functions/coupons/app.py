@@ -24,6 +24,7 @@ from coupon_service.identity import merchant_scope
 from coupon_service.models.coupons import (
     CouponCreate,
     CouponDeleted,
+    CouponEdited,
     CouponOut,
     CouponPage,
     CouponPatch,
@@ -31,6 +32,7 @@ from coupon_service.models.coupons import (
     OfferOut,
     Promotion,
 )
+from coupon_service.models.history import HistoryPage
 from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
 from coupon_service.voiding import Voiding
 
@@ -71,12 +73,23 @@ def get_coupon(couponId: CouponId) -> CouponOut:
     return Coupons().get(merchant_scope(current_caller(app)), couponId)
 
 
-@app.patch("/coupons/<couponId>", responses=responses(CouponOut, *MERCHANT_ERRORS, 409, 503))
+@app.patch("/coupons/<couponId>", responses=responses(CouponEdited, *MERCHANT_ERRORS, 409, 503))
 @tracer.capture_method
-def edit_coupon(couponId: CouponId, body: Annotated[CouponPatch, Body()]) -> CouponOut:
-    coupon = Coupons().edit(merchant_scope(current_caller(app)), couponId, body)
+def edit_coupon(couponId: CouponId, body: Annotated[CouponPatch, Body()]) -> CouponEdited:
+    caller = current_caller(app)
+    coupon = Coupons().edit(merchant_scope(caller), couponId, body, by=caller.user_id if caller else None)
     metrics.add_metric(name="CouponEdited", unit=MetricUnit.Count, value=1)
     return coupon
+
+
+@app.get("/coupons/<couponId>/history", responses=responses(HistoryPage, *MERCHANT_ERRORS))
+@tracer.capture_method
+def coupon_history(
+    couponId: CouponId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> HistoryPage:
+    return Coupons().changes(merchant_scope(current_caller(app)), couponId, limit, next_token)
 
 
 @app.delete("/coupons/<couponId>", responses=responses(CouponDeleted, *MERCHANT_ERRORS))

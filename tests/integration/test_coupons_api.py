@@ -292,6 +292,7 @@ def test_promotion_url_and_qr():
         ("PATCH", "", {"version": 1, "status": "paused"}),
         ("DELETE", "", None),
         ("GET", "/stats", None),
+        ("GET", "/history", None),
         ("GET", "/promotion", None),
         ("GET", "/promotion/qr", None),
     ],

@@ -229,6 +229,7 @@ def rest_of_the_routes(
     ok(call("GET", f"/coupons/{coupon_id}/stats", claims=m1), 200)
     version = ok(call("GET", f"/coupons/{coupon_id}", claims=m1), 200)["version"]
     paused = call("PATCH", f"/coupons/{coupon_id}", claims=m1, body={"version": version, "status": "paused"})
+    ok(call("GET", f"/coupons/{coupon_id}/history", claims=m1), 200)
     spare = ok(
         call("POST", "/coupons", claims=m1, body=coupon_body(), headers={"Idempotency-Key": "spare-0001"})
     )

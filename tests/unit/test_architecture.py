@@ -25,7 +25,7 @@ FUNCTIONS = ROOT / "functions"
 # The services: the modules that carry out a use case for a caller. A module belongs to a service when its
 # name is one of the service's modules or lies under one (a package). Split a service: add its modules here.
 SERVICES: dict[str, tuple[str, ...]] = {
-    "coupons": ("coupon_service.coupons",),
+    "coupons": ("coupon_service.coupons", "coupon_service.edits"),
     "claims": ("coupon_service.claims",),
     "gifts": ("coupon_service.gifts",),
     "redemptions": ("coupon_service.redemptions",),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
 
 from coupon_service import clock, pool, qr
+from coupon_service.edits import check_rules, claim_window, planned
 from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
 from coupon_service.items import ClaimWindow, CouponItem, ShardItem
 from coupon_service.models.coupons import (
     CouponCreate,
     CouponDeleted,
+    CouponEdited,
     CouponOut,
     CouponPage,
     CouponPatch,
@@ -23,48 +26,20 @@ from coupon_service.models.coupons import (
     OfferOut,
     Promotion,
 )
-from coupon_service.models.rules import Window
-from coupon_service.planning import CouponEdit, creation_plan, inventory_plan
+from coupon_service.models.history import HistoryEntry, HistoryPage
+from coupon_service.planning import CouponEdit, InventoryPlan, creation_plan, inventory_plan
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import store_code_hashes
 from coupon_service.store.coupons import CouponStore
+from coupon_service.store.history import HistoryStore
 from coupon_service.store.pool import Pool
 from coupon_service.store.table import Table
-from coupon_service.validity import AnyValidity, FixedValidity, Validity, from_iso, shortest_window, to_iso
+from coupon_service.validity import AnyValidity, Validity, to_iso
 
 _validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity)
 
 
-# --- the rules between fields ---------------------------------------------------------------------
-
-
-def check_rules(claims_close: datetime, validity: AnyValidity, reminder: dict[str, Any] | None) -> None:
-    """What the fields allow together, on creation and on every edit: nobody claims an expired coupon,
-    and every claimer can be reminded."""
-    if isinstance(validity, FixedValidity) and claims_close > validity.end:
-        raise Invalid(
-            f"claim_window.end: claims must close by the end of the validity ({to_iso(validity.end)}): "
-            "a coupon claimed later would be expired already",
-            field="claim_window.end",
-            details={"validity_end": to_iso(validity.end)},
-        )
-    if reminder:
-        shortest = shortest_window(validity, claims_close)
-        if timedelta(hours=reminder["hours_before_expiry"]) >= shortest:
-            hours = int(shortest.total_seconds() // 3600)
-            raise Invalid(
-                f"options.reminder.hours_before_expiry: must be under {hours} hours, the shortest time "
-                "a claimed coupon can be valid, or some claimers would never be reminded",
-                field="options.reminder.hours_before_expiry",
-                details={"shortest_validity_hours": hours},
-            )
-
-
 # --- items from requests -------------------------------------------------------------------------
-
-
-def _window(window: Window) -> ClaimWindow:
-    return ClaimWindow(start=to_iso(window.start), end=to_iso(window.end))
 
 
 def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int) -> CouponItem:
@@ -87,7 +62,7 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         time_zone=body.time_zone,
         terms=body.terms.model_dump(mode="json", exclude_none=True),
         codes=body.codes.model_dump(mode="json", exclude_none=True),
-        claim_window=_window(body.claim_window),
+        claim_window=claim_window(body.claim_window),
         validity=body.validity.model_dump(mode="json"),
         scope=body.scope.model_dump(mode="json"),
         audience_type=body.audience.type,
@@ -100,47 +75,6 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         self_service=self_service.verification if self_service is not None else None,
         **hashes,
     )
-
-
-def _edit_changes(coupon: CouponItem, patch: CouponPatch) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The coupon's changes and those every shard copies (status and claim window)."""
-    changes: dict[str, Any] = {}
-    shard_changes: dict[str, Any] = {}
-    if patch.title is not None:
-        changes["title"] = patch.title
-    if patch.description is not None:
-        changes["description"] = patch.description
-    if patch.status is not None and patch.status != coupon.status:
-        changes["status"] = shard_changes["status"] = patch.status
-    if patch.claim_window is not None:
-        window = _window(patch.claim_window)
-        changes["claim_window"] = window.model_dump()
-        shard_changes.update(claim_start=window.start, claim_end=window.end)
-    if patch.validity is not None:
-        # Applies to claims from now on; coupons already held keep their window (docs/decisions.md).
-        changes["validity"] = patch.validity.model_dump(mode="json")
-    if patch.shard_count is not None and patch.shard_count != coupon.shard_count:
-        changes["shard_count"] = patch.shard_count
-    return changes, shard_changes
-
-
-def _rotated_codes(coupon: CouponItem, patch: CouponPatch, changes: dict[str, Any]) -> list[str]:
-    """New store codes into `changes`; the attributes to remove (a staff code no longer asked)."""
-    codes = patch.options.self_service if patch.options else None
-    if codes is None:
-        return []
-    if coupon.self_service_mode != "code":
-        raise Invalid(
-            "options.self_service: only a coupon whose self-service asks the store's code has codes "
-            "to change; whether and how customers redeem themselves is fixed when it is created",
-            field="options.self_service",
-        )
-    kept = "staff_code" not in codes.model_fields_set
-    hashes = store_code_hashes(hmac_key(), codes.verification_code, codes.staff_code)
-    changes["verification_hash"] = hashes["verification_hash"]
-    if hashes["staff_code_hash"]:
-        changes["staff_code_hash"] = hashes["staff_code_hash"]
-    return [] if kept or hashes["staff_code_hash"] else ["staff_code_hash"]
 
 
 # --- the service ---------------------------------------------------------------------------------
@@ -225,38 +159,71 @@ class Coupons:
         self.store.delete_coupon(owner, coupon, to_iso(clock.now()))
         return CouponDeleted(coupon_id=coupon_id)
 
-    def edit(self, owner: str, coupon_id: str, patch: CouponPatch) -> CouponOut:
+    def edit(self, owner: str, coupon_id: str, patch: CouponPatch, *, by: str | None = None) -> CouponEdited:
+        """Apply `patch` (based on `patch.version`) and record it in the coupon's history as `by`'s edit,
+        in one transaction; the outbox publishes the record as `CouponChanged`."""
         coupon = self.store.coupon_of(owner, coupon_id)
         if patch.version != coupon.version:
             raise VersionConflict(current_version=coupon.version)
-        if patch.claim_window is not None or patch.validity is not None:
-            check_rules(
-                patch.claim_window.end if patch.claim_window else from_iso(coupon.claim_window.end),
-                patch.validity or _validity.validate_python(coupon.validity),
-                coupon.options.get("reminder"),
-            )
         shards = self.store.shards_of(coupon)
-        changes, shard_changes = _edit_changes(coupon, patch)
-        removed = _rotated_codes(coupon, patch, changes)
-        plan = inventory_plan(coupon, shards, patch.inventory, patch.shard_count)
-        appended: list[dict[str, Any]] = []
+        plan = planned(coupon, patch, Inventory.of(coupon.mode, shards).total)
+        inventory = inventory_plan(coupon, shards, patch.inventory, patch.shard_count)
+        if not plan.record.fields:  # nothing differs: no new version, no history entry, no event
+            return CouponEdited.model_validate(
+                {**CouponOut.from_item(coupon, shards).model_dump(), "holders": "unchanged"}
+            )
+        self._append_codes(coupon, shards, inventory)
+        # New shards open as the coupon is after the edit.
+        template = coupon.model_copy(
+            update={
+                "status": plan.changes.get("status", coupon.status),
+                "claim_window": ClaimWindow.model_validate(
+                    plan.changes.get("claim_window", coupon.claim_window.model_dump())
+                ),
+            }
+        )
+        new_shards = [
+            ShardItem.new(template, coupon.shard_count + j, n, pooled=False)
+            for j, n in enumerate(inventory.added)
+        ]
+        now = to_iso(clock.now())
+        plan.changes["updated_at"] = now
+        record = {
+            "coupon_id": coupon_id,
+            "merchant_id": coupon.merchant_id,
+            "version": coupon.version + 1,
+            "at": now,
+            "by": by or owner,
+            "fields": plan.record.fields,
+            "before": plan.record.before,
+            "after": plan.record.after,
+            "holders": plan.holders,
+        }
+        edit = CouponEdit(
+            patch.version, plan.changes, plan.removed, plan.shard_changes, inventory, new_shards, record
+        )
+        self.store.edit_coupon(coupon_id, edit)
+        self.store.add_audience(coupon_id, plan.audience)
+        return CouponEdited.model_validate(
+            {**self.get(owner, coupon_id).model_dump(), "holders": plan.holders}
+        )
+
+    def _append_codes(
+        self, coupon: CouponItem, shards: Sequence[ShardItem], inventory: InventoryPlan
+    ) -> None:
+        """A generated pool's new codes, written before the shards that hand them out grow."""
+        appended: builtins.list[dict[str, Any]] = []
         pool_store = Pool(self.table)
-        for shard, change in zip(shards, plan.changes, strict=True):
+        for shard, change in zip(shards, inventory.changes, strict=True):
             if change.codes_to_append:
                 # A code once written at a position never changes: see store.pool.Pool.appended_chunks.
                 size, count = shard.pool_size or 0, change.codes_to_append
                 appended.extend(pool_store.appended_chunks(coupon.model_dump(), shard.shard, size, count))
         if appended:
             pool_store.write_chunks(appended)
-        # New shards open as the coupon is after the edit.
-        window = _window(patch.claim_window) if patch.claim_window else coupon.claim_window
-        template = coupon.model_copy(
-            update={"status": changes.get("status", coupon.status), "claim_window": window}
-        )
-        new_shards = [
-            ShardItem.new(template, coupon.shard_count + j, n, pooled=False) for j, n in enumerate(plan.added)
-        ]
-        changes["updated_at"] = to_iso(clock.now())
-        edit = CouponEdit(patch.version, changes, removed, shard_changes, plan, new_shards)
-        self.store.edit_coupon(coupon_id, edit)
-        return self.get(owner, coupon_id)
+
+    def changes(self, owner: str, coupon_id: str, limit: int, token: str | None) -> HistoryPage:
+        """The coupon's edits, newest first: who, when, what, before and after (secrets as "changed")."""
+        self.store.coupon_of(owner, coupon_id)
+        entries, next_token = HistoryStore(self.table).page(coupon_id, limit, token)
+        return HistoryPage(items=[HistoryEntry.from_item(e) for e in entries], next_token=next_token)

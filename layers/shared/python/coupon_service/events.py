@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from coupon_service.aws import client
 from coupon_service.models.events import (
     CodeGuessingSuspected,
+    CouponChanged,
     CouponClaimed,
     CouponCreated,
     CouponExpiring,
@@ -32,6 +33,7 @@ from coupon_service.settings import settings
 
 __all__ = [  # the event models are re-exported: consumers and tests read them from here
     "CodeGuessingSuspected",
+    "CouponChanged",
     "CouponClaimed",
     "CouponCreated",
     "CouponExpiring",
@@ -244,8 +246,26 @@ def _lookup_budget(new: dict[str, Any], old: dict[str, Any], name: str) -> list[
     ]
 
 
+def _coupon_change(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    if name != "INSERT":
+        return []
+    return [
+        CouponChanged(
+            event_id=event_id("CouponChanged", f"{new['coupon_id']}|{new['version']}"),
+            occurred_at=new["at"],
+            coupon_id=new["coupon_id"],
+            merchant_id=new["merchant_id"],
+            coupon_version=new["version"],
+            changed=list(new.get("fields") or []),
+            changed_by=new["by"],
+            holders=new.get("holders", "unchanged"),
+        )
+    ]
+
+
 _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon": _coupon,
+    "coupon_change": _coupon_change,
     "claim": _claim,
     "redemption": _redemption,
     "gift": _gift,

@@ -187,3 +187,25 @@ def merchant_stores(merchant_id: str) -> str:
 def store_listing(merchant_id: str, store_id: str) -> dict[str, str]:
     """GSI1 keys of a store in its merchant's registry, by store id."""
     return {"GSI1PK": merchant_stores(merchant_id), "GSI1SK": store_id}
+
+
+# --- a coupon's edits: the history its merchant reads, and each validity extension's progress -----------
+
+
+def coupon_change(coupon_id: str, version: int) -> dict[str, str]:
+    """One edit of a coupon in its history (the version the edit made), beside the coupon it changed."""
+    return {"PK": f"COUPON#{coupon_id}", "SK": f"CHANGE#{version:09d}"}
+
+
+def coupon_history(coupon_id: str) -> str:
+    return f"CHANGES#{coupon_id}"
+
+
+def coupon_change_index(coupon_id: str, version: int) -> dict[str, str]:
+    """GSI2 keys of an edit: a coupon's history by version."""
+    return {"GSI2PK": coupon_history(coupon_id), "GSI2SK": f"{version:09d}"}
+
+
+def holder_extension(coupon_id: str, version: int) -> dict[str, str]:
+    """The progress of extending held windows after the edit that made `version` (one per change)."""
+    return {"PK": f"COUPON#{coupon_id}", "SK": f"EXTENSION#{version:09d}"}

@@ -93,6 +93,7 @@ class CouponEdit:
     shard_changes: dict[str, Any] = field(default_factory=dict)  # what every shard copies (status, window)
     inventory: InventoryPlan = InventoryPlan(changes=())
     new_shards: list[ShardItem] = field(default_factory=list)
+    record: dict[str, Any] | None = None  # the history entry, written in the same transaction
 
 
 def inventory_plan(

@@ -157,6 +157,18 @@ def extended_window(
     return held_start, max(held_end, new_end)
 
 
+def lengthens(old: AnyValidity, new: AnyValidity) -> bool:
+    """Whether a change of validity gives coupons already held a later end: a later fixed end, more hours,
+    or a later last day; a validity of another type applies to future claims only."""
+    if isinstance(old, FixedValidity) and isinstance(new, FixedValidity):
+        return new.end > old.end
+    if isinstance(old, HoursValidity) and isinstance(new, HoursValidity):
+        return new.hours > old.hours
+    if isinstance(old, RelativeDaysValidity) and isinstance(new, RelativeDaysValidity):
+        return new.starts_after_days + new.days > old.starts_after_days + old.days
+    return False
+
+
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
     # Listing the zones walks the tz database on disk, so it is done once per process.

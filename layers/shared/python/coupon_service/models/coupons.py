@@ -93,12 +93,27 @@ class CouponPatch(Strict):
     title: Text | None = Field(default=None, min_length=1, max_length=60)
     description: Text | None = Field(default=None, max_length=1000)
     options: OptionsPatch | None = None
+    audience: AudienceAdditions | None = None
 
 
 class OptionsPatch(Strict):
-    """The options an edit can change: a coupon's self-service codes (rotation)."""
+    """The options an edit can change. Omitted: unchanged; `null` removes a reminder or a gift message.
+    Giftable, the giver's notice and the reminder apply to claims made after the edit (docs/decisions.md)."""
 
     self_service: SelfServiceCodes | None = None
+    reminder: Reminder | None = None
+    giftable: bool | None = None
+    notify_giver: bool | None = None
+    gift_message: Text | None = Field(default=None, max_length=200)
+    per_customer_limit: int | None = Field(default=None, ge=1, le=100)
+    channels: list[Name] | None = Field(default=None, max_length=20)
+
+
+class AudienceAdditions(Strict):
+    """Who else may claim: customers added to a list, tags added to the tags; nobody is ever taken off."""
+
+    add_customer_ids: list[Name] = Field(default_factory=list, max_length=1000)
+    add_tags: list[Name] = Field(default_factory=list, max_length=20)
 
 
 CouponPatch.model_rebuild()
@@ -190,6 +205,16 @@ class OptionsOut(BaseModel):
     staff_confirms_terms: bool = False
 
 
+class CouponEdited(CouponOut):
+    """A coupon after an edit, and what the edit does to coupons customers already hold."""
+
+    holders: Literal["unchanged", "extending"] = Field(
+        description="`extending`: the new validity gives held, unused coupons a later end, and they are "
+        "being extended; `unchanged`: held coupons keep their windows (a shorter validity applies to "
+        "future claims)"
+    )
+
+
 class CouponPage(BaseModel):
     items: list[CouponOut]
     next_token: str | None = None
@@ -241,3 +266,4 @@ class Promotion(BaseModel):
 
 
 CouponOut.model_rebuild()
+CouponEdited.model_rebuild()

@@ -141,3 +141,16 @@ class CouponVoided(Event):
     customer_id: str = Field(description="Who held it when it was voided")
     voided_by: str
     reason: str
+
+
+class CouponChanged(Event):
+    """A merchant edited a coupon: which fields, never a secret's value (a rotation is
+    `self_service.codes`)."""
+
+    detail_type: ClassVar[str] = "CouponChanged"
+    coupon_id: str
+    merchant_id: str
+    coupon_version: int = Field(description="The coupon's version after the edit")
+    changed: list[str] = Field(description="The edit's field names, e.g. `validity`, `options.reminder`")
+    changed_by: str
+    holders: str = Field(description="`extending` when held coupons' windows are being extended")

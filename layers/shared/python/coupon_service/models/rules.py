@@ -206,7 +206,9 @@ class Options(Strict):
     self_service: SelfService | None = None
     giftable: bool = False
     notify_giver: bool = False
-    gift_message: Text | None = Field(default=None, max_length=200)
+    gift_message: Text | None = Field(
+        default=None, max_length=200, validate_default=True, description="Required with notify_giver"
+    )
     reminder: Reminder | None = None
     per_customer_limit: int = Field(default=1, ge=1, le=100)
     channels: list[Name] = Field(default_factory=list, max_length=20)
@@ -215,3 +217,10 @@ class Options(Strict):
         description="Staff may redeem without the order, confirming a minimum spend or scope by hand; "
         "the redemption records it",
     )
+
+    @field_validator("gift_message")
+    @classmethod
+    def _message_to_notify(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("notify_giver"):
+            raise ValueError("required when notify_giver is true: the giver is sent this message")
+        return value

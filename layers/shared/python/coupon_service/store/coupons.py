@@ -12,6 +12,7 @@ from coupon_service import keys
 from coupon_service.errors import Conflict, NotFound, VersionConflict
 from coupon_service.items import CouponItem, ShardItem
 from coupon_service.planning import CouponEdit, ShardChange
+from coupon_service.store.history import change_put
 from coupon_service.store.table import (
     Cancelled,
     Table,
@@ -127,16 +128,26 @@ class CouponStore:
             if change.delta or edit.shard_changes
         ]
         operations += [_put_new(_shard_record(s)) for s in edit.new_shards]
+        if edit.record is not None:
+            operations.append(change_put(edit.record))
         try:
             self.table.transact(operations)
         except Cancelled as cancelled:
-            if 0 in cancelled.failed():  # the coupon's own condition: its version moved on
+            failed = cancelled.failed()
+            # The coupon's own condition, or its history already holding the version: it moved on.
+            if 0 in failed or (edit.record is not None and len(operations) - 1 in failed):
                 raise VersionConflict() from cancelled
             raise Conflict(
                 "claims changed the inventory while you edited it; try again",
                 code="inventory_changed",
                 field="inventory",
             ) from cancelled
+
+    def add_audience(self, coupon_id: str, customer_ids: Iterable[str]) -> None:
+        """Customers added to a coupon's list (puts of their own: a repeat changes nothing)."""
+        self.table.batch_write(
+            {**keys.audience_member(coupon_id, c), "type": "audience"} for c in dict.fromkeys(customer_ids)
+        )
 
     def delete_coupon(self, owner: str, coupon: CouponItem, now: str) -> None:
         """Hidden and unclaimable: the coupon leaves its merchant's listing and every shard stops claims."""
