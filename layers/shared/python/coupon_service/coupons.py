@@ -224,6 +224,6 @@ class Coupons:
 
     def changes(self, owner: str, coupon_id: str, limit: int, token: str | None) -> HistoryPage:
         """The coupon's edits, newest first: who, when, what, before and after (secrets as "changed")."""
-        self.store.coupon_of(owner, coupon_id)
+        self.store.coupon_of(owner, coupon_id, deleted=True)  # a deleted coupon's records stay readable
         entries, next_token = HistoryStore(self.table).page(coupon_id, limit, token)
         return HistoryPage(items=[HistoryEntry.from_item(e) for e in entries], next_token=next_token)
