@@ -8,6 +8,7 @@ from coupon_service import clock, lifecycle
 from coupon_service.identity import Caller
 from coupon_service.models.checkout import Quote, QuotedCoupon
 from coupon_service.pricing import NotApplicable, Order, price_claim
+from coupon_service.store.budget import BudgetShards
 from coupon_service.store.checkout import whole_wallet
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
@@ -40,8 +41,29 @@ class Checkout:
 
     def quote(self, caller: Caller, order: Order) -> Quote:
         now = to_iso(clock.now())
-        quoted = [quote_claim(claim, order, now) for claim in whole_wallet(self.table, caller.user_id)]
+        claims = list(whole_wallet(self.table, caller.user_id))
+        quoted = self._within_budget(claims, [quote_claim(claim, order, now) for claim in claims])
         applicable = sorted(
             (q for q in quoted if q.applies), key=lambda q: (-q.discount, q.valid_until, q.claim_id)
         )
         return Quote(applicable=applicable, not_applicable=[q for q in quoted if not q.applies])
+
+    def _within_budget(self, claims: list[dict[str, Any]], quoted: list[QuotedCoupon]) -> list[QuotedCoupon]:
+        """A capped coupon whose budget has less left than its discount is marked `budget_exhausted` (one
+        read of the budget shards of the capped coupons that apply; none without them)."""
+        capped = {
+            claim["coupon_id"]: int(claim["budget_shards"])
+            for claim, q in zip(claims, quoted, strict=True)
+            if q.applies and q.discount and claim.get("budget_shards")
+        }
+        if not capped:
+            return quoted
+        left = BudgetShards(self.table).remaining(capped.items())
+        return [
+            q.model_copy(
+                update={"applies": False, "reason": "budget_exhausted", "details": {"discount": q.discount}}
+            )
+            if q.applies and q.coupon_id in left and left[q.coupon_id] < q.discount
+            else q
+            for q in quoted
+        ]

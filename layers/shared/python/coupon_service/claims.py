@@ -204,6 +204,9 @@ class Claims:
             # Whether the holder may redeem in store, as claimed; the store's code stays on the coupon only,
             # where the merchant can change it.
             "self_service": self_service_of(coupon),
+            # Money rules as claimed: the budget's shards (the budget itself stays the coupon's), stacking.
+            "budget_shards": coupon.get("budget_shards"),
+            "stacking": options.get("stacking") if (options.get("stacking") or {}).get("stackable") else None,
             "nickname": caller.nickname,
             "name": caller.name,
             **keys.wallet_index(caller.user_id, to_iso(end), claim_id),

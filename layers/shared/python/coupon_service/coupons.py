@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from coupon_service import clock, pool, qr
+from coupon_service.budget import shard_amounts
 from coupon_service.edits import check_rules, claim_window, planned
 from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
@@ -73,6 +74,7 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         created_at=now,
         updated_at=now,
         self_service=self_service.verification if self_service is not None else None,
+        budget_shards=len(shard_amounts(body.options.budget)) if body.options.budget else None,
         **hashes,
     )
 
@@ -151,7 +153,8 @@ class Coupons:
             item.pool_seed = seed = pool.new_seed()
             Pool(self.table).write_chunks(pool.generated_chunks(coupon_id, seed, [n or 0 for n in plan]))
         audience = body.audience.customer_ids if body.audience.type == "customers" else []
-        self.store.create_coupon(item, shard_items, logo=body.logo_png, audience=audience)
+        budget = shard_amounts(body.options.budget) if body.options.budget else []
+        self.store.create_coupon(item, shard_items, logo=body.logo_png, audience=audience, budget=budget)
         return CouponOut.from_item(item, shard_items)
 
     def delete(self, owner: str, coupon_id: str) -> CouponDeleted:

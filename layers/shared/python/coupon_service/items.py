@@ -49,6 +49,7 @@ class CouponItem(BaseModel):
     verification_hash: str | None = None  # keyed hashes of the store's codes: only here, never in a claim
     staff_code_hash: str | None = None
     pool_seed: str | None = None  # generated pools: the key of their codes (coupon_service.pool)
+    budget_shards: int | None = None  # a capped coupon's budget shards (`options.budget` spread over them)
 
     @property
     def mode(self) -> str:
@@ -191,6 +192,8 @@ class ClaimItem(BaseModel):
     voided_at: str | None = None  # once voided by its merchant, with why and by whom
     void_reason: str | None = None
     voided_by: str | None = None
+    budget_shards: int | None = None  # the coupon caps its total discount over this many budget shards
+    stacking: dict[str, Any] | None = None  # stackable coupons: the kinds it shares an order with
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""
@@ -224,6 +227,8 @@ class RedemptionItem(BaseModel):
     item: str | None = None
     terms_confirmed_by_staff: bool | None = None
     order_merchant: str | None = None  # the merchant whose order it holds (one coupon per order)
+    budget_counted: int | None = None  # capped coupons: what it counts against the coupon's budget
+    budget_taken: dict[str, int] | None = None  # budget shard -> the piece taken from it
     redeemed_at: str
     reversed_at: str | None = None
     reversed_by: str | None = None

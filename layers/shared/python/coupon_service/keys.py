@@ -209,3 +209,9 @@ def coupon_change_index(coupon_id: str, version: int) -> dict[str, str]:
 def holder_extension(coupon_id: str, version: int) -> dict[str, str]:
     """The progress of extending held windows after the edit that made `version` (one per change)."""
     return {"PK": f"COUPON#{coupon_id}", "SK": f"EXTENSION#{version:09d}"}
+
+
+def budget_shard(coupon_id: str, index: int) -> dict[str, str]:
+    """One shard of a coupon's budget (the total discount it may give): its own partition, like the
+    inventory's shards, so concurrent redemptions spread."""
+    return {"PK": f"BUDGET#{coupon_id}#{index:02d}", "SK": "BUDGET"}

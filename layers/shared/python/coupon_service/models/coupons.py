@@ -18,6 +18,7 @@ from coupon_service.items import CouponItem, ShardItem
 from coupon_service.models.common import MAX_INVENTORY, Name, Strict, Text
 from coupon_service.models.rules import (
     GIFTABLE_KINDS,
+    MONEY_KINDS,
     Audience,
     Codes,
     Everyone,
@@ -26,6 +27,7 @@ from coupon_service.models.rules import (
     Scope,
     SelfServiceCodes,
     SelfServiceVerification,
+    Stacking,
     Terms,
     WholeOrder,
     Window,
@@ -74,6 +76,11 @@ class CouponCreate(Strict):
             raise ValueError("options.giftable: only discount, cash_value and gift coupons can be gifted")
         if self.terms.kind == "cash" and (self.codes.mode == "imported" or self.codes.inventory is None):
             raise ValueError("codes: a cash coupon has a fixed quantity (random_on_claim or generated)")
+        if self.options.budget is not None and self.terms.kind not in MONEY_KINDS:
+            raise ValueError(
+                "options.budget: only coupons that take money off (discount, cash_value, cash, "
+                "free_shipping) have a budget"
+            )
         return self
 
 
@@ -184,6 +191,8 @@ class CouponOut(BaseModel):
                     per_customer_limit=options.get("per_customer_limit", 1),
                     channels=options.get("channels", []),
                     staff_confirms_terms=options.get("staff_confirms_terms", False),
+                    stacking=options.get("stacking"),
+                    budget=options.get("budget"),
                 ),
                 "inventory": Inventory.of(coupon.mode, shards),
             }
@@ -203,6 +212,8 @@ class OptionsOut(BaseModel):
     per_customer_limit: int
     channels: list[str]
     staff_confirms_terms: bool = False
+    stacking: Stacking | None = None
+    budget: int | None = Field(default=None, description="The cap on the total discount, minor units")
 
 
 class CouponEdited(CouponOut):

@@ -61,3 +61,8 @@ class RedemptionOut(BaseModel):
     redeemed_at: str
     reversed_at: str | None = None
     usable_again: bool | None = Field(default=None, description="After a reversal: usable again or expired")
+    budget_counted: int | None = Field(
+        default=None,
+        description="Coupons with a budget: what this redemption counts against it (the discount; without "
+        "the order, the most the coupon can take off)",
+    )

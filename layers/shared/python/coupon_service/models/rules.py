@@ -60,6 +60,10 @@ Terms = Annotated[
     Field(discriminator="kind"),
 ]
 GIFTABLE_KINDS = frozenset({"discount", "cash_value", "gift"})
+Kind = Literal["discount", "cash_value", "gift", "points", "cash", "free_shipping", "generic"]
+KINDS: tuple[Kind, ...] = ("discount", "cash_value", "gift", "points", "cash", "free_shipping", "generic")
+# Kinds that take money off an order: the only ones a budget caps.
+MONEY_KINDS = frozenset({"discount", "cash_value", "cash", "free_shipping"})
 
 
 # --- codes and inventory -------------------------------------------------------------------------
@@ -202,6 +206,26 @@ class Window(Strict):
         return self
 
 
+class Stacking(Strict):
+    """Whether a coupon shares an order with others. Not stackable (the default): it is the order's one
+    main coupon, and no other non-stacking coupon joins it. Stackable: up to the merchant's
+    `max_stacked_coupons` stack on one order, each only beside coupons of the kinds it lists."""
+
+    stackable: bool = False
+    with_kinds: list[Kind] = Field(
+        default_factory=lambda: list(KINDS),
+        max_length=len(KINDS),
+        description="Stackable coupons: the kinds of coupon it may share an order with (default: every kind)",
+    )
+
+    @model_validator(mode="after")
+    def _kinds_only_when_stackable(self) -> Stacking:
+        if "with_kinds" in self.model_fields_set and not self.stackable:
+            raise ValueError("with_kinds: only a stackable coupon lists the kinds it stacks with")
+        self.with_kinds = sorted(set(self.with_kinds), key=KINDS.index)
+        return self
+
+
 class Options(Strict):
     self_service: SelfService | None = None
     giftable: bool = False
@@ -216,6 +240,14 @@ class Options(Strict):
         default=False,
         description="Staff may redeem without the order, confirming a minimum spend or scope by hand; "
         "the redemption records it",
+    )
+    stacking: Stacking | None = Field(
+        default=None, description="Whether it shares an order with other coupons (default: not stackable)"
+    )
+    budget: Money | None = Field(
+        default=None,
+        description="The total discount the coupon may give over all its redemptions, in minor units; "
+        "a redemption it cannot cover is refused with `budget_exhausted`",
     )
 
     @field_validator("gift_message")

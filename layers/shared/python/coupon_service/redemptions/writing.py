@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from coupon_service import clock, lifecycle
+from coupon_service import budget, clock, lifecycle
 from coupon_service.errors import Invalid, NotFound
 from coupon_service.items import RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
@@ -107,8 +107,16 @@ def replayed(store: RedemptionStore, claim: dict[str, Any], order_id: str | None
     return out(found) if found else None
 
 
+def budget_counted(claim: dict[str, Any], amounts: dict[str, Any]) -> int | None:
+    """What the redemption counts against the coupon's budget, when it has one."""
+    if not claim.get("budget_shards"):
+        return None
+    return budget.counted(claim["terms"], amounts.get("discount"))
+
+
 def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> RedemptionItem:
     confirmed_by_staff = _confirmed_by_staff(claim, asked.method, asked.order)
+    amounts = priced(claim, asked.order)
     redemption_id = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), asked.order_id)
     # The order's one coupon is held when the order and its merchant are known.
     merchant_id = asked.at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
@@ -126,7 +134,8 @@ def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> Redemption
             "store_id": asked.store_id,
             "order_id": asked.order_id,
             "currency": claim["currency"] if asked.order else None,
-            **priced(claim, asked.order),
+            **amounts,
+            "budget_counted": budget_counted(claim, amounts),
             "terms_confirmed_by_staff": confirmed_by_staff,
             "order_merchant": merchant_id if asked.order_id is not None else None,
             "redeemed_at": now,
@@ -146,7 +155,7 @@ def redeem(
     lifecycle.refuse("redeem", claim, now)
     redemption = _redemption(claim, asked, now)
     try:
-        store.redeem(claim, redemption, list(asked.give_back))
+        stored = store.redeem(claim, redemption, list(asked.give_back))
     except ClaimMoved as moved:
         current = moved.current
         if current is None or current["owner_id"] != claim["owner_id"]:
@@ -160,4 +169,4 @@ def redeem(
         if not again:
             raise
         return redeem(store, current, asked, again=False)
-    return out(redemption)
+    return out(stored)

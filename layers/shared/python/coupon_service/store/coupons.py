@@ -4,7 +4,7 @@ edits conditioned on the version read; deletion. Each refusal becomes the domain
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from coupon_service import keys
 from coupon_service.errors import Conflict, NotFound, VersionConflict
 from coupon_service.items import CouponItem, ShardItem
 from coupon_service.planning import CouponEdit, ShardChange
+from coupon_service.store.budget import new_shard
 from coupon_service.store.history import change_put
 from coupon_service.store.table import (
     Cancelled,
@@ -82,10 +83,17 @@ class CouponStore:
     # --- writes ----------------------------------------------------------------------------------
 
     def create_coupon(
-        self, coupon: CouponItem, shards: list[ShardItem], *, logo: bytes | None, audience: Iterable[str]
+        self,
+        coupon: CouponItem,
+        shards: list[ShardItem],
+        *,
+        logo: bytes | None,
+        audience: Iterable[str],
+        budget: Sequence[int] = (),
     ) -> None:
-        """The logo and the audience first, then the coupon and its shards at once: what a coupon points
-        at exists before it does, so a retry is harmless."""
+        """The logo and the audience first, then the coupon, its shards and its budget's shards (`budget`:
+        the amount of each) at once: what a coupon points at exists before it does, so a retry is
+        harmless."""
         if logo is not None:
             self.table.put({**keys.coupon_logo(coupon.coupon_id), "type": "logo", "png": logo})
         self.table.batch_write(
@@ -95,7 +103,11 @@ class CouponStore:
             coupon.merchant_id, coupon.created_at, time.time_ns() % 10**9, coupon.coupon_id
         )
         record = {**keys.coupon(coupon.coupon_id), "type": "coupon", **coupon.model_dump(), **listing}
-        self.table.transact([_put_new(record)] + [_put_new(_shard_record(s)) for s in shards])
+        self.table.transact(
+            [_put_new(record)]
+            + [_put_new(_shard_record(s)) for s in shards]
+            + [_put_new(new_shard(coupon.coupon_id, i, amount)) for i, amount in enumerate(budget)]
+        )
 
     def edit_coupon(self, coupon_id: str, edit: CouponEdit) -> None:
         """The coupon's changes, if it is still at `edit.version`, and each shard's, at once."""

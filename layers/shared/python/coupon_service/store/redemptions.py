@@ -9,9 +9,10 @@ from coupon_service import keys
 from coupon_service.errors import Conflict
 from coupon_service.items import RedemptionItem
 from coupon_service.lifecycle import Condition, redeemable_condition
+from coupon_service.store.budget import BudgetShards, giving_back, pieces, recorded, taking
 from coupon_service.store.guards import Reservation
 from coupon_service.store.reissue import fresh_code, retiring
-from coupon_service.store.table import Cancelled, Table, to_item, values
+from coupon_service.store.table import Backoff, Cancelled, Table, to_item, values
 
 
 class OrderTaken(Conflict):
@@ -35,9 +36,14 @@ class ClaimMoved(Conflict):
         self.current = current
 
 
+class _BudgetShort(Exception):
+    """A budget shard the redemption counted on no longer had its piece."""
+
+
 class RedemptionStore:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
+        self.budget = BudgetShards(self.table)
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -60,10 +66,33 @@ class RedemptionStore:
 
     # --- the one write ---------------------------------------------------------------------------
 
-    def redeem(self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]) -> None:
+    def redeem(
+        self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]
+    ) -> RedemptionItem:
         """Use the claimed coupon as read, record the redemption, give back the attempts and lookups its
-        code cost, and take its order (when `order_merchant` names one). Refused: `OrderTaken` naming the
-        holder, else `ClaimMoved` with the claim as it is now."""
+        code cost, take its order (when `order_merchant` names one) and its discount from the coupon's
+        budget (when the claim has one). Refused: `OrderTaken` naming the holder, `BudgetExhausted` when
+        the whole budget cannot cover it, else `ClaimMoved` with the claim as it is now. Returns the
+        redemption as stored (with the budget shards it took from)."""
+        shard_count = int(claim.get("budget_shards") or 0)
+        amount = redemption.budget_counted or 0
+        if not (shard_count and amount):
+            self._redeem_once(claim, redemption, give_back)
+            return redemption
+        choice = self.budget.unread_choice(shard_count, amount)
+        backoff = Backoff()
+        while True:
+            attempt = redemption.model_copy(update={"budget_taken": recorded(choice)})
+            try:
+                self._redeem_once(claim, attempt, give_back)
+                return attempt
+            except _BudgetShort:
+                backoff.pause()  # past the deadline: busy, nothing taken
+                choice = self.budget.choice_now(claim["coupon_id"], shard_count, amount)
+
+    def _redeem_once(
+        self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]
+    ) -> None:
         operations = [
             self._use(claim, redemption.redemption_id, redemption.redeemed_at),
             {
@@ -77,11 +106,19 @@ class RedemptionStore:
         order_at = len(operations) if redemption.order_merchant else None
         if order_at is not None:
             operations.append(_take_order(claim["claim_id"], redemption))
+        budget_at = len(operations)
+        operations += [
+            taking(redemption.coupon_id, shard, amount)
+            for shard, amount in pieces(redemption.budget_taken or {})
+        ]
         try:
             self.table.transact(operations)
         except Cancelled as cancelled:
             if order_at is not None and cancelled.code_at(order_at) == "ConditionalCheckFailed":
                 raise OrderTaken((cancelled.old(order_at) or {}).get("redemption_id")) from None
+            refused = set(cancelled.failed())
+            if refused and min(refused) >= budget_at:
+                raise _BudgetShort() from None
             raise ClaimMoved(self.claim(claim["claim_id"])) from None
 
     @staticmethod
@@ -132,6 +169,10 @@ class RedemptionStore:
             operations.append(_make_usable(claim, redemption.redemption_id, now))
         if redemption.order_merchant:  # the order is free for another coupon
             operations.append(_free_order(redemption))
+        operations += [  # the budget back to the shards it came from
+            giving_back(redemption.coupon_id, shard, amount)
+            for shard, amount in pieces(redemption.budget_taken or {})
+        ]
         try:
             self.table.transact(operations)
         except Cancelled:

@@ -90,6 +90,15 @@ class Table:
                 backoff.pause()
         return found
 
+    def transact_get(self, key_list: list[dict[str, str]]) -> list[dict[str, Any] | None]:
+        """Up to 100 items read as of one moment (serializable with every transaction), in the order asked."""
+        response = with_retries(
+            lambda: self._db.transact_get_items(
+                TransactItems=[{"Get": {"TableName": self.name, "Key": to_item(k)}} for k in key_list]
+            )
+        )
+        return [from_item(r.get("Item")) for r in response.get("Responses", [])]
+
     def put(self, data: dict[str, Any], **conditions: Any) -> None:
         """A put; if it is refused after an attempt with an unknown outcome and the item in the way is
         exactly this one, that attempt was applied: our own write, so the put succeeded."""
