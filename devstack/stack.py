@@ -7,7 +7,10 @@ import logging
 import os
 import threading
 import time
+from datetime import timedelta
 from typing import Any
+
+from coupon_service.clock import ManualClock
 
 from devstack import template
 from devstack.apigw import routes
@@ -35,6 +38,8 @@ class LocalStack:
         self.functions: dict[str, Function] = {}
         self.loops: list[Loop] = []
         self.schedules: dict[str, str] = {}
+        # The stack's one clock: the system's until moved (`POST /_local/clock`); every invocation carries it.
+        self.clock = ManualClock()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -84,7 +89,7 @@ class LocalStack:
         self.emulator.stop()
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        return self.functions[function].invoke(event)
+        return self.functions[function].invoke(event, self.clock)
 
     @property
     def url(self) -> str:
@@ -124,14 +129,39 @@ class LocalStack:
             results = {name: self.invoke(name, scheduled(name)) for name in self.schedules}
             return 200, "application/json", json.dumps(results, default=str).encode()
 
+        def move_clock(query: str, body: bytes) -> tuple[int, str, bytes]:
+            return self.move_clock(body)
+
         def openapi(query: str, body: bytes) -> tuple[int, str, bytes]:
             return 200, "application/json", json.dumps(self.merged_openapi()).encode()
 
         return {
             "GET /_local/events": events,
             "POST /_local/schedules": run_schedules,
+            "POST /_local/clock": move_clock,
             "GET /_local/openapi.json": openapi,
         }
+
+    def move_clock(self, body: bytes) -> tuple[int, str, bytes]:
+        """`{"advance_seconds": N}` moves the stack's clock forward N seconds (N a whole number, 0 or more:
+        time does not run back); answers the clock's time. Expiries, windows and reminders come due
+        without waiting for them."""
+        try:
+            seconds = json.loads(body or b"{}").get("advance_seconds")
+        except (ValueError, AttributeError):
+            seconds = None
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= 10 * 365 * 86400:
+            message = "advance_seconds: a whole number of seconds from 0 to 315360000"
+            return (
+                422,
+                "application/json",
+                json.dumps(
+                    {"error": {"code": "invalid", "message": message, "field": "advance_seconds"}}
+                ).encode(),
+            )
+        self.clock.advance(timedelta(seconds=seconds))
+        now = self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        return 200, "application/json", json.dumps({"now": now}).encode()
 
     def merged_openapi(self) -> dict[str, Any]:
         """One OpenAPI document for every function, from each function's own (its docs route)."""

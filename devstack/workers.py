@@ -29,9 +29,11 @@ LOCAL_LIMIT = 60.0
 
 
 class Context:
-    """The parts of Lambda's context object that Powertools and the deadlines read."""
+    """The parts of Lambda's context object that Powertools and the deadlines read, and the stack's clock
+    (`api.clock` reads it; Lambda's own context has none, so there the system's clock is read)."""
 
-    def __init__(self, name: str, timeout: float) -> None:
+    def __init__(self, name: str, timeout: float, clock: Any = None) -> None:
+        self.clock = clock
         self.function_name = name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 512
@@ -90,11 +92,11 @@ def _serve(
     connection.send(("ready", None))
     while True:
         try:
-            event = connection.recv()
+            event, clock = connection.recv()
         except (EOFError, OSError):  # the stack is gone
             return
         try:
-            reply = ("ok", function(event, Context(name, timeout)))
+            reply = ("ok", function(event, Context(name, timeout, clock)))
         except Exception:
             reply = ("error", traceback.format_exc())
         try:
@@ -122,13 +124,13 @@ class _Worker:
         child.close()
         self.ready = False
 
-    def call(self, event: dict[str, Any]) -> Any:
+    def call(self, event: dict[str, Any], clock: Any = None) -> Any:
         try:
             if not self.ready:
                 # Importing the handler is the cold start: not part of the invocation's time.
                 self.connection.recv()
                 self.ready = True
-            self.connection.send(event)
+            self.connection.send((event, clock))  # the clock as it reads now, copied to the worker
             if not self.connection.poll(self.limit):
                 raise WorkerLost(f"{self.process.name} ran past {self.limit:g} s")
             kind, value = self.connection.recv()
@@ -173,13 +175,14 @@ class Function:
             self._workers.append(worker)
         self._idle.put(worker)
 
-    def invoke(self, event: dict[str, Any]) -> Any:
+    def invoke(self, event: dict[str, Any], clock: Any = None) -> Any:
+        """Run `event` in an idle worker, its context carrying `clock` (a copy of it as it is now)."""
         worker = self._idle.get()
         if worker is None:  # stopping: pass the word on to the next caller
             self._idle.put(None)
             raise Stopping(f"{self.name} is stopping")
         try:
-            return worker.call(event)
+            return worker.call(event, clock)
         except WorkerLost:
             self._discard(worker)
             worker = None

@@ -9,11 +9,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from coupon_service.clock import ManualClock
 from hypothesis import settings
 
 from devstack import provision as provisioning
 from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 from devstack.metering import ItemsRead, RequestCounter
+from tests.support import invocations_carry
 
 # Property tests check properties, not speed: on two busy cores an example may take over hypothesis'
 # default 200 ms deadline, which would fail a correct property.
@@ -72,14 +74,13 @@ def emulator() -> Iterator[Emulator]:
 
 def _reset_process_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
-    from coupon_service import aws, claims, clock, idempotency, settings
+    from coupon_service import aws, claims, idempotency, settings
 
     settings.settings.cache_clear()
     claims.cache.clear()
     idempotency._persistence.cache_clear()
     parameters.clear_caches()
     aws.reset_clients()
-    clock.reset()
 
 
 @pytest.fixture
@@ -101,6 +102,16 @@ def stack(emulator: Emulator) -> Iterator[provisioning.Stack]:
             os.environ[key] = value
     provisioning.drop(created)
     _reset_process_caches()
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """This test's clock: the system's until the test moves it (`set`, `advance`). The services a test
+    builds take it (`Claims(clock=clock)`); the functions it calls (`support.call`, `support.invoke`) find
+    it on their invocation's context, as the local stack's functions find the stack's."""
+    manual = ManualClock()
+    with invocations_carry(manual):
+        yield manual
 
 
 @pytest.fixture

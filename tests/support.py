@@ -14,8 +14,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,16 +81,32 @@ class FakeContext:
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:local"
 
-    def __init__(self, remaining_ms: int = 10_000) -> None:
+    def __init__(self, remaining_ms: int = 10_000, clock: Any = None) -> None:
         self.aws_request_id = str(uuid.uuid4())
         self.remaining_ms = remaining_ms
+        self.clock = clock  # the test's clock, read by `api.clock` (Lambda's own context has none)
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
 
 
+# The clock the invocations carry while a test holds its `clock` fixture (none: the system's clock).
+_carried: list[Any] = []
+
+
+@contextmanager
+def invocations_carry(clock: Any) -> Iterator[None]:
+    """Every function invoked meanwhile finds `clock` on its context (the `clock` fixture's doing)."""
+    _carried.append(clock)
+    try:
+        yield
+    finally:
+        _carried.remove(clock)
+
+
 def invoke(function: str, event: dict[str, Any], remaining_ms: int = 10_000) -> dict[str, Any]:
-    return load_function(function).lambda_handler(event, FakeContext(remaining_ms))
+    context = FakeContext(remaining_ms, clock=_carried[-1] if _carried else None)
+    return load_function(function).lambda_handler(event, context)
 
 
 def call(

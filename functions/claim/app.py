@@ -9,6 +9,7 @@ from coupon_service import api
 from coupon_service.api import (
     KEY_PATTERN,
     QR_SIZE_PATTERN,
+    clock,
     current_caller,
     logger,
     metrics,
@@ -35,7 +36,9 @@ def claim(
     channel: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response[ClaimedCouponOut]:
     caller = customer(current_caller(app))
-    claimed = Claims().claim(caller, couponId, idempotency_key, channel, body or ClaimRequest())
+    claimed = Claims(clock=clock(app)).claim(
+        caller, couponId, idempotency_key, channel, body or ClaimRequest()
+    )
     logger.info("claimed", extra={"coupon_id": couponId, "claim_id": claimed.claim_id})
     metrics.add_metric(name="CouponClaimed", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=claimed, content_type="application/json")
@@ -48,13 +51,13 @@ def wallet(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> WalletPage:
-    return Claims().wallet(customer(current_caller(app)), status, limit, next_token)
+    return Claims(clock=clock(app)).wallet(customer(current_caller(app)), status, limit, next_token)
 
 
 @app.get("/me/coupons/<claimId>", responses=responses(ClaimedCouponOut, *ERRORS))
 @tracer.capture_method
 def detail(claimId: ClaimId) -> ClaimedCouponOut:
-    return Claims().detail(customer(current_caller(app)), claimId)
+    return Claims(clock=clock(app)).detail(customer(current_caller(app)), claimId)
 
 
 @app.get("/me/coupons/<claimId>/qr", responses=responses("image/png", *ERRORS))
@@ -63,7 +66,7 @@ def code_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertools wou
     claimId: ClaimId,
     size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
 ):
-    png = Claims().code_qr(customer(current_caller(app)), claimId, size)
+    png = Claims(clock=clock(app)).code_qr(customer(current_caller(app)), claimId, size)
     return Response(status_code=200, body=png, content_type="image/png")
 
 

@@ -10,6 +10,7 @@ from coupon_service.api import (
     KEY_PATTERN,
     QR_SIZE_PATTERN,
     base_url,
+    clock,
     current_caller,
     logger,
     metrics,
@@ -51,7 +52,11 @@ def create_coupon(
 ) -> Response[CouponOut]:
     owner = merchant_scope(current_caller(app))
     coupon = run_once(
-        f"create-coupon#{owner}", idempotency_key, body, lambda: Coupons().create(owner, body), CouponOut
+        f"create-coupon#{owner}",
+        idempotency_key,
+        body,
+        lambda: Coupons(clock=clock(app)).create(owner, body),
+        CouponOut,
     )
     logger.info("coupon created", extra={"coupon_id": coupon.coupon_id, "mode": coupon.codes.mode})
     metrics.add_metric(name="CouponCreated", unit=MetricUnit.Count, value=1)
@@ -64,20 +69,22 @@ def list_coupons(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> CouponPage:
-    return Coupons().list(merchant_scope(current_caller(app)), limit, next_token)
+    return Coupons(clock=clock(app)).list(merchant_scope(current_caller(app)), limit, next_token)
 
 
 @app.get("/coupons/<couponId>", responses=responses(CouponOut, *MERCHANT_ERRORS))
 @tracer.capture_method
 def get_coupon(couponId: CouponId) -> CouponOut:
-    return Coupons().get(merchant_scope(current_caller(app)), couponId)
+    return Coupons(clock=clock(app)).get(merchant_scope(current_caller(app)), couponId)
 
 
 @app.patch("/coupons/<couponId>", responses=responses(CouponEdited, *MERCHANT_ERRORS, 409, 503))
 @tracer.capture_method
 def edit_coupon(couponId: CouponId, body: Annotated[CouponPatch, Body()]) -> CouponEdited:
     caller = current_caller(app)
-    coupon = Coupons().edit(merchant_scope(caller), couponId, body, by=caller.user_id if caller else None)
+    coupon = Coupons(clock=clock(app)).edit(
+        merchant_scope(caller), couponId, body, by=caller.user_id if caller else None
+    )
     metrics.add_metric(name="CouponEdited", unit=MetricUnit.Count, value=1)
     return coupon
 
@@ -89,25 +96,25 @@ def coupon_history(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HistoryPage:
-    return Coupons().changes(merchant_scope(current_caller(app)), couponId, limit, next_token)
+    return Coupons(clock=clock(app)).changes(merchant_scope(current_caller(app)), couponId, limit, next_token)
 
 
 @app.delete("/coupons/<couponId>", responses=responses(CouponDeleted, *MERCHANT_ERRORS))
 @tracer.capture_method
 def delete_coupon(couponId: CouponId) -> CouponDeleted:
-    return Coupons().delete(merchant_scope(current_caller(app)), couponId)
+    return Coupons(clock=clock(app)).delete(merchant_scope(current_caller(app)), couponId)
 
 
 @app.get("/coupons/<couponId>/stats", responses=responses(CouponStats, *MERCHANT_ERRORS))
 @tracer.capture_method
 def coupon_stats(couponId: CouponId) -> CouponStats:
-    return Coupons().stats(merchant_scope(current_caller(app)), couponId)
+    return Coupons(clock=clock(app)).stats(merchant_scope(current_caller(app)), couponId)
 
 
 @app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
 @tracer.capture_method
 def promotion(couponId: CouponId) -> Promotion:
-    return Coupons().promotion(merchant_scope(current_caller(app)), couponId, base_url())
+    return Coupons(clock=clock(app)).promotion(merchant_scope(current_caller(app)), couponId, base_url())
 
 
 @app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
@@ -117,7 +124,9 @@ def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertool
     size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
     logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
 ):
-    png = Coupons().promotion_qr(merchant_scope(current_caller(app)), couponId, base_url(), size, logo)
+    png = Coupons(clock=clock(app)).promotion_qr(
+        merchant_scope(current_caller(app)), couponId, base_url(), size, logo
+    )
     return Response(status_code=200, body=png, content_type="image/png")
 
 
@@ -130,7 +139,7 @@ def void_claim(couponId: CouponId, claimId: ClaimId, body: Annotated[VoidRequest
     caller = current_caller(app)
     owner = merchant_scope(caller)  # refuses anyone but a merchant or the platform
     by = caller.user_id if caller is not None else owner
-    voided = Voiding().void(owner, couponId, claimId, reason=body.reason, by=by)
+    voided = Voiding(clock=clock(app)).void(owner, couponId, claimId, reason=body.reason, by=by)
     logger.info("coupon voided", extra={"coupon_id": couponId, "claim_id": claimId})
     metrics.add_metric(name="CouponVoided", unit=MetricUnit.Count, value=1)
     return voided
@@ -139,7 +148,7 @@ def void_claim(couponId: CouponId, claimId: ClaimId, body: Annotated[VoidRequest
 @app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))
 @tracer.capture_method
 def offer(couponId: CouponId) -> OfferOut:
-    return Coupons().offer(couponId)
+    return Coupons(clock=clock(app)).offer(couponId)
 
 
 lambda_handler = api.lambda_handler(app, on_invoke=register_context)

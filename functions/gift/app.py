@@ -9,6 +9,7 @@ from coupon_service import api
 from coupon_service.api import (
     KEY_PATTERN,
     base_url,
+    clock,
     current_caller,
     logger,
     metrics,
@@ -36,7 +37,9 @@ def give(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
 ) -> Response[GiftCreated]:
     # A retry with the same key derives the same link: nothing of the answer is stored anywhere.
-    created = Gifts().give(customer(current_caller(app)), claimId, base_url(), idempotency_key)
+    created = Gifts(clock=clock(app)).give(
+        customer(current_caller(app)), claimId, base_url(), idempotency_key
+    )
     logger.info("gift created", extra={"claim_id": claimId})
     metrics.add_metric(name="GiftCreated", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=created, content_type="application/json")
@@ -45,13 +48,13 @@ def give(
 @app.get("/gifts/<token>", responses=responses(GiftView, 404))
 @tracer.capture_method
 def show(token: Token) -> GiftView:
-    return Gifts().show(token)
+    return Gifts(clock=clock(app)).show(token)
 
 
 @app.post("/gifts/<token>/accept", responses=responses(ClaimedCouponOut, *ERRORS))
 @tracer.capture_method
 def accept(token: Token) -> ClaimedCouponOut:
-    accepted = Gifts().accept(customer(current_caller(app)), token)
+    accepted = Gifts(clock=clock(app)).accept(customer(current_caller(app)), token)
     logger.info("gift accepted", extra={"claim_id": accepted.claim_id})
     metrics.add_metric(name="GiftAccepted", unit=MetricUnit.Count, value=1)
     return accepted
@@ -60,7 +63,7 @@ def accept(token: Token) -> ClaimedCouponOut:
 @app.delete("/me/gifts/<token>", responses=responses(GiftView, *ERRORS))
 @tracer.capture_method
 def cancel(token: Token) -> GiftView:
-    return Gifts().cancel(customer(current_caller(app)), token)
+    return Gifts(clock=clock(app)).cancel(customer(current_caller(app)), token)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import logger, metrics, tracer
+from coupon_service.api import clock, logger, metrics, tracer
 from coupon_service.imports import PREFIX, Imports
 from coupon_service.models.imports import ImportMessage
 
@@ -22,7 +22,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     try:
         message = ImportMessage.validate_json(record.body)
         for found in message.objects(PREFIX):
-            status = Imports().process(
+            status = Imports(clock=clock(lambda_context)).process(
                 **found.model_dump(), time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000
             )
             logger.info("import", extra={"key": found.key, "status": status})

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from coupon_service import api
-from coupon_service.api import current_caller, resolver, responses, tracer
+from coupon_service.api import clock, current_caller, resolver, responses, tracer
 from coupon_service.identity import merchant_scope
 from coupon_service.imports import Imports
 from coupon_service.models.imports import ImportJobOut, ImportJobs, UploadForm, UploadRequest
@@ -22,20 +22,22 @@ ERRORS = (401, 403, 404, 413)
 def upload_form(
     couponId: CouponId, body: Annotated[UploadRequest | None, Body()] = None
 ) -> Response[UploadForm]:
-    form = Imports().upload_form(merchant_scope(current_caller(app)), couponId, body or UploadRequest())
+    form = Imports(clock=clock(app)).upload_form(
+        merchant_scope(current_caller(app)), couponId, body or UploadRequest()
+    )
     return Response(status_code=201, body=form, content_type="application/json")
 
 
 @app.get("/coupons/<couponId>/imports", responses=responses(ImportJobs, *ERRORS))
 @tracer.capture_method
 def jobs(couponId: CouponId) -> ImportJobs:
-    return Imports().jobs(merchant_scope(current_caller(app)), couponId)
+    return Imports(clock=clock(app)).jobs(merchant_scope(current_caller(app)), couponId)
 
 
 @app.get("/coupons/<couponId>/imports/<jobId>", responses=responses(ImportJobOut, *ERRORS))
 @tracer.capture_method
 def job(couponId: CouponId, jobId: JobId) -> ImportJobOut:
-    return Imports().job(merchant_scope(current_caller(app)), couponId, jobId)
+    return Imports(clock=clock(app)).job(merchant_scope(current_caller(app)), couponId, jobId)
 
 
 lambda_handler = api.lambda_handler(app)

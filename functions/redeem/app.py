@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import current_caller, logger, metrics, resolver, responses, tracer
+from coupon_service.api import clock, current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.checkout import Checkout
 from coupon_service.identity import customer, merchant_scope, staff_merchant
 from coupon_service.models.checkout import Quote, QuoteRequest
@@ -20,7 +20,7 @@ app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemptio
 @app.post("/checkout/quote", responses=responses(Quote, 401, 403, 413, 503))
 @tracer.capture_method
 def checkout_quote(body: Annotated[QuoteRequest, Body()]) -> Quote:
-    quote = Checkout().quote(customer(current_caller(app)), body.order)
+    quote = Checkout(clock=clock(app)).quote(customer(current_caller(app)), body.order)
     metrics.add_metric(name="QuoteGiven", unit=MetricUnit.Count, value=1)
     logger.info(
         "quoted", extra={"applicable": len(quote.applicable), "not_applicable": len(quote.not_applicable)}
@@ -51,19 +51,19 @@ def redeem_by_staff(body: Annotated[StaffRedemption, Body()]) -> Response[Redemp
     caller = current_caller(app)
     merchant_id = staff_merchant(caller)
     assert caller is not None  # staff_merchant refused a request without one
-    return _redeemed(Redemptions().by_staff(caller, merchant_id, body))
+    return _redeemed(Redemptions(clock=clock(app)).by_staff(caller, merchant_id, body))
 
 
 @app.post("/me/coupons/<claimId>/redemption", responses=responses(RedemptionOut, *REDEEM_ERRORS, status=201))
 @tracer.capture_method
 def redeem_myself(claimId: Id, body: Annotated[SelfRedemption, Body()]) -> Response[RedemptionOut]:
-    return _redeemed(Redemptions().by_customer(customer(current_caller(app)), claimId, body))
+    return _redeemed(Redemptions(clock=clock(app)).by_customer(customer(current_caller(app)), claimId, body))
 
 
 @app.post("/redemptions/<redemptionId>/reversal", responses=responses(RedemptionOut, 401, 403, 404, 503))
 @tracer.capture_method
 def reverse(redemptionId: Id) -> RedemptionOut:
-    reversed_ = Redemptions().reverse(merchant_scope(current_caller(app)), redemptionId)
+    reversed_ = Redemptions(clock=clock(app)).reverse(merchant_scope(current_caller(app)), redemptionId)
     logger.info("reversed", extra={"redemption_id": redemptionId, "usable_again": reversed_.usable_again})
     metrics.add_metric(name="RedemptionReversed", unit=MetricUnit.Count, value=1)
     return reversed_

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import current_caller, metrics, resolver, responses, tracer
+from coupon_service.api import clock, current_caller, metrics, resolver, responses, tracer
 from coupon_service.identity import merchant_scope
 from coupon_service.models.stores import (
     StoreCreate,
@@ -27,7 +27,7 @@ ERRORS = (401, 403, 404, 413)
 @app.post("/stores", responses=responses(StoreOut, 401, 403, 409, 413, 503, status=201))
 @tracer.capture_method
 def create_store(body: Annotated[StoreCreate, Body()]) -> Response[StoreOut]:
-    store = Stores().create(merchant_scope(current_caller(app)), body)
+    store = Stores(clock=clock(app)).create(merchant_scope(current_caller(app)), body)
     metrics.add_metric(name="StoreCreated", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=store, content_type="application/json")
 
@@ -38,25 +38,25 @@ def list_stores(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> StorePage:
-    return Stores().list(merchant_scope(current_caller(app)), limit, next_token)
+    return Stores(clock=clock(app)).list(merchant_scope(current_caller(app)), limit, next_token)
 
 
 @app.get("/stores/<storeId>", responses=responses(StoreOut, *ERRORS))
 @tracer.capture_method
 def get_store(storeId: StoreId) -> StoreOut:
-    return Stores().get(merchant_scope(current_caller(app)), storeId)
+    return Stores(clock=clock(app)).get(merchant_scope(current_caller(app)), storeId)
 
 
 @app.patch("/stores/<storeId>", responses=responses(StoreOut, *ERRORS, 503))
 @tracer.capture_method
 def edit_store(storeId: StoreId, body: Annotated[StorePatch, Body()]) -> StoreOut:
-    return Stores().edit(merchant_scope(current_caller(app)), storeId, body)
+    return Stores(clock=clock(app)).edit(merchant_scope(current_caller(app)), storeId, body)
 
 
 @app.delete("/stores/<storeId>", responses=responses(StoreDeleted, *ERRORS, 503))
 @tracer.capture_method
 def delete_store(storeId: StoreId) -> StoreDeleted:
-    return Stores().delete(merchant_scope(current_caller(app)), storeId)
+    return Stores(clock=clock(app)).delete(merchant_scope(current_caller(app)), storeId)
 
 
 lambda_handler = api.lambda_handler(app)

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -274,6 +275,35 @@ def test_a_burst_of_connections_is_answered_every_one(local):
     stats = as_json(send(local, "GET", f"/coupons/{coupon_id}/stats", owner))
     assert stats["inventory"]["claimed"] == BURST_CLAIMS // 2, stats
     print(f"{BURST} concurrent connections answered in {elapsed:.1f} s: {dict(answers)}")
+
+
+def test_the_local_clock_moves_forward_over_http_and_every_function_reads_it(local):
+    # Given a coupon valid for one hour, claimed now
+    owner = mint("merchant", "owner-m1", merchant="m1")
+    buyer = mint("customer", "clock-u1")
+    body = coupon_body(validity={"type": "hours", "hours": 1})
+    coupon_id = as_json(send(local, "POST", "/coupons", owner, body))["coupon_id"]
+    held = send(local, "POST", f"/coupons/{coupon_id}/claims", buyer, {})
+    assert held.status == 201, held.data
+    claim_id = as_json(held)["claim_id"]
+    assert as_json(send(local, "GET", f"/me/coupons/{claim_id}", buyer))["status"] == "available"
+    clock_url = local.url.rsplit("/", 1)[0] + "/_local/clock"
+    # When the stack's clock is moved back, by a fraction, or by something that is not a number
+    for bad in (b'{"advance_seconds": -1}', b'{"advance_seconds": 1.5}', b'{"advance_seconds": "2h"}', b"[]"):
+        refused = http.request("POST", clock_url, body=bad)
+        # Then it is refused, naming the field, and the clock stays where it was
+        assert refused.status == 422 and as_json(refused)["error"]["field"] == "advance_seconds", refused.data
+    assert as_json(send(local, "GET", f"/me/coupons/{claim_id}", buyer))["status"] == "available"
+    # When it is moved two hours forward
+    moved = http.request("POST", clock_url, body=json.dumps({"advance_seconds": 7200}).encode())
+    assert moved.status == 200, moved.data
+
+    # Then it answers its new time, and the functions (in their own processes) read that time
+    def instant(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    assert instant(as_json(moved)["now"]) > instant(as_json(held)["valid_until"])
+    assert as_json(send(local, "GET", f"/me/coupons/{claim_id}", buyer))["status"] == "expired"
 
 
 def _group(pgid: int) -> list[str]:

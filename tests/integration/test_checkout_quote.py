@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from coupon_service import clock, keys
+from coupon_service import keys
 from coupon_service.store.table import Table, values
 
 from tests.builders import held
@@ -38,7 +38,7 @@ def _set(claim_id, **attributes):
     )
 
 
-def test_the_quote_lists_what_applies_best_first_and_why_the_rest_does_not():
+def test_the_quote_lists_what_applies_best_first_and_why_the_rest_does_not(clock):
     # Given a wallet with two coupons that fit, one below its minimum, one used, one expired, one in a gift
     ten_off = _held(terms={"kind": "cash_value", "amount_off": 1000, "min_spend": 10000})
     twenty_percent = _held(terms={"kind": "discount", "percent_off": 20})
@@ -48,9 +48,9 @@ def test_the_quote_lists_what_applies_best_first_and_why_the_rest_does_not():
     gifting = _held(terms={"kind": "cash_value", "amount_off": 2000})
     future = clock.now() + timedelta(hours=12)
     _set(gifting, state="gifting", gift_expires_at=future.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    clock.freeze(clock.now() - timedelta(hours=3))
+    clock.advance(-timedelta(hours=3))  # claimed three hours ago
     expired = _held(terms={"kind": "cash_value", "amount_off": 4000}, validity={"type": "hours", "hours": 1})
-    clock.reset()
+    clock.advance(timedelta(hours=3))
 
     # When the customer asks which coupons fit a cart of 200.00 plus 12.00 shipping
     reply = call("POST", "/checkout/quote", claims=customer("buyer"), body={"order": ORDER})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from coupon_service import clock, events
+from coupon_service import events
 from coupon_service.reminders import Reminders
 
 from devstack.streams import StreamReader
@@ -25,10 +25,10 @@ def wallet(user):
 
 
 @pytest.fixture
-def deleted_with_holders():
+def deleted_with_holders(clock):
     """A giftable, self-service coupon with a reminder, held by four customers, then deleted by its
     merchant (at T0, on a frozen clock)."""
-    clock.freeze(T0)
+    clock.set(T0)
     coupon = make_coupon(
         validity={"type": "hours", "hours": 20},
         claim_window={"start": "2029-01-01T00:00:00Z", "end": "2031-01-01T00:00:00Z"},
@@ -38,8 +38,7 @@ def deleted_with_holders():
     held = {user: claim(coupon["coupon_id"], user=user).json for user in ("u1", "u2", "giver", "u4")}
     assert all("claim_id" in h for h in held.values()), held
     assert call("DELETE", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1")).status == 200
-    yield coupon, held
-    clock.reset()
+    return coupon, held
 
 
 def test_every_held_coupon_stays_in_its_wallet_and_redeems_by_staff_and_by_its_holder(deleted_with_holders):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from coupon_service import clock, keys
+from coupon_service import keys
 from coupon_service.errors import Changed, Conflict
 from coupon_service.gifts import Gifts, gift_id_for
 from coupon_service.store.gifts import GiftStore
@@ -23,16 +23,13 @@ def giver():
     return caller_for(customer("giver"))
 
 
-def test_a_lapsed_gift_whose_coupon_moved_on_to_a_newer_gift_is_settled_alone():
+def test_a_lapsed_gift_whose_coupon_moved_on_to_a_newer_gift_is_settled_alone(clock):
     # Given a gift that lapsed, and a newer gift of the same coupon made after it
     mine = held_giftable()
-    first = gift_id_for(Gifts().give(giver(), mine["claim_id"], BASE).token)
+    first = gift_id_for(Gifts(clock=clock).give(giver(), mine["claim_id"], BASE).token)
     clock.advance(timedelta(hours=25))
-    try:
-        second = gift_id_for(Gifts().give(giver(), mine["claim_id"], BASE).token)
-        now = to_iso(clock.now())
-    finally:
-        clock.reset()
+    second = gift_id_for(Gifts(clock=clock).give(giver(), mine["claim_id"], BASE).token)
+    now = to_iso(clock.now())
     store = GiftStore(Table())
     # When the lapsed one is settled
     settled = store.expire_gift(first, now)
@@ -48,7 +45,7 @@ def test_a_lapsed_gift_whose_coupon_moved_on_to_a_newer_gift_is_settled_alone():
     assert Table().get(keys.gift(second))["state"] == "pending"
 
 
-def test_a_gift_is_created_once_and_the_same_gift_again_is_refused_as_changed():
+def test_a_gift_is_created_once_and_the_same_gift_again_is_refused_as_changed(clock):
     # Given a gift just made
     mine = held_giftable()
     gifts = Gifts()
@@ -63,7 +60,7 @@ def test_a_gift_is_created_once_and_the_same_gift_again_is_refused_as_changed():
     assert Table().get(keys.gift(gift.gift_id))["state"] == "pending"
 
 
-def test_accepting_a_gift_whose_coupon_ran_out_is_refused_as_the_coupon_expired():
+def test_accepting_a_gift_whose_coupon_ran_out_is_refused_as_the_coupon_expired(clock):
     # Given a pending gift of a coupon valid for one hour
     mine = held_giftable(validity={"type": "hours", "hours": 1})
     gifts = Gifts()
@@ -80,7 +77,7 @@ def test_accepting_a_gift_whose_coupon_ran_out_is_refused_as_the_coupon_expired(
     assert Table().get(keys.gift(gift.gift_id))["state"] == "pending"
 
 
-def test_a_gift_no_longer_pending_is_neither_accepted_nor_cancelled_by_the_store():
+def test_a_gift_no_longer_pending_is_neither_accepted_nor_cancelled_by_the_store(clock):
     # Given a gift its giver cancelled
     mine = held_giftable()
     gifts = Gifts()

@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from coupon_service import clock
 
 from tests.support import call, coupon_body, customer, merchant
 
@@ -110,7 +109,7 @@ def test_a_filtered_wallet_token_pages_on_for_the_same_filter(listings):
     assert len(first["items"]) + len(rest["items"]) == 4
 
 
-def test_a_token_whose_place_has_expired_since_is_still_a_4xx(listings):
+def test_a_token_whose_place_has_expired_since_is_still_a_4xx(listings, clock):
     # Given a token into the available coupons, When every coupon it pointed past has expired
     token = _wallet("u1", status="available", limit="1").json["next_token"]
     clock.advance(timedelta(hours=5))

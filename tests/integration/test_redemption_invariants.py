@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from coupon_service import clock, keys
+from coupon_service import keys
+from coupon_service.clock import SYSTEM
 from coupon_service.events import VerificationUnderAttack, derive, event_id
 from coupon_service.models.redemptions import SelfRedemption, StaffRedemption
 from coupon_service.redemptions import Redemptions
@@ -51,9 +52,9 @@ def staff_scan(code, order_id=None, order=CART):
     return outcome(lambda: Redemptions().by_staff(caller_for(staff("m1")), "m1", body))
 
 
-def self_service(claim_id, code="246810", user="u1", order_id=None, order=CART):
+def self_service(claim_id, code="246810", user="u1", order_id=None, order=CART, *, clock=SYSTEM):
     body = SelfRedemption(verification_code=code, order_id=order_id, order=order)
-    return outcome(lambda: Redemptions().by_customer(caller_for(customer(user)), claim_id, body))
+    return outcome(lambda: Redemptions(clock=clock).by_customer(caller_for(customer(user)), claim_id, body))
 
 
 def guard_failures(key):
@@ -154,11 +155,11 @@ def test_guesses_spread_over_ten_coupons_are_bounded_by_the_per_customer_limit(e
 
 
 def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_still_redeems(
-    emulator, stack, lost_answers
+    emulator, stack, lost_answers, clock
 ):
     # Given a moment one minute into a 10-minute window, so the attack falls in one window
     start = clock.now().replace(minute=clock.now().minute // 10 * 10, second=0)
-    clock.freeze(start + timedelta(minutes=1))
+    clock.set(start + timedelta(minutes=1))
     # And one self-service coupon held by 30 attacker accounts and by two honest customers
     emulator.faults.rate, rate = 0.0, emulator.faults.rate
     coupon = make_coupon(options=SELF_SERVICE)
@@ -168,11 +169,13 @@ def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     # And one honest customer who mistyped once, before the attack
-    assert self_service(mine["h2"], code="111111", user="h2").status == 422
+    assert self_service(mine["h2"], code="111111", user="h2", clock=clock).status == 422
 
     # When each attacker tries two wrong codes, all 60 at once
     wave = concurrently(
-        lambda i: self_service(mine[attackers[i % 30]], code=f"{700000 + i}", user=attackers[i % 30]),
+        lambda i: self_service(
+            mine[attackers[i % 30]], code=f"{700000 + i}", user=attackers[i % 30], clock=clock
+        ),
         60,
         threads=30,
     )
@@ -182,8 +185,8 @@ def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_
     # (no wrong code of theirs) is compared at once and redeems, all at the same time
     def during(i):
         if i == 30:
-            return self_service(mine["h1"], user="h1", order_id="honest")
-        return self_service(mine[attackers[i]], code=f"{600000 + i}", user=attackers[i])
+            return self_service(mine["h1"], user="h1", order_id="honest", clock=clock)
+        return self_service(mine[attackers[i]], code=f"{600000 + i}", user=attackers[i], clock=clock)
 
     second = concurrently(during, 31, threads=31)
     assert second[30].status == 201, second[30].json
@@ -191,10 +194,10 @@ def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_
     assert all(a.json["error"]["code"] == "slowed_down" for a in second[:30])
     assert all(1 <= int(a.headers["retry-after"]) <= 60 for a in second[:30])
     # And the customer who mistyped before waits too, then is compared once the pace allows
-    paced = self_service(mine["h2"], user="h2")
+    paced = self_service(mine["h2"], user="h2", clock=clock)
     assert paced.status == 429, paced.json
     clock.advance(timedelta(seconds=61))
-    assert self_service(mine["h2"], user="h2").status == 201
+    assert self_service(mine["h2"], user="h2", clock=clock).status == 201
 
     if lost_answers:
         assert emulator.faults.by_kind["lost"] + emulator.faults.by_kind["timeout"] > 0
@@ -225,7 +228,7 @@ def test_thirty_attackers_on_one_coupon_raise_one_event_and_the_honest_customer_
 def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_takes_one_back():
     # Given a customer's counter with two attempts counted
     guard = AttemptGuard(Table(), keys.customer_guard("u9", "m1"), WRONG_CODES_PER_CUSTOMER, "your coupons")
-    now = to_iso(clock.now())
+    now = to_iso(SYSTEM.now())
     assert (guard.reserve("first", now), guard.reserve("second", now)) == (1, 2)
     # When a reservation is sent again after its answer was lost, Then it is recognised as already counted
     assert guard.reserve("second", now) == 2
@@ -241,7 +244,7 @@ def test_a_lost_answer_counts_an_attempt_once_and_a_give_back_applied_twice_take
 def test_an_attempt_whose_answer_is_lost_is_told_its_own_place_not_the_count_grown_since(emulator):
     # Given a coupon's counter, and a first wrong code whose counted write loses its answer for a while
     guard = AttemptGuard(Table(), keys.redeem_guard("claim-held"), 5, "this coupon")
-    now = to_iso(clock.now())
+    now = to_iso(SYSTEM.now())
     emulator.faults.set(1.0, ("timeout",), hold=1.5, operations=frozenset({"UpdateItem"}), limit=1)
     first = ThreadPoolExecutor(1).submit(guard.reserve, "first", now)
     while not emulator.faults.injected:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from coupon_service import clock, keys
+from coupon_service import keys
+from coupon_service.clock import SYSTEM
 from coupon_service.items import RedemptionItem
 from coupon_service.store.guards import AttemptGuard, Reservation
 from coupon_service.store.redemptions import ClaimMoved, OrderTaken, RedemptionStore
@@ -26,7 +27,7 @@ def redemption_of(claim, redemption_id, order_id=None):
         redeemed_by="s1",
         order_id=order_id,
         order_merchant="m1" if order_id else None,
-        redeemed_at=to_iso(clock.now()),
+        redeemed_at=to_iso(SYSTEM.now()),
     )
 
 
@@ -35,7 +36,7 @@ def test_a_redemption_uses_the_coupon_records_itself_takes_the_order_and_gives_b
     store = RedemptionStore()
     mine = stored_claim(held()["claim_id"])
     guard = AttemptGuard(Table(), keys.redeem_guard(mine["claim_id"]), 5, "this coupon")
-    guard.reserve("a1", to_iso(clock.now()))
+    guard.reserve("a1", to_iso(SYSTEM.now()))
     # When it is redeemed for an order, giving the attempt back
     store.redeem(mine, redemption_of(mine, "r" * 32, "o-1"), [guard.reservation("a1")])
     # Then the coupon is used by it, the redemption is stored and indexed, the order names it
@@ -92,7 +93,7 @@ def test_a_reversal_frees_the_order_and_gives_the_coupon_a_fresh_code():
     store.redeem(mine, redemption_of(mine, "e" * 32, "o-3"), [])
     # When it is reversed inside its window
     reversed_ = store.reverse(
-        store.redemption("e" * 32), stored_claim(mine["claim_id"]), "m1", to_iso(clock.now())
+        store.redemption("e" * 32), stored_claim(mine["claim_id"]), "m1", to_iso(SYSTEM.now())
     )
     # Then it is usable again with a code nobody saw, and the order is free
     assert (reversed_.usable_again, reversed_.reversed_at is not None) == (True, True)
@@ -104,6 +105,6 @@ def test_a_reversal_frees_the_order_and_gives_the_coupon_a_fresh_code():
     assert Table().get(keys.order("m1", "o-3")) is None
     # And a second reversal from the same read is recognised as the first
     again = store.reverse(
-        store.redemption("e" * 32).model_copy(update={"reversed_at": None}), now, "m1", to_iso(clock.now())
+        store.redemption("e" * 32).model_copy(update={"reversed_at": None}), now, "m1", to_iso(SYSTEM.now())
     )
     assert again.reversed_at == reversed_.reversed_at

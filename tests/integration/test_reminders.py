@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from coupon_service import clock, events, keys
+from coupon_service import events, keys
 from coupon_service.aws import client
 from coupon_service.reminders import Reminders
 from coupon_service.store import retries as store
@@ -34,14 +34,14 @@ def reminded_events(records: list[dict[str, Any]]) -> Counter:
     )
 
 
-def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(emulator, stack):
+def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(emulator, stack, clock):
     # Given 5,000 claimed coupons with reminder times over two days, each valid six hours after it
     table = Table()
     spread = timedelta(hours=48) / 5000
     seeds = [seeded(i, T0 + spread * i, T0 + spread * i + timedelta(hours=6)) for i in range(5000)]
     table.batch_write(seeds)
     # And real ones: claimed with a reminder 12 hours before expiry, some redeemed, some redeemed and reversed
-    clock.freeze(T0)
+    clock.set(T0)
     coupon = make_coupon(
         validity={"type": "hours", "hours": 20},
         options={"reminder": {"hours_before_expiry": 12, "message": "use it"}},
@@ -51,7 +51,6 @@ def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(em
     redeemed = [scan(c["code"]).json for c in real[:4]]
     for r in redeemed[2:]:
         call("POST", f"/redemptions/{r['redemption_id']}/reversal", claims=merchant("m1"))
-    clock.reset()
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
 
@@ -224,8 +223,8 @@ def test_a_run_reads_what_is_due_and_little_else(dynamodb_items_read):
     assert dynamodb_items_read.count <= 1100, dynamodb_items_read.count
 
 
-def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack):
-    clock.freeze(T0)
+def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack, clock):
+    clock.set(T0)
     coupon = make_coupon(
         validity={"type": "hours", "hours": 20},
         options={**GIFTABLE, "reminder": {"hours_before_expiry": 12, "message": "use it"}},
@@ -234,7 +233,6 @@ def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack)
     held = claim(coupon["coupon_id"], user="giver").json
     token = call("POST", f"/me/coupons/{held['claim_id']}/gifts", claims=customer("giver")).json["token"]
     assert call("POST", f"/gifts/{token}/accept", claims=customer("friend")).status == 200
-    clock.reset()
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     Reminders().run(T0 + timedelta(hours=8, minutes=1))
@@ -244,22 +242,18 @@ def test_a_coupon_gifted_before_its_reminder_reminds_the_friend(emulator, stack)
     ]
 
 
-def test_the_run_settles_gifts_past_their_lifetime():
-    clock.freeze(T0)
+def test_the_run_settles_gifts_past_their_lifetime(clock):
+    clock.set(T0)
     coupon = make_coupon(
         options=GIFTABLE, claim_window={"start": "2029-01-01T00:00:00Z", "end": "2031-01-01T00:00:00Z"}
     )
     held = claim(coupon["coupon_id"], user="giver").json
     token = call("POST", f"/me/coupons/{held['claim_id']}/gifts", claims=customer("giver")).json["token"]
-    clock.reset()
     early = Reminders().run(T0 + timedelta(hours=1))
     assert early.gifts_cleaned == 0
     summary = Reminders().run(T0 + timedelta(hours=25))
     assert summary.gifts_cleaned == 1
     stored = stored_claim(held["claim_id"])
     assert stored["state"] == "available" and "gift_id" not in stored
-    clock.freeze(T0 + timedelta(hours=25))
-    try:
-        assert call("GET", f"/gifts/{token}").json["state"] == "expired"
-    finally:
-        clock.reset()
+    clock.set(T0 + timedelta(hours=25))
+    assert call("GET", f"/gifts/{token}").json["state"] == "expired"

@@ -1,6 +1,7 @@
 """What a function's handler uses, and nothing else: the one decorator stack (`lambda_handler`), the REST
 resolver (`resolver`, from `rest`), the documented answers of a route (`responses`), who is calling, the
-public base URL, and the observability a route reports to (`logger`, `metrics`, `tracer`)."""
+invocation's clock, the public base URL, and the observability a route reports to (`logger`, `metrics`,
+`tracer`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+from coupon_service.clock import SYSTEM, Clock, ManualClock
 from coupon_service.identity import Caller, caller_from_event
 
 # Re-exported: a route's Idempotency-Key (its pattern here; the once-only run of a write and the Lambda
@@ -86,6 +88,15 @@ def resolver() -> Resolver:
 
 def current_caller(app: Resolver) -> Caller | None:
     return caller_from_event(app.current_event.raw_event)
+
+
+def clock(invocation: Any) -> Clock:
+    """The clock of an invocation, given a resolver (its current invocation) or a Lambda context: the
+    `ManualClock` its invoker handed in on the context (the local stack's, a test's), else the system's,
+    as always in Lambda, whose runtime hands none."""
+    context = getattr(invocation, "lambda_context", invocation)
+    given = getattr(context, "clock", None)
+    return given if isinstance(given, ManualClock) else SYSTEM
 
 
 def base_url() -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coupon_service import clock, lifecycle
+from coupon_service import lifecycle
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
 from coupon_service.models.checkout import Quote, QuotedCoupon
 from coupon_service.pricing import NotApplicable, Order, price_claim
@@ -36,11 +37,12 @@ def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
 
 
 class Checkout:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
+        self.clock = clock
 
     def quote(self, caller: Caller, order: Order) -> Quote:
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         claims = list(whole_wallet(self.table, caller.user_id))
         quoted = self._within_budget(claims, [quote_claim(claim, order, now) for claim in claims])
         applicable = sorted(

@@ -21,7 +21,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from coupon_service import clock, keys, qr
+from coupon_service import keys, qr
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.codes import new_system_code
 from coupon_service.errors import (
     ClaimsClosed,
@@ -97,8 +98,9 @@ def request_hash(coupon_id: str, channel: str, body: ClaimRequest) -> str:
 
 
 class Claims:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.store = ClaimStore(table)
+        self.clock = clock
 
     # --- terms and checks ------------------------------------------------------------------------
 
@@ -129,7 +131,7 @@ class Claims:
         self, caller: Caller, coupon_id: str, key: str | None, channel: str | None, body: ClaimRequest
     ) -> ClaimedCouponOut:
         coupon = self.terms(coupon_id)
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         # The request as sent, so the same key with another channel or body is told apart.
         digest = request_hash(coupon_id, channel or "", body)
         channels = coupon["options"].get("channels") or []
@@ -284,7 +286,7 @@ class Claims:
     def wallet(
         self, caller: Caller, status: WalletStatus | None, limit: int, token: str | None
     ) -> WalletPage:
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         items, next_token = self.store.wallet_page(caller.user_id, status, now, limit, token)
         return WalletPage(items=[ClaimedCouponOut.from_item(i, now) for i in items], next_token=next_token)
 
@@ -296,4 +298,4 @@ class Claims:
         return qr.render_png(self.owned(caller, claim_id).code, size)
 
     def detail(self, caller: Caller, claim_id: str) -> ClaimedCouponOut:
-        return ClaimedCouponOut.from_item(self.owned(caller, claim_id), to_iso(clock.now()))
+        return ClaimedCouponOut.from_item(self.owned(caller, claim_id), to_iso(self.clock.now()))

@@ -1,32 +1,49 @@
-"""The service's clock: UTC now, which tests and the local stack can move."""
+"""The service's clock, passed in: services take `clock=` (the system's by default), pure rules take `now`.
+
+Nothing here is module state: a test or the local stack makes its own `ManualClock` and hands it to the
+services it builds, or to the functions it invokes with the invocation's context (`api.clock`).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-_offset = timedelta(0)
-_frozen: datetime | None = None
+from typing import Protocol
 
 
-def now() -> datetime:
-    """The current instant, UTC, truncated to whole seconds (stored times are second-precision)."""
-    base = _frozen if _frozen is not None else datetime.now(UTC) + _offset
-    return base.replace(microsecond=0)
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, UTC, truncated to whole seconds (stored times are second-precision)."""
+        ...
 
 
-def freeze(at: datetime) -> None:
-    global _frozen
-    _frozen = at.astimezone(UTC)
+class SystemClock:
+    """The machine's clock: what every function reads in Lambda."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0)
 
 
-def advance(delta: timedelta) -> None:
-    global _offset, _frozen
-    if _frozen is not None:
-        _frozen += delta
-    else:
-        _offset += delta
+SYSTEM = SystemClock()
 
 
-def reset() -> None:
-    global _offset, _frozen
-    _offset, _frozen = timedelta(0), None
+class ManualClock:
+    """A clock a test or the local stack moves: standing at `at` (set with `set`), or, without `at`,
+    running with the system's clock; `advance` moves it forward either way."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self._at = at.astimezone(UTC) if at is not None else None
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        base = self._at if self._at is not None else datetime.now(UTC) + self._offset
+        return base.replace(microsecond=0)
+
+    def set(self, at: datetime) -> None:
+        """Stand at `at` from now on (until set or advanced again)."""
+        self._at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        if self._at is not None:
+            self._at += delta
+        else:
+            self._offset += delta

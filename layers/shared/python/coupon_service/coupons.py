@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from coupon_service import clock, pool, qr
+from coupon_service import pool, qr
 from coupon_service.budget import shard_amounts
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.edits import check_rules, claim_window, planned
 from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
@@ -43,8 +44,7 @@ _validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity)
 # --- items from requests -------------------------------------------------------------------------
 
 
-def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int) -> CouponItem:
-    now = to_iso(clock.now())
+def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int, now: str) -> CouponItem:
     chosen = body.options.self_service
     self_service = chosen if chosen is not None and chosen.enabled else None
     hashes: dict[str, Any] = {}
@@ -85,9 +85,10 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
 class Coupons:
     """Coupon management over the store; every method checks the coupon belongs to `owner`."""
 
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
         self.store = CouponStore(self.table)
+        self.clock = clock
 
     def get(self, owner: str, coupon_id: str) -> CouponOut:
         # A deleted coupon stays readable to its owner (status `deleted`): customers may still hold it.
@@ -143,7 +144,7 @@ class Coupons:
         mode = body.codes.mode
         units = getattr(body.codes, "inventory", None) if mode != "imported" else None
         plan = creation_plan(mode, units, body.shard_count)
-        item = coupon_item(coupon_id, owner, body, len(plan))
+        item = coupon_item(coupon_id, owner, body, len(plan), to_iso(self.clock.now()))
         shard_items = [
             ShardItem.new(item, i, n, pooled=mode != "random_on_claim") for i, n in enumerate(plan)
         ]
@@ -159,7 +160,7 @@ class Coupons:
 
     def delete(self, owner: str, coupon_id: str) -> CouponDeleted:
         coupon = self.store.coupon_of(owner, coupon_id)
-        self.store.delete_coupon(owner, coupon, to_iso(clock.now()))
+        self.store.delete_coupon(owner, coupon, to_iso(self.clock.now()))
         return CouponDeleted(coupon_id=coupon_id)
 
     def edit(self, owner: str, coupon_id: str, patch: CouponPatch, *, by: str | None = None) -> CouponEdited:
@@ -189,7 +190,7 @@ class Coupons:
             ShardItem.new(template, coupon.shard_count + j, n, pooled=False)
             for j, n in enumerate(inventory.added)
         ]
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         plan.changes["updated_at"] = now
         record = {
             "coupon_id": coupon_id,

@@ -17,7 +17,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from coupon_service import clock
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Changed, Conflict, NotFound
 from coupon_service.identity import Caller
 from coupon_service.items import GiftItem
@@ -75,9 +75,10 @@ def new_gift(claim: dict[str, Any], caller: Caller, gift_id: str, now: str) -> G
 
 
 class Gifts:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
         self.store = GiftStore(self.table)
+        self.clock = clock
 
     # --- giving ----------------------------------------------------------------------------------
 
@@ -94,13 +95,13 @@ class Gifts:
             return made
 
     def _give(self, caller: Caller, claim_id: str, token: str, base_url: str) -> GiftCreated:
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         claim = self._giftable(self.store.claim(claim_id), caller, now)
         gift = new_gift(claim, caller, gift_id_for(token), now)
         try:
             self.store.create_gift(gift, code=claim["code"], now=now)
         except Changed:
-            self._giftable(self.store.claim(claim_id), caller, to_iso(clock.now()))
+            self._giftable(self.store.claim(claim_id), caller, to_iso(self.clock.now()))
             raise
         return GiftCreated.of(gift, token, base_url)
 
@@ -116,7 +117,7 @@ class Gifts:
         gift = self.store.gift(gift_id_for(token))
         if gift is None:
             return None
-        state = gift.state_at(to_iso(clock.now()))
+        state = gift.state_at(to_iso(self.clock.now()))
         if state != "pending":
             # Only the giver ever held this link; a key is for one gift, so giving again needs a new one.
             raise Conflict(
@@ -136,11 +137,11 @@ class Gifts:
         return gift
 
     def show(self, token: str) -> GiftView:
-        return GiftView.of(self._gift(token), to_iso(clock.now()))
+        return GiftView.of(self._gift(token), to_iso(self.clock.now()))
 
     def accept(self, caller: Caller, token: str) -> ClaimedCouponOut:
         gift = self._gift(token)
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         if gift.giver_id == caller.user_id:
             raise Conflict("you cannot accept your own gift", code="own_gift")
         self._refuse_voided(gift, now)
@@ -150,13 +151,13 @@ class Gifts:
         ):
             gift = self._gift(token)  # it moved on meanwhile: answered from what it became
             self._refuse_voided(gift, now)
-            _refuse_accepting(gift, caller, to_iso(clock.now()))
+            _refuse_accepting(gift, caller, to_iso(self.clock.now()))
             if gift.state != "accepted":
                 raise _expired("the coupon", gift.valid_until)
         claim = self.store.claim(gift.claim_id)
         if claim is None:  # never: a claimed coupon is not deleted
             raise NotFound("no such gift", field="token")
-        return ClaimedCouponOut.from_item(claim, to_iso(clock.now()))
+        return ClaimedCouponOut.from_item(claim, to_iso(self.clock.now()))
 
     def _refuse_voided(self, gift: GiftItem, now: str) -> None:
         """A gift cancelled because its merchant voided the coupon answers the coupon's refusal."""
@@ -169,13 +170,13 @@ class Gifts:
         gift = self._gift(token)
         if gift.giver_id != caller.user_id:
             raise NotFound("no such gift", field="token")
-        if gift.state_at(to_iso(clock.now())) == "pending":
+        if gift.state_at(to_iso(self.clock.now())) == "pending":
             # Refused when accepted or lapsed meanwhile: answered either way from what the gift is now.
-            self.store.cancel_gift(gift, to_iso(clock.now()))
+            self.store.cancel_gift(gift, to_iso(self.clock.now()))
             gift = self._gift(token)
         if gift.state == "accepted":
             raise Conflict("your friend has already accepted this gift", code="already_accepted")
-        return GiftView.of(gift, to_iso(clock.now()))
+        return GiftView.of(gift, to_iso(self.clock.now()))
 
 
 def _refuse_accepting(gift: GiftItem, caller: Caller, now: str) -> None:

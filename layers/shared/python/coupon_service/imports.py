@@ -23,8 +23,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Literal
 
-from coupon_service import clock, import_files, import_reader, import_report, keys
+from coupon_service import import_files, import_reader, import_report, keys
 from coupon_service.aws import client
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.import_reader import Batch, Failure, Rejected
 from coupon_service.items import CouponItem
@@ -54,7 +55,7 @@ def job_id_for(bucket: str, key: str, version: str) -> str:
     return hashlib.sha256(f"{bucket}\n{key}\n{version}".encode()).hexdigest()[:32]
 
 
-def new_job(bucket: str, key: str, version: str, size: int) -> ImportJobItem:
+def new_job(bucket: str, key: str, version: str, size: int, now: str) -> ImportJobItem:
     """The job of an object version, as it starts: pending, its merchant and coupon read from the key."""
     job_id = job_id_for(bucket, key, version)
     match = KEY_RE.match(key)
@@ -68,7 +69,7 @@ def new_job(bucket: str, key: str, version: str, size: int) -> ImportJobItem:
         coupon_id=match["coupon"] if match else "",
         file_name=match["name"] if match else key.rsplit("/", 1)[-1],
         status="pending",
-        created_at=to_iso(clock.now()),
+        created_at=now,
         started_ms=int(time.time() * 1000),
         batches=0,
         lines_done=0,
@@ -91,8 +92,9 @@ def refusal(job: ImportJobItem, coupon: CouponItem | None) -> str | None:
 
 
 class Imports:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
+        self.clock = clock
         self.store = ImportStore(self.table)
         self.coupons = CouponStore(self.table)
         self._tails: dict[tuple[str, int], tuple[int, list[str]]] = {}  # pool -> (size, its last chunk)
@@ -112,7 +114,7 @@ class Imports:
             fields=post["fields"],
             key=key,
             max_bytes=limit,
-            expires_at=clock.now() + timedelta(seconds=UPLOAD_SECONDS),
+            expires_at=self.clock.now() + timedelta(seconds=UPLOAD_SECONDS),
         )
 
     def jobs(self, merchant_id: str, coupon_id: str) -> ImportJobs:
@@ -136,7 +138,7 @@ class Imports:
 
         Returns the job's status, or "continue" when the caller must hand the job on.
         """
-        job = self.store.create_job(new_job(bucket, key, version, size))
+        job = self.store.create_job(new_job(bucket, key, version, size, to_iso(self.clock.now())))
         if job.ended:
             return job.status
         if job.status == "pending":
@@ -249,7 +251,7 @@ class Imports:
         reason: str | None = None,
         failed_key: str | None = None,
     ) -> ImportJobItem:
-        finished_at = to_iso(clock.now())
+        finished_at = to_iso(self.clock.now())
         duration_ms = int(time.time() * 1000) - job.started_ms
         summary = import_report.summary(
             job, status, reason=reason, duration_ms=duration_ms, failed_key=failed_key

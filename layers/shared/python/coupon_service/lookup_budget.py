@@ -12,9 +12,8 @@ budget is spent is recorded on the item (`locked_at`), and the outbox turns that
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from coupon_service import clock
 from coupon_service.errors import TooManyRequests
 from coupon_service.validity import from_iso
 
@@ -23,10 +22,10 @@ WINDOW = timedelta(minutes=5)
 KEPT = timedelta(days=1)  # TTL after the window closes
 
 
-def spent(window_ends: str) -> TooManyRequests:
-    """The answer to every lookup while the budget is spent."""
+def spent(window_ends: str, now: datetime) -> TooManyRequests:
+    """The answer to every lookup while the budget is spent, at `now`."""
     # From the clock now, not the request's start: a window opened by a later request ends later.
-    seconds = max(1, math.ceil((from_iso(window_ends) - clock.now()).total_seconds()))
+    seconds = max(1, math.ceil((from_iso(window_ends) - now).total_seconds()))
     return TooManyRequests(
         f"too many unknown codes; try again after {window_ends}",
         code="too_many_unknown_codes",

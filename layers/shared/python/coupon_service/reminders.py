@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from coupon_service import clock, keys
+from coupon_service import keys
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy
 from coupon_service.store.gifts import GiftStore
 from coupon_service.store.reminders import DueEntry, ReminderStore
@@ -52,14 +53,15 @@ def hour_buckets(start: datetime, end: datetime) -> list[str]:
 
 
 class Reminders:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
+        self.clock = clock
         self.store = ReminderStore(self.table)
         self.gifts = GiftStore(self.table)
 
     def run(self, now: datetime | None = None) -> RunSummary:
         """One run at `now` (the clock's, unless a caller names a moment)."""
-        now = clock.now() if now is None else now
+        now = self.clock.now() if now is None else now
         stamp = to_iso(now)
         run_id = uuid.uuid4().hex  # recognises this run's own marks after a lost answer
         summary = RunSummary(now=stamp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coupon_service import clock
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Invalid
 from coupon_service.items import StoreItem
 from coupon_service.models.stores import StoreCreate, StoreDeleted, StoreOut, StorePage, StorePatch
@@ -16,11 +16,12 @@ from coupon_service.validity import to_iso
 class Stores:
     """Every method works within `owner`'s registry: another merchant's store is a 404."""
 
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.registry = StoreRegistry(table)
+        self.clock = clock
 
     def create(self, owner: str, body: StoreCreate) -> StoreOut:
-        now = to_iso(clock.now())
+        now = to_iso(self.clock.now())
         item = StoreItem(
             merchant_id=owner,
             created_at=now,
@@ -45,7 +46,7 @@ class Stores:
             raise Invalid("a store keeps its name and time zone: send a value", field=kept[0])
         if not changes and not removed:
             raise Invalid("nothing to change", field="body")
-        changes["updated_at"] = to_iso(clock.now())
+        changes["updated_at"] = to_iso(self.clock.now())
         return StoreOut.from_item(self.registry.edit(owner, store_id, changes, removed))
 
     def delete(self, owner: str, store_id: str) -> StoreDeleted:

@@ -8,7 +8,8 @@ answers its void as it was recorded.
 
 from __future__ import annotations
 
-from coupon_service import clock, lifecycle
+from coupon_service import lifecycle
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Changed, NotFound
 from coupon_service.models.voiding import VoidedCouponOut
 from coupon_service.store.table import Table
@@ -19,8 +20,9 @@ TRIES = 3  # the coupon moving on under a void (a gift given or accepted) this m
 
 
 class Voiding:
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.store = VoidStore(table or Table())
+        self.clock = clock
 
     def void(self, owner: str, coupon_id: str, claim_id: str, *, reason: str, by: str) -> VoidedCouponOut:
         """Void the claimed coupon `claim_id` of `owner`'s coupon `coupon_id`; anyone else's is a 404."""
@@ -30,7 +32,7 @@ class Voiding:
                 raise NotFound("no such claimed coupon of this coupon", field="claimId")
             if claim["state"] == "void":
                 return VoidedCouponOut.from_item(claim)
-            now = to_iso(clock.now())
+            now = to_iso(self.clock.now())
             lifecycle.refuse("void", claim, now)
             try:
                 return VoidedCouponOut.from_item(self.store.void(claim, reason=reason, by=by, now=now))

@@ -6,6 +6,7 @@ conditions (state, window, owner, code, reversal round) make every other concurr
 
 from __future__ import annotations
 
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
 from coupon_service.models.redemptions import RedemptionOut, SelfRedemption, StaffRedemption
 from coupon_service.redemptions.by_customer import by_customer
@@ -28,14 +29,15 @@ __all__ = [
 class Redemptions:
     """The redemption routes' one entry: by staff at the till, by the customer in store, reversal."""
 
-    def __init__(self, table: Table | None = None) -> None:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.store = RedemptionStore(table)
+        self.clock = clock
 
     def by_staff(self, caller: Caller, merchant_id: str, body: StaffRedemption) -> RedemptionOut:
-        return by_staff(self.store, caller, merchant_id, body)
+        return by_staff(self.store, caller, merchant_id, body, clock=self.clock)
 
     def by_customer(self, caller: Caller, claim_id: str, body: SelfRedemption) -> RedemptionOut:
-        return by_customer(self.store, caller, claim_id, body)
+        return by_customer(self.store, caller, claim_id, body, clock=self.clock)
 
     def reverse(self, merchant_id: str, redemption_id: str) -> RedemptionOut:
-        return reverse(self.store, merchant_id, redemption_id)
+        return reverse(self.store, merchant_id, redemption_id, clock=self.clock)

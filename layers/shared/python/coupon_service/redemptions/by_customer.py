@@ -8,7 +8,8 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from coupon_service import clock, keys, lifecycle
+from coupon_service import keys, lifecycle
+from coupon_service.clock import Clock
 from coupon_service.errors import DomainError, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
 from coupon_service.models.redemptions import RedemptionOut, SelfRedemption
@@ -98,7 +99,9 @@ def _wrong(guards: list[AttemptGuard], counted: list[int], now: str) -> DomainEr
     )
 
 
-def by_customer(store: RedemptionStore, caller: Caller, claim_id: str, body: SelfRedemption) -> RedemptionOut:
+def by_customer(
+    store: RedemptionStore, caller: Caller, claim_id: str, body: SelfRedemption, *, clock: Clock
+) -> RedemptionOut:
     claim = store.claim(claim_id)
     if not claim or claim["owner_id"] != caller.user_id:
         raise NotFound("no such coupon in your wallet", field="claimId")
@@ -119,7 +122,7 @@ def by_customer(store: RedemptionStore, caller: Caller, claim_id: str, body: Sel
         order=body.order,
     )
     if not asks_code or coupon is None:  # self-service without a code: nothing to guess, nothing counted
-        return redeem(store, claim, replace(asked, verified=False))
+        return redeem(store, claim, replace(asked, verified=False), now=now)
     watch = CouponWatch(store.table, coupon, watched)
     guards = _guards(store.table, claim, caller, watch.under_attack(now))
     attempt = uuid.uuid4().hex
@@ -129,7 +132,7 @@ def by_customer(store: RedemptionStore, caller: Caller, claim_id: str, body: Sel
         raise _wrong(guards, counted, now)
     taken = tuple(g.reservation(attempt) for g in guards)
     try:
-        return redeem(store, claim, replace(asked, verified=True, give_back=taken))
+        return redeem(store, claim, replace(asked, verified=True, give_back=taken), now=now)
     except DomainError:  # the right code, refused for another reason: it was no guess
         release_all(store.table, taken)
         raise

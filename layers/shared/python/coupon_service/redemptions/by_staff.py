@@ -7,7 +7,7 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-from coupon_service import clock
+from coupon_service.clock import Clock
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
 from coupon_service.errors import DomainError, Invalid, NotFound
 from coupon_service.identity import PLATFORM, Caller
@@ -63,13 +63,13 @@ def _look_up(
 
 
 def by_staff(
-    store: RedemptionStore, caller: Caller, merchant_id: str, body: StaffRedemption
+    store: RedemptionStore, caller: Caller, merchant_id: str, body: StaffRedemption, *, clock: Clock
 ) -> RedemptionOut:
     if body.order is not None and body.order.merchant_id != merchant_id:
         raise Invalid("an order at another merchant", field="order.merchant_id")
     code = typed_code(body.code)
     now = to_iso(clock.now())
-    budget = UnknownCodes(store.table, caller.user_id, merchant_id)
+    budget = UnknownCodes(store.table, caller.user_id, merchant_id, clock=clock)
     claim = _look_up(store, budget, caller, code=code, merchant_id=merchant_id, now=now)
     asked = Redeeming(
         method="staff",
@@ -81,9 +81,9 @@ def by_staff(
     )
     if claim["state"] == "used":  # this till's own: a retry gets its redemption back, else "used"
         budget.release()
-        return redeem(store, claim, asked)
+        return redeem(store, claim, asked, now=now)
     try:
-        return redeem(store, claim, replace(asked, give_back=(budget.reservation(),)))
+        return redeem(store, claim, replace(asked, give_back=(budget.reservation(),)), now=now)
     except NotFound:  # the code moved on while it was redeemed (a gift accepted, a reversal)
         budget.unknown(now)
         raise

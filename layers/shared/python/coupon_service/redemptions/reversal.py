@@ -3,7 +3,7 @@ while its window is open."""
 
 from __future__ import annotations
 
-from coupon_service import clock
+from coupon_service.clock import Clock
 from coupon_service.errors import NotFound
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.redemptions.writing import out
@@ -11,7 +11,7 @@ from coupon_service.store.redemptions import RedemptionStore
 from coupon_service.validity import to_iso
 
 
-def reverse(store: RedemptionStore, merchant_id: str, redemption_id: str) -> RedemptionOut:
+def reverse(store: RedemptionStore, merchant_id: str, redemption_id: str, *, clock: Clock) -> RedemptionOut:
     redemption = store.redemption(redemption_id)
     if redemption is None or merchant_id not in (redemption.merchant_id, redemption.redeemed_at_merchant):
         raise NotFound("no such redemption", field="redemptionId")

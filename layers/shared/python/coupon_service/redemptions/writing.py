@@ -11,14 +11,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from coupon_service import budget, clock, lifecycle
+from coupon_service import budget, lifecycle
 from coupon_service.errors import Invalid, NotFound
 from coupon_service.items import RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.pricing import NotApplicable, Order, order_total, price_claim
 from coupon_service.store.guards import Reservation
 from coupon_service.store.redemptions import ClaimMoved, RedemptionStore
-from coupon_service.validity import to_iso
 
 _NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")
 
@@ -144,14 +143,13 @@ def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> Redemption
 
 
 def redeem(
-    store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, *, again: bool = True
+    store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, *, now: str, again: bool = True
 ) -> RedemptionOut:
     """Use the claimed coupon as read; when it moved on meanwhile (a reversal, a gift that lapsed), decide
     once more on what it is now."""
     replay = replayed(store, claim, asked.order_id)
     if replay:
         return replay
-    now = to_iso(clock.now())
     lifecycle.refuse("redeem", claim, now)
     redemption = _redemption(claim, asked, now)
     try:
@@ -168,5 +166,5 @@ def redeem(
         lifecycle.refuse("redeem", current, now)
         if not again:
             raise
-        return redeem(store, current, asked, again=False)
+        return redeem(store, current, asked, now=now, again=False)
     return out(stored)

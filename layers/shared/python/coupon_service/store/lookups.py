@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from coupon_service import keys
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy
 from coupon_service.items import LookupBudgetItem
 from coupon_service.lookup_budget import KEPT, UNKNOWN_CODES, WINDOW, spent
@@ -21,8 +22,16 @@ class UnknownCodes:
     so a write retried after its answer was lost counts once and a give-back applied twice removes the
     one id once."""
 
-    def __init__(self, table: Table, staff_id: str, merchant_id: str, limit: int = UNKNOWN_CODES) -> None:
-        self.table, self.limit = table, limit
+    def __init__(
+        self,
+        table: Table,
+        staff_id: str,
+        merchant_id: str,
+        limit: int = UNKNOWN_CODES,
+        *,
+        clock: Clock = SYSTEM,
+    ) -> None:
+        self.table, self.limit, self.clock = table, limit, clock
         self.key = keys.lookup_budget(staff_id, merchant_id)
         self.staff_id, self.merchant_id = staff_id, merchant_id
         self.lookup_id = uuid.uuid4().hex
@@ -44,7 +53,7 @@ class UnknownCodes:
             else:
                 if not old.locked_at:  # counted in full by a lookup that never said so
                     self.record_spent(now, old.window_ends)
-                raise spent(old.window_ends)
+                raise spent(old.window_ends, self.clock.now())
             try:
                 new = self.table.update(
                     self.key,
@@ -56,7 +65,7 @@ class UnknownCodes:
                 old = LookupBudgetItem.model_validate(cancelled.old(0) or {})
                 continue
             return self._counted(LookupBudgetItem.model_validate(new or {}))
-        raise spent(to_iso(from_iso(now) + WINDOW))
+        raise spent(to_iso(from_iso(now) + WINDOW), self.clock.now())
 
     def _counted(self, item: LookupBudgetItem) -> None:
         self.counted, self.window_ends = len(item.lookups), item.window_ends
