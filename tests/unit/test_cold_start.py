@@ -53,7 +53,7 @@ def _loaded_by_import(function: str, *, tracing: bool = False) -> set[str]:
     return set(json.loads(run.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("function", [*API_FUNCTIONS, "reminders", "publisher"])
+@pytest.mark.parametrize("function", [*API_FUNCTIONS, "reminders", "publisher", "stock"])
 def test_importing_a_function_leaves_what_only_some_requests_need_unloaded(function):
     # When Lambda imports the function's handler, with tracing off
     loaded = _loaded_by_import(function)
@@ -61,7 +61,7 @@ def test_importing_a_function_leaves_what_only_some_requests_need_unloaded(funct
     assert not {name for name in LAZY if name in loaded}, [LAZY[n] for n in LAZY if n in loaded]
 
 
-@pytest.mark.parametrize("function", ["reminders", "publisher"])
+@pytest.mark.parametrize("function", ["reminders", "publisher", "stock"])
 def test_functions_without_routes_do_not_load_the_rest_resolver(function):
     loaded = _loaded_by_import(function)
     assert "coupon_service.rest" not in loaded

@@ -143,6 +143,11 @@ class Coupons:
         coupon_id = uuid.uuid4().hex
         mode = body.codes.mode
         units = getattr(body.codes, "inventory", None) if mode != "imported" else None
+        if body.options.low_stock_threshold is not None and mode == "random_on_claim" and units is None:
+            raise Invalid(
+                "options.low_stock_threshold: an unlimited coupon never runs low",
+                field="options.low_stock_threshold",
+            )
         plan = creation_plan(mode, units, body.shard_count)
         item = coupon_item(coupon_id, owner, body, len(plan), to_iso(self.clock.now()))
         shard_items = [

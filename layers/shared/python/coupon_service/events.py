@@ -21,7 +21,9 @@ from coupon_service.models.events import (
     CouponClaimed,
     CouponCreated,
     CouponExpiring,
+    CouponLowStock,
     CouponRedeemed,
+    CouponSoldOut,
     CouponVoided,
     Event,
     GiftAccepted,
@@ -37,7 +39,9 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "CouponClaimed",
     "CouponCreated",
     "CouponExpiring",
+    "CouponLowStock",
     "CouponRedeemed",
+    "CouponSoldOut",
     "CouponVoided",
     "Event",
     "GiftAccepted",
@@ -263,6 +267,35 @@ def _coupon_change(new: dict[str, Any], old: dict[str, Any], name: str) -> list[
     ]
 
 
+def _stock(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    """Each new crossing number on a coupon's stock marker is one event, named by coupon and number."""
+    coupon = {"coupon_id": new.get("coupon_id", ""), "merchant_id": new.get("merchant_id", "")}
+    found: list[Event] = []
+    if _became(new, old, "low_crossings") and new.get("low"):
+        crossing = new["low_crossings"]
+        found.append(
+            CouponLowStock(
+                event_id=event_id("CouponLowStock", f"{coupon['coupon_id']}|{crossing}"),
+                occurred_at=new["low_at"],
+                threshold=new["threshold"],
+                remaining=new["remaining"],
+                crossing=crossing,
+                **coupon,
+            )
+        )
+    if _became(new, old, "sold_out_crossings") and new.get("sold_out"):
+        crossing = new["sold_out_crossings"]
+        found.append(
+            CouponSoldOut(
+                event_id=event_id("CouponSoldOut", f"{coupon['coupon_id']}|{crossing}"),
+                occurred_at=new["sold_out_at"],
+                crossing=crossing,
+                **coupon,
+            )
+        )
+    return found
+
+
 _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon": _coupon,
     "coupon_change": _coupon_change,
@@ -272,6 +305,7 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     "import_job": _import_job,
     "coupon_guard": _coupon_guard,
     "lookup_budget": _lookup_budget,
+    "stock": _stock,
 }
 
 

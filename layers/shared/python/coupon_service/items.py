@@ -284,3 +284,25 @@ class StoreItem(BaseModel):
     address: dict[str, Any] | None = None
     created_at: str
     updated_at: str
+
+
+class StockItem(BaseModel):
+    """What the stock watch last decided about a coupon's inventory (`COUPON#{couponId}` / `STOCK`): whether
+    it is at or under its low-stock threshold and whether it is sold out, and how many times each was
+    crossed (the outbox raises one event per crossing, named by its number). `version` orders the watch's
+    conditional writes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    coupon_id: str
+    merchant_id: str
+    version: int = 0
+    low: bool = False
+    low_crossings: int = 0
+    sold_out: bool = False
+    sold_out_crossings: int = 0
+    remaining: int | None = None  # the total when last written
+    threshold: int | None = None
+    low_at: str | None = None  # when the latest crossing of each was seen
+    sold_out_at: str | None = None
+    checked_at: str | None = None

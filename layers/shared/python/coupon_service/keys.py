@@ -26,6 +26,11 @@ def coupon_listing(merchant_id: str, created_at: str, nanos: int, coupon_id: str
     return {"GSI1PK": merchant_coupons(merchant_id), "GSI1SK": f"{created_at}#{nanos:09d}#{coupon_id}"}
 
 
+def stock_watch(coupon_id: str) -> dict[str, str]:
+    """What the stock watch last saw of a coupon's inventory: low or not, sold out or not, crossings."""
+    return {"PK": f"COUPON#{coupon_id}", "SK": "STOCK"}
+
+
 def shard(coupon_id: str, index: int) -> dict[str, str]:
     # Each shard is its own partition key, so a hot coupon's claims spread over partitions.
     return {"PK": f"SHARD#{coupon_id}#{index:02d}", "SK": "SHARD"}

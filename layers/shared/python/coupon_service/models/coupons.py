@@ -193,6 +193,7 @@ class CouponOut(BaseModel):
                     staff_confirms_terms=options.get("staff_confirms_terms", False),
                     stacking=options.get("stacking"),
                     budget=options.get("budget"),
+                    low_stock_threshold=options.get("low_stock_threshold"),
                 ),
                 "inventory": Inventory.of(coupon.mode, shards),
             }
@@ -214,6 +215,7 @@ class OptionsOut(BaseModel):
     staff_confirms_terms: bool = False
     stacking: Stacking | None = None
     budget: int | None = Field(default=None, description="The cap on the total discount, minor units")
+    low_stock_threshold: int | None = None
 
 
 class CouponEdited(CouponOut):

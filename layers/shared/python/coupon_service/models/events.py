@@ -154,3 +154,24 @@ class CouponChanged(Event):
     changed: list[str] = Field(description="The edit's field names, e.g. `validity`, `options.reminder`")
     changed_by: str
     holders: str = Field(description="`extending` when held coupons' windows are being extended")
+
+
+class CouponLowStock(Event):
+    """A coupon's remaining units (summed over its shards) fell to or under its low-stock threshold: once
+    per crossing (`crossing` counts them; a raise above the threshold re-arms it)."""
+
+    detail_type: ClassVar[str] = "CouponLowStock"
+    coupon_id: str
+    merchant_id: str
+    threshold: int
+    remaining: int = Field(description="Units remaining when the crossing was seen")
+    crossing: int
+
+
+class CouponSoldOut(Event):
+    """A coupon's limited inventory ran out: once per sell-out (`crossing` counts them)."""
+
+    detail_type: ClassVar[str] = "CouponSoldOut"
+    coupon_id: str
+    merchant_id: str
+    crossing: int

@@ -249,6 +249,13 @@ class Options(Strict):
         description="The total discount the coupon may give over all its redemptions, in minor units; "
         "a redemption it cannot cover is refused with `budget_exhausted`",
     )
+    low_stock_threshold: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="Units remaining at or under which `CouponLowStock` is raised (once per crossing); "
+        "limited inventory only",
+    )
 
     @field_validator("gift_message")
     @classmethod
