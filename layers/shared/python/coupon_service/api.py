@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from coupon_service.clock import SYSTEM, Clock, ManualClock
 from coupon_service.identity import Caller, caller_from_event
+from coupon_service.models.common import DEFERRED
 
 # Re-exported: a route's Idempotency-Key (its pattern here; the once-only run of a write and the Lambda
 # context the record's expiry reads below) and the QR sizes a route offers, without the handler importing
@@ -39,6 +40,7 @@ QR_SIZE_PATTERN = "^(" + "|".join(SIZES) + ")$"  # a QR route's `size`: one of t
 
 
 class ErrorDetail(BaseModel):
+    model_config = DEFERRED
     code: str
     message: str
     field: str | None = None
@@ -46,6 +48,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
+    model_config = DEFERRED
     error: ErrorDetail
 
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
 from coupon_service import pool, qr
 from coupon_service.budget import shard_amounts
@@ -38,7 +38,7 @@ from coupon_service.store.pool import Pool
 from coupon_service.store.table import Table
 from coupon_service.validity import AnyValidity, Validity, to_iso
 
-_validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity)
+_validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity, config=ConfigDict(defer_build=True))
 
 
 # --- items from requests -------------------------------------------------------------------------

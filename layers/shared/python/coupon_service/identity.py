@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from coupon_service.errors import Forbidden, Unauthorized
-from coupon_service.models.common import Text
+from coupon_service.models.common import DEFERRED, Text
 
 PLATFORM = "platform"  # the merchant id that owns platform coupons
-_display_text = TypeAdapter(Text)
+_display_text = TypeAdapter(Text, config=DEFERRED)
 
 
 class Caller(BaseModel):
+    model_config = DEFERRED
     user_id: str
     groups: frozenset[str]
     merchant_id: str | None = None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from coupon_service.codes import has_system_shape, is_too_guessable, is_valid_imported_code
 
@@ -34,6 +34,7 @@ class Rejected(Exception):
 class Layout(BaseModel):
     """How a file holds its codes, found by the checking pass."""
 
+    model_config = ConfigDict(defer_build=True)
     codes: int
     column: int | None = None  # CSV: the index of the `code` column; None: one code per line
     header_line: int | None = None

@@ -14,6 +14,7 @@ from coupon_service.self_service import self_service_mode as mode_of
 
 
 class ClaimWindow(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     start: str  # fixed-width UTC instants, so a condition compares them as strings
     end: str
 
@@ -21,7 +22,7 @@ class ClaimWindow(BaseModel):
 class CouponItem(BaseModel):
     """A coupon's definition (`COUPON#{couponId}` / `COUPON`)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     coupon_id: str
     merchant_id: str
@@ -64,7 +65,8 @@ class CouponItem(BaseModel):
 class ShardItem(BaseModel):
     """One inventory shard of a coupon (`SHARD#{couponId}#{nn}` / `SHARD`); claims take units from it."""
 
-    model_config = ConfigDict(extra="allow")  # the pool's positions given back and taken, per claim
+    # the pool's positions given back and taken, per claim
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     coupon_id: str
     merchant_id: str
@@ -107,7 +109,7 @@ class GiftItem(BaseModel):
     conditions do. `expired` is stored only once the reminder run settled a lapsed gift; before, a read
     derives it."""
 
-    model_config = ConfigDict(extra="allow")  # the key attributes come along
+    model_config = ConfigDict(extra="allow", defer_build=True)  # the key attributes come along
 
     type: Literal["gift"] = "gift"
     gift_id: str
@@ -150,7 +152,7 @@ class GiftItem(BaseModel):
 class ClaimItem(BaseModel):
     """A claimed coupon (`CLAIM#{claimId}` / `CLAIM`): what one customer holds, as claimed."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     claim_id: str
     coupon_id: str
@@ -204,7 +206,7 @@ class RedemptionItem(BaseModel):
     """A redemption (`REDEMPTION#{redemptionId}` / `REDEMPTION`): who used which claimed coupon, where, for
     which order and how much; `reversed_at` once reversed. None fields are not stored."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     redemption_id: str
     claim_id: str
@@ -240,7 +242,7 @@ class GuardItem(BaseModel):
     coupons of one merchant (`CUSTOMER#{customerId}` / `GUARD#{merchantId}`): attempt id -> its number;
     the lock slides with each attempt."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     attempts: dict[str, int | str] = {}
     seq: int = 0
@@ -252,7 +254,7 @@ class WatchItem(BaseModel):
     """Wrong codes on one coupon from all its customers in the current window (`GUARD#{couponId}` /
     `GUARD`)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     window: str | None = None
     wrong: dict[str, str] = {}
@@ -264,7 +266,7 @@ class LookupBudgetItem(BaseModel):
     """A staff member's unknown codes at one merchant (`STAFF#{staffId}` / `LOOKUPS#{merchantId}`): lookup
     id -> time, the window's end, `locked_at` once the budget was spent."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     lookups: dict[str, str] = {}
     window_ends: str = ""

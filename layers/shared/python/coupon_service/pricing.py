@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from coupon_service.models import rules as models
-from coupon_service.models.common import Name, Strict
+from coupon_service.models.common import DEFERRED, Name, Strict
 
 MAX_MINOR_UNITS = 100_000_000_00
 MinorUnits = Annotated[int, Field(ge=0, le=MAX_MINOR_UNITS, description="Integer minor units (cents, fen)")]
@@ -39,12 +39,14 @@ class Order(Strict):
 
 
 class Allocation(BaseModel):
+    model_config = DEFERRED
     line: int = Field(description="Index of the line in the order")
     sku: str
     amount: int
 
 
 class Priced(BaseModel):
+    model_config = DEFERRED
     applies: Literal[True] = True
     discount: int = Field(description="Everything the coupon takes off: line_discount + shipping_discount")
     line_discount: int
@@ -57,13 +59,14 @@ class Priced(BaseModel):
 
 
 class NotApplicable(BaseModel):
+    model_config = DEFERRED
     applies: Literal[False] = False
     reason: str
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-_terms: TypeAdapter[models.Terms] = TypeAdapter(models.Terms)
-_scope: TypeAdapter[models.Scope] = TypeAdapter(models.Scope)
+_terms: TypeAdapter[models.Terms] = TypeAdapter(models.Terms, config=DEFERRED)
+_scope: TypeAdapter[models.Scope] = TypeAdapter(models.Scope, config=DEFERRED)
 
 
 def order_total(order: Order) -> int:

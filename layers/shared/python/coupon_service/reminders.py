@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from coupon_service import keys
 from coupon_service.clock import SYSTEM, Clock
@@ -32,6 +32,7 @@ Outcome = Literal["reminded", "gift_cleaned", "skipped", "deferred"]
 
 
 class RunSummary(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     now: str
     buckets_scanned: int = 0
     items_read: int = 0

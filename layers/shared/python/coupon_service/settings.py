@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Settings(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built by the first request, with the other models
     table_name: str = Field(min_length=1)
     idempotency_table_name: str = ""
     event_bus_name: str = ""

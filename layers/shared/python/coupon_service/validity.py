@@ -27,7 +27,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 # Strict: JSON's own types only ("10" is not a number, "true" not a boolean); unknown fields refused.
-STRICT = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+STRICT = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True)
 
 
 def _iso_text(value: object) -> object:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from coupon_service.models.common import Strict
+from coupon_service.models.common import DEFERRED, Strict
 from coupon_service.pricing import Allocation, Order
 
 
@@ -15,6 +15,7 @@ class QuoteRequest(Strict):
 
 
 class QuotedCoupon(BaseModel):
+    model_config = DEFERRED
     claim_id: str
     coupon_id: str
     title: str
@@ -35,6 +36,7 @@ class QuotedCoupon(BaseModel):
 
 
 class Quote(BaseModel):
+    model_config = DEFERRED
     stacking: Literal["one_coupon_per_order"] = "one_coupon_per_order"
     applicable: list[QuotedCoupon]
     not_applicable: list[QuotedCoupon]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import WalletStatus, wallet_status
-from coupon_service.models.common import Strict, Text
+from coupon_service.models.common import DEFERRED, Strict, Text
 from coupon_service.models.rules import Scope, SelfServiceVerification, Terms
 from coupon_service.self_service import self_service_of
 
@@ -28,6 +28,8 @@ __all__ = ["ClaimRequest", "ClaimedCouponOut", "WalletPage", "WalletStatus"]
 
 class ClaimedCouponOut(BaseModel):
     """One customer's coupon: what they hold, its code and its window."""
+
+    model_config = DEFERRED
 
     claim_id: str
     coupon_id: str
@@ -68,5 +70,6 @@ class ClaimedCouponOut(BaseModel):
 
 
 class WalletPage(BaseModel):
+    model_config = DEFERRED
     items: list[ClaimedCouponOut]
     next_token: str | None = None

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from coupon_service.items import CouponItem, ShardItem
-from coupon_service.models.common import MAX_INVENTORY, Name, Strict, Text
+from coupon_service.models.common import DEFERRED, MAX_INVENTORY, Name, Strict, Text
 from coupon_service.models.rules import (
     GIFTABLE_KINDS,
     MONEY_KINDS,
@@ -123,13 +123,11 @@ class AudienceAdditions(Strict):
     add_tags: list[Name] = Field(default_factory=list, max_length=20)
 
 
-CouponPatch.model_rebuild()
-
-
 # --- what the API returns ------------------------------------------------------------------------
 
 
 class Inventory(BaseModel):
+    model_config = DEFERRED
     total: int | None = Field(description="None = unlimited")
     claimed: int
     remaining: int | None
@@ -149,6 +147,8 @@ class Inventory(BaseModel):
 
 class CouponOut(BaseModel):
     """A coupon as its merchant sees it (the verification code never leaves the store)."""
+
+    model_config = DEFERRED
 
     coupon_id: str
     merchant_id: str
@@ -201,6 +201,7 @@ class CouponOut(BaseModel):
 
 
 class OptionsOut(BaseModel):
+    model_config = DEFERRED
     self_service: bool
     self_service_verification: SelfServiceVerification | None = Field(
         default=None, description="With self-service: whether the store's code is asked"
@@ -229,12 +230,15 @@ class CouponEdited(CouponOut):
 
 
 class CouponPage(BaseModel):
+    model_config = DEFERRED
     items: list[CouponOut]
     next_token: str | None = None
 
 
 class OfferOut(BaseModel):
     """What anyone may see of an active coupon open to everyone."""
+
+    model_config = DEFERRED
 
     coupon_id: str
     title: str
@@ -261,22 +265,21 @@ class OfferOut(BaseModel):
 
 
 class CouponDeleted(BaseModel):
+    model_config = DEFERRED
     coupon_id: str
     status: Literal["deleted"] = "deleted"
 
 
 class CouponStats(BaseModel):
+    model_config = DEFERRED
     coupon_id: str
     inventory: Inventory
     shards: int
 
 
 class Promotion(BaseModel):
+    model_config = DEFERRED
     coupon_id: str
     url: str
     qr_png_url: str
     qr_sizes: list[str]
-
-
-CouponOut.model_rebuild()
-CouponEdited.model_rebuild()

@@ -7,9 +7,13 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from coupon_service.models.common import DEFERRED
+
 
 class Event(BaseModel):
     """An event's detail. `event_id` is the same for the same change, so consumers can drop duplicates."""
+
+    model_config = DEFERRED
 
     detail_type: ClassVar[str]
     version: str = "1"

@@ -7,11 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from coupon_service.items import GiftItem, GiftState
+from coupon_service.models.common import DEFERRED
 from coupon_service.models.rules import Scope, Terms
 from coupon_service.validity import from_iso
 
 
 class GiftCreated(BaseModel):
+    model_config = DEFERRED
     token: str = Field(description="Share it with one friend; it is shown only once")
     share_url: str
     claim_id: str
@@ -31,6 +33,8 @@ class GiftCreated(BaseModel):
 
 class GiftView(BaseModel):
     """What a friend sees before accepting: the coupon and who gives it, never its code."""
+
+    model_config = DEFERRED
 
     state: GiftState
     expires_at: datetime

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.parser.models.s3 import S3Object
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 
 from coupon_service.import_reader import REASONS, Layout
-from coupon_service.models.common import Strict
+from coupon_service.models.common import DEFERRED, Strict
 
 JobStatus = Literal["pending", "running", "finished", "rejected"]
 
@@ -21,7 +21,8 @@ class ImportJobItem(BaseModel):
     """An import job item (without its keys): the object version it imports, its state, the file's layout
     once checked, its checkpoint and its counts (per reason once a batch failed a line of it)."""
 
-    model_config = ConfigDict(extra="allow")  # the key attributes, and any written by later versions
+    # the key attributes, and any written by later versions
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     type: Literal["import_job"] = "import_job"
     job_id: str
@@ -79,6 +80,8 @@ class UploadRequest(Strict):
 class UploadForm(BaseModel):
     """A presigned POST: send the file as the `file` field of a multipart form with these fields."""
 
+    model_config = DEFERRED
+
     url: str
     fields: dict[str, str]
     key: str
@@ -87,6 +90,7 @@ class UploadForm(BaseModel):
 
 
 class ImportJobOut(BaseModel):
+    model_config = DEFERRED
     job_id: str
     coupon_id: str
     file_name: str
@@ -114,6 +118,7 @@ class ImportJobOut(BaseModel):
 
 
 class ImportJobs(BaseModel):
+    model_config = DEFERRED
     items: list[ImportJobOut] = Field(description="The coupon's latest 100 imports, newest first")
 
 
@@ -122,6 +127,8 @@ class ImportJobs(BaseModel):
 
 class ImportObject(BaseModel):
     """An uploaded object version to import: the job is derived from it."""
+
+    model_config = DEFERRED
 
     bucket: str
     key: str
@@ -132,6 +139,8 @@ class ImportObject(BaseModel):
 class Continuation(BaseModel):
     """A job handed on to the next invocation: `{"continue": {bucket, key, version, size}}`."""
 
+    model_config = DEFERRED
+
     object: ImportObject = Field(alias="continue")
 
     def objects(self, prefix: str) -> list[ImportObject]:
@@ -139,15 +148,18 @@ class Continuation(BaseModel):
 
 
 class _Bucket(BaseModel):
+    model_config = DEFERRED
     name: str
 
 
 class _Entity(BaseModel):
+    model_config = DEFERRED
     bucket: _Bucket
     object: S3Object  # Powertools' model: key, size, versionId (eTag, sequencer)
 
 
 class _Record(BaseModel):
+    model_config = DEFERRED
     s3: _Entity
 
 
@@ -156,6 +168,8 @@ class UploadNotification(BaseModel):
 
     Only the fields the import reads are required: Powertools' whole `S3RecordModel` also requires the
     requester's identity and request ids, which the local emulator does not send."""
+
+    model_config = DEFERRED
 
     Records: list[_Record] = Field(default_factory=list)
 
@@ -186,7 +200,8 @@ ImportMessage: TypeAdapter[Continuation | UploadNotification] = TypeAdapter(
     Annotated[
         Annotated[Continuation, Tag("continuation")] | Annotated[UploadNotification, Tag("notification")],
         Discriminator(_kind),
-    ]
+    ],
+    config=DEFERRED,
 )
 
 

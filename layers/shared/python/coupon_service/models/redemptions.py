@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from coupon_service.models.common import Name, Strict, Text
+from coupon_service.models.common import DEFERRED, Name, Strict, Text
 from coupon_service.pricing import Allocation, Order
 
 # Codes set before the 6-digit minimum may be shorter: a redemption still takes 4 to 12 digits.
@@ -35,6 +35,7 @@ class SelfRedemption(Strict):
 
 
 class RedemptionOut(BaseModel):
+    model_config = DEFERRED
     redemption_id: str
     claim_id: str
     coupon_id: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from coupon_service import keys
 from coupon_service.lifecycle import Condition, remindable_condition
@@ -20,6 +20,7 @@ class DueEntry(BaseModel):
     """One entry of the reminder index: what it is for, its id, and its sort key as read (a write's
     condition that the entry is still this one)."""
 
+    model_config = ConfigDict(defer_build=True)
     subject: Literal["claim", "gift"]
     item_id: str
     sort_key: str
