@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from coupon_service.errors import Invalid
 from coupon_service.items import ClaimWindow, CouponItem
+from coupon_service.models.common import DEFERRED
 from coupon_service.models.coupons import AudienceAdditions, CouponPatch, OptionsPatch
 from coupon_service.models.history import SECRET
 from coupon_service.models.rules import GIFTABLE_KINDS, Window
@@ -28,7 +29,7 @@ from coupon_service.validity import (
 )
 
 Holders = Literal["unchanged", "extending"]
-validity_of: TypeAdapter[AnyValidity] = TypeAdapter(Validity)
+validity_of: TypeAdapter[AnyValidity] = TypeAdapter(Validity, config=DEFERRED)
 REMOVABLE_OPTIONS = frozenset(
     {"reminder", "gift_message"}
 )  # `null` removes these; other nulls change nothing

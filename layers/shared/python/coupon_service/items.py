@@ -277,7 +277,7 @@ class StoreItem(BaseModel):
     """One store of a merchant (`STORE#{merchantId}#{storeId}` / `STORE`): where its tills are, in which
     time zone; listed by its merchant on GSI1."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     store_id: str
     merchant_id: str

@@ -7,10 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from coupon_service.models.common import DEFERRED
+
 SECRET = "changed"  # noqa: S105  # what the history shows for a secret's before and after: never the value, nor its hash
 
 
 class HistoryEntry(BaseModel):
+    model_config = DEFERRED
     version: int = Field(description="The coupon's version this edit made")
     at: datetime
     by: str = Field(description="Who edited: the signed-in user's id")
@@ -25,5 +28,6 @@ class HistoryEntry(BaseModel):
 
 
 class HistoryPage(BaseModel):
+    model_config = DEFERRED
     items: list[HistoryEntry] = Field(description="Newest first")
     next_token: str | None = None

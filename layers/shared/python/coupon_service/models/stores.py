@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from coupon_service.items import StoreItem
-from coupon_service.models.common import Strict, Text
+from coupon_service.models.common import DEFERRED, Strict, Text
 from coupon_service.validity import is_valid_time_zone
 
 # A store's id is the merchant's own store code, which staff accounts carry (`custom:store_id`).
@@ -48,6 +48,7 @@ class StorePatch(Strict):
 
 
 class StoreOut(BaseModel):
+    model_config = DEFERRED
     store_id: str
     merchant_id: str
     name: str
@@ -62,10 +63,12 @@ class StoreOut(BaseModel):
 
 
 class StorePage(BaseModel):
+    model_config = DEFERRED
     items: list[StoreOut]
     next_token: str | None = None
 
 
 class StoreDeleted(BaseModel):
+    model_config = DEFERRED
     store_id: str
     deleted: bool = True

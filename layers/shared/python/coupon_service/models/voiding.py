@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from coupon_service.models.common import Strict, Text
+from coupon_service.models.common import DEFERRED, Strict, Text
 
 
 class VoidRequest(Strict):
@@ -20,6 +20,7 @@ class VoidRequest(Strict):
 class VoidedCouponOut(BaseModel):
     """A claimed coupon its merchant voided: whose it is, when, by whom and why (never its code)."""
 
+    model_config = DEFERRED
     claim_id: str
     coupon_id: str
     customer_id: str = Field(description="Who held it when it was voided")
