@@ -77,12 +77,19 @@ def _transact_write_items_once(self: DynamoHandler) -> ActionResult:
         return _handle_transact_write_items(self)
     key = (self.current_account, self.region, token)
     request = {k: v for k, v in self.body.items() if k != "ClientRequestToken"}
-    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(request, sort_keys=True, default=_binary).encode()).hexdigest()
     if tokens.known(key, digest):
         return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
     result = _handle_transact_write_items(self)
     tokens.remember(key, digest)
     return result
+
+
+def _binary(value: Any) -> str:
+    """A binary attribute (a logo) as the request's digest sees it: DynamoDB takes them in transactions."""
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    raise TypeError(f"{type(value).__name__} in a transaction")
 
 
 def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
 from coupon_service.api import (
     KEY_PATTERN,
-    QR_SIZE_PATTERN,
     base_url,
     clock,
     current_caller,
@@ -23,6 +22,9 @@ from coupon_service.api import (
 from coupon_service.coupons import Coupons
 from coupon_service.identity import merchant_scope
 from coupon_service.models.coupons import (
+    CHANNEL_PATTERN,
+    LOGO_BODY_BYTES,
+    QR_SIZES_PATTERN,
     CouponCreate,
     CouponDeleted,
     CouponEdited,
@@ -30,11 +32,14 @@ from coupon_service.models.coupons import (
     CouponPage,
     CouponPatch,
     CouponStats,
+    LogoOut,
+    LogoUpload,
     OfferOut,
     Promotion,
 )
 from coupon_service.models.history import HistoryPage
 from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
+from coupon_service.promotion import Promotions
 from coupon_service.voiding import Voiding
 
 app = resolver()
@@ -111,23 +116,66 @@ def coupon_stats(couponId: CouponId) -> CouponStats:
     return Coupons(clock=clock(app)).stats(merchant_scope(current_caller(app)), couponId)
 
 
+ChannelQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=CHANNEL_PATTERN,
+        description="One of the coupon's channels, or empty for the plain URL; remembered as the default",
+    ),
+]
+LogoQuery = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="none, a common logo (see the promotion's `logos`) or custom; remembered as the default",
+    ),
+]
+
+
 @app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
 @tracer.capture_method
-def promotion(couponId: CouponId) -> Promotion:
-    return Coupons(clock=clock(app)).promotion(merchant_scope(current_caller(app)), couponId, base_url())
+def promotion(couponId: CouponId, channel: ChannelQuery = None, logo: LogoQuery = None) -> Promotion:
+    owner = merchant_scope(current_caller(app))
+    return Promotions(clock=clock(app)).promotion(owner, couponId, base_url(), channel=channel, logo=logo)
 
 
-@app.get("/coupons/<couponId>/promotion/qr", responses=responses("image/png", *MERCHANT_ERRORS))
+QR_RESPONSES = responses("image/png", *MERCHANT_ERRORS, 422)
+QR_RESPONSES[200]["content"]["application/zip"] = {}  # several sizes at once
+
+
+@app.get("/coupons/<couponId>/promotion/qr", responses=QR_RESPONSES)
 @tracer.capture_method
 def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertools would JSON-encode it
     couponId: CouponId,
-    size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
-    logo: Annotated[bool, Query(description="Print the coupon's logo in the middle")] = False,
+    size: Annotated[
+        str, Query(max_length=20, pattern=QR_SIZES_PATTERN, description="One size, or several: s,m,xl")
+    ] = "m",
+    channel: ChannelQuery = None,
+    logo: LogoQuery = None,
 ):
-    png = Coupons(clock=clock(app)).promotion_qr(
-        merchant_scope(current_caller(app)), couponId, base_url(), size, logo
+    owner = merchant_scope(current_caller(app))
+    download = Promotions(clock=clock(app)).qr(
+        owner, couponId, base_url(), sizes=size, channel=channel, logo=logo
     )
-    return Response(status_code=200, body=png, content_type="image/png")
+    return Response(
+        status_code=200,
+        body=download.body,
+        content_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    )
+
+
+LOGO_ROUTE = "/coupons/{couponId}/promotion/logo"
+app.allow_body(LOGO_ROUTE, LOGO_BODY_BYTES)
+
+
+@app.put("/coupons/<couponId>/promotion/logo", responses=responses(LogoOut, *MERCHANT_ERRORS))
+@tracer.capture_method
+def promotion_logo(couponId: CouponId, body: Annotated[LogoUpload, Body()]) -> LogoOut:
+    logo = Promotions(clock=clock(app)).upload_logo(merchant_scope(current_caller(app)), couponId, body)
+    logger.info("promotion logo stored", extra={"coupon_id": couponId, "width": logo.width})
+    return logo
 
 
 VOID_ERRORS = (*MERCHANT_ERRORS, 409, 503)

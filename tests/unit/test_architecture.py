@@ -26,6 +26,7 @@ FUNCTIONS = ROOT / "functions"
 # name is one of the service's modules or lies under one (a package). Split a service: add its modules here.
 SERVICES: dict[str, tuple[str, ...]] = {
     "coupons": ("coupon_service.coupons", "coupon_service.edits"),
+    "promotion": ("coupon_service.promotion",),
     "claims": ("coupon_service.claims",),
     "gifts": ("coupon_service.gifts",),
     "redemptions": ("coupon_service.redemptions",),

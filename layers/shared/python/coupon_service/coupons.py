@@ -26,7 +26,6 @@ from coupon_service.models.coupons import (
     CouponStats,
     Inventory,
     OfferOut,
-    Promotion,
 )
 from coupon_service.models.history import HistoryEntry, HistoryPage
 from coupon_service.planning import CouponEdit, InventoryPlan, creation_plan, inventory_plan
@@ -115,19 +114,6 @@ class Coupons:
             raise NotFound("no such offer", field="couponId")
         return OfferOut.from_item(coupon, self.store.shards_of(coupon))
 
-    def promotion(self, owner: str, coupon_id: str, base_url: str) -> Promotion:
-        self.store.coupon_of(owner, coupon_id)
-        return Promotion(
-            coupon_id=coupon_id,
-            url=f"{base_url}/offers/{coupon_id}",
-            qr_png_url=f"{base_url}/coupons/{coupon_id}/promotion/qr",
-            qr_sizes=list(qr.SIZES),
-        )
-
-    def promotion_qr(self, owner: str, coupon_id: str, base_url: str, size: str, with_logo: bool) -> bytes:
-        url = self.promotion(owner, coupon_id, base_url).url
-        return qr.render_png(url, size, self.store.logo_of(coupon_id) if with_logo else None)
-
     # --- writes ----------------------------------------------------------------------------------
 
     def create(self, owner: str, body: CouponCreate) -> CouponOut:
@@ -135,9 +121,10 @@ class Coupons:
         check_rules(body.claim_window.end, body.validity, reminder.model_dump() if reminder else None)
         if (owner == PLATFORM) != (body.merchants is not None):
             raise Invalid("merchants: list them for a platform coupon, and only then", field="merchants")
+        logo = None
         if body.logo_png is not None:
-            try:
-                qr.render_png("logo check", "s", body.logo_png)
+            try:  # checked and re-encoded as a custom logo uploaded later is (coupon_service.promotion)
+                logo = qr.clean_logo(body.logo_png).png
             except ValueError as error:
                 raise Invalid(f"logo_png: {error}", field="logo_png") from error
         coupon_id = uuid.uuid4().hex
@@ -160,7 +147,7 @@ class Coupons:
             Pool(self.table).write_chunks(pool.generated_chunks(coupon_id, seed, [n or 0 for n in plan]))
         audience = body.audience.customer_ids if body.audience.type == "customers" else []
         budget = shard_amounts(body.options.budget) if body.options.budget else []
-        self.store.create_coupon(item, shard_items, logo=body.logo_png, audience=audience, budget=budget)
+        self.store.create_coupon(item, shard_items, logo=logo, audience=audience, budget=budget)
         return CouponOut.from_item(item, shard_items)
 
     def delete(self, owner: str, coupon_id: str) -> CouponDeleted:

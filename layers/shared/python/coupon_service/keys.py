@@ -16,6 +16,11 @@ def coupon_logo(coupon_id: str) -> dict[str, str]:
     return {"PK": f"COUPON#{coupon_id}", "SK": "LOGO"}
 
 
+def coupon_promotion(coupon_id: str) -> dict[str, str]:
+    """The channel and logo a coupon's merchant last promoted it with."""
+    return {"PK": f"COUPON#{coupon_id}", "SK": "PROMOTION"}
+
+
 def merchant_coupons(merchant_id: str) -> str:
     return f"MERCHANT#{merchant_id}"
 

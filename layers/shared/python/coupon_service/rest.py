@@ -75,6 +75,12 @@ class Resolver(APIGatewayRestResolver):
         super().__init__(**options)
         self._docs: dict[str, dict[str, Any]] = {}
         self._docs_lock = threading.Lock()
+        self._body_limits: dict[str, int] = {}
+
+    def allow_body(self, resource: str, max_bytes: int) -> None:
+        """Bodies of up to `max_bytes` (instead of MAX_BODY_BYTES) on the route of `resource`, its path in the
+        template as API Gateway names it (an uploaded image, say)."""
+        self._body_limits[resource] = max_bytes
 
     def enable_swagger(self, *, path: str = "/swagger", **options: Any) -> None:
         """Powertools' Swagger UI and OpenAPI document at `path`, set up by the first request for them:
@@ -84,7 +90,8 @@ class Resolver(APIGatewayRestResolver):
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         with invocation(context):
-            refusal = _refuse_body(event)
+            limit = self._body_limits.get(str(event.get("resource") or ""), MAX_BODY_BYTES)
+            refusal = _refuse_body(event, limit)
             if refusal is not None:
                 logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
                 return _refusal(refusal)
@@ -100,10 +107,10 @@ class Resolver(APIGatewayRestResolver):
                 super().enable_swagger(path=path, **options)
 
 
-def _refuse_body(event: Mapping[str, Any]) -> DomainError | None:
+def _refuse_body(event: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> DomainError | None:
     body = event.get("body")
-    if body is not None and len(body) > MAX_BODY_BYTES:
-        return PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes", field="body")
+    if body is not None and len(body) > limit:
+        return PayloadTooLarge(f"the body is over {limit} bytes", field="body")
     if not body:
         return None
     if event.get("isBase64Encoded"):

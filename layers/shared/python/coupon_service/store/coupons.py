@@ -47,11 +47,7 @@ class CouponStore:
     def coupon_of(self, owner: str, coupon_id: str, *, deleted: bool = False) -> CouponItem:
         """The coupon if `owner` holds it and it is not deleted (`deleted`: also a deleted one, for reading
         the records of a coupon customers may still hold)."""
-        coupon = self.coupon(coupon_id)
-        # Another merchant's coupon and a missing one look the same: never confirm what exists elsewhere.
-        if coupon is None or coupon.merchant_id != owner or (coupon.status == "deleted" and not deleted):
-            raise NotFound("no such coupon", field="couponId")
-        return coupon
+        return owned(self.coupon(coupon_id), owner, deleted=deleted)
 
     def shards_of(self, coupon: CouponItem) -> list[ShardItem]:
         found = self.table.batch_get(shard_keys(coupon.coupon_id, coupon.shard_count))
@@ -75,10 +71,6 @@ class CouponStore:
         for shard in sorted((ShardItem.model_validate(s) for s in found), key=lambda s: s.shard):
             shards.setdefault(shard.coupon_id, []).append(shard)
         return CouponsPage(coupons=coupons, shards=shards, next_token=encode_token(last, listing=LISTING))
-
-    def logo_of(self, coupon_id: str) -> bytes | None:
-        logo = self.table.get(keys.coupon_logo(coupon_id), consistent=False)
-        return bytes(logo["png"]) if logo else None
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -185,6 +177,14 @@ class CouponStore:
             )
         except Cancelled as cancelled:
             raise NotFound("no such coupon", field="couponId") from cancelled
+
+
+def owned(coupon: CouponItem | None, owner: str, *, deleted: bool = False) -> CouponItem:
+    """The coupon read, if `owner` holds it and it is not deleted (`deleted`: also a deleted one)."""
+    # Another merchant's coupon and a missing one look the same: never confirm what exists elsewhere.
+    if coupon is None or coupon.merchant_id != owner or (coupon.status == "deleted" and not deleted):
+        raise NotFound("no such coupon", field="couponId")
+    return coupon
 
 
 def _shard_record(shard: ShardItem) -> dict[str, Any]:
