@@ -327,4 +327,3 @@ class LogoUpload(Strict):
         description=f"Base64 of a PNG or JPEG image of at most {LOGO_MAX_BYTES} bytes and 4096x4096 "
         "pixels; it is re-encoded (metadata removed, at most 256 pixels a side) before it is stored",
     )
-
