@@ -10,6 +10,8 @@ from coupon_service.aws import client
 from coupon_service.claims import Claims
 from coupon_service.imports import Imports
 from coupon_service.models.claims import ClaimRequest
+from coupon_service.models.redemptions import StaffRedemption
+from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table, from_item, values
 
 from tests.support import call, caller_for, coupon_body, customer, merchant, outcome, platform, staff
@@ -114,6 +116,18 @@ def scan(code, merchant_id="m1", **body):
     if body["order"] is None:
         del body["order"]
     return call("POST", "/redemptions", claims=staff(merchant_id), body={"code": code, **body})
+
+
+def till(code, order_id, order=CART, user=None):
+    """A till's redemption through the layer (for many threads at once); told `busy` (503: retry), it
+    sends the same request again, as a till does. Each order's till is its own staff member by default."""
+    body = StaffRedemption(code=code, order_id=order_id, order=order)
+    caller = caller_for(staff("m1", user=user or f"till-{order_id}"))
+    for _ in range(4):
+        answer = outcome(lambda: Redemptions().by_staff(caller, "m1", body))
+        if answer.status != 503:
+            break
+    return answer
 
 
 def redeem_myself(claim_id, user="u1", **body):

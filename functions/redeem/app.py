@@ -9,7 +9,9 @@ from coupon_service import api
 from coupon_service.api import clock, current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.checkout import Checkout
 from coupon_service.identity import customer, merchant_scope, staff_merchant
+from coupon_service.merchants import Merchants
 from coupon_service.models.checkout import Quote, QuoteRequest
+from coupon_service.models.merchants import MerchantSettings, MerchantSettingsOut
 from coupon_service.models.redemptions import RedemptionOut, SelfRedemption, StaffRedemption
 from coupon_service.redemptions import Redemptions
 
@@ -70,3 +72,15 @@ def reverse(redemptionId: Id) -> RedemptionOut:
 
 
 lambda_handler = api.lambda_handler(app)
+
+
+@app.get("/merchant/settings", responses=responses(MerchantSettingsOut, 401, 403))
+@tracer.capture_method
+def merchant_settings() -> MerchantSettingsOut:
+    return Merchants().settings(merchant_scope(current_caller(app)))
+
+
+@app.put("/merchant/settings", responses=responses(MerchantSettingsOut, 401, 403, 413, 503))
+@tracer.capture_method
+def replace_merchant_settings(body: Annotated[MerchantSettings, Body()]) -> MerchantSettingsOut:
+    return Merchants(clock=clock(app)).replace_settings(merchant_scope(current_caller(app)), body)

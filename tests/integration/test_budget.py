@@ -8,12 +8,11 @@ from collections import Counter
 import pytest
 from coupon_service import keys
 from coupon_service.checkout import Checkout
-from coupon_service.models.redemptions import StaffRedemption
 from coupon_service.pricing import Order
 from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table
 
-from tests.builders import CART, claim_now, make_coupon, redemptions_of, scan, stored_claim
+from tests.builders import CART, claim_now, make_coupon, redemptions_of, scan, stored_claim, till
 from tests.support import (
     FAULT_MODES,
     call,
@@ -24,7 +23,6 @@ from tests.support import (
     inject,
     merchant,
     outcome,
-    staff,
 )
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -51,17 +49,6 @@ def hand_out(coupon, count, first=0):
     answers = concurrently(lambda i: claim_now(coupon["coupon_id"], f"c{first + i}"), count, threads=16)
     assert {a.status for a in answers} == {201}, [a.json for a in answers if a.status != 201][:3]
     return [a.json for a in answers]
-
-
-def till(code, order_id, order=CART):
-    """A till's redemption for its order; told `busy` (503, retry), it sends the same request again."""
-    body = StaffRedemption(code=code, order_id=order_id, order=order)
-    caller = caller_for(staff("m1", user=f"till-{order_id}"))
-    for _ in range(3):
-        answer = outcome(lambda: Redemptions().by_staff(caller, "m1", body))
-        if answer.status != 503:
-            break
-    return answer
 
 
 def budget_shards(coupon_id):

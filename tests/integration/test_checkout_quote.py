@@ -58,7 +58,8 @@ def test_the_quote_lists_what_applies_best_first_and_why_the_rest_does_not(clock
     # Then the two that fit come best first, with their savings and line allocations
     assert reply.status == 200, reply.json
     quote = reply.json
-    assert quote["stacking"] == "one_coupon_per_order"
+    assert quote["stacking"]["max_stacked_coupons"] is None  # no coupon that stacks: one per order
+    assert quote["best"]["claim_ids"] == [twenty_percent] and quote["best"]["discount"] == 4000
     assert [(q["claim_id"], q["discount"]) for q in quote["applicable"]] == [
         (twenty_percent, 4000),
         (ten_off, 1000),

@@ -102,7 +102,8 @@ def test_a_reversal_frees_the_order_and_gives_the_coupon_a_fresh_code():
     assert now["code"] != mine["code"] and now["retired_codes"] == [
         {"code": mine["code"], "redemption_id": "e" * 32}
     ]
-    assert Table().get(keys.order("m1", "o-3")) is None
+    freed = Table().get(keys.order("m1", "o-3"))
+    assert freed["holds"] == {} and "redemption_id" not in freed
     # And a second reversal from the same read is recognised as the first
     again = store.reverse(
         store.redemption("e" * 32).model_copy(update={"reversed_at": None}), now, "m1", to_iso(SYSTEM.now())

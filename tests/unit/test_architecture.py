@@ -31,6 +31,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "gifts": ("coupon_service.gifts",),
     "redemptions": ("coupon_service.redemptions",),
     "checkout": ("coupon_service.checkout",),
+    "merchants": ("coupon_service.merchants",),
     "imports": ("coupon_service.imports",),
     "reminders": ("coupon_service.reminders",),
     "lookup budget": ("coupon_service.lookup_budget",),

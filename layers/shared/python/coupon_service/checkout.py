@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from coupon_service import lifecycle
+from coupon_service import lifecycle, stacking
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
-from coupon_service.models.checkout import Quote, QuotedCoupon
+from coupon_service.models.checkout import BestCombination, Quote, QuotedCoupon, StackingRules
 from coupon_service.pricing import NotApplicable, Order, price_claim
 from coupon_service.store.budget import BudgetShards
 from coupon_service.store.checkout import whole_wallet
+from coupon_service.store.merchants import MerchantSettingsStore
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
@@ -21,8 +23,8 @@ def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     return NotApplicable(reason=refused.code, details=refused.details) if refused else None
 
 
-def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
-    base = {
+def _base(claim: Mapping[str, Any]) -> dict[str, Any]:
+    return {
         "claim_id": claim["claim_id"],
         "coupon_id": claim["coupon_id"],
         "title": claim["title"],
@@ -30,6 +32,10 @@ def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
         "valid_from": claim["valid_from"],
         "valid_until": claim["valid_until"],
     }
+
+
+def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
+    base = _base(claim)
     result = state_refusal(claim, now) or price_claim(claim, order)
     if isinstance(result, NotApplicable):
         return QuotedCoupon(**base, applies=False, reason=result.reason, details=result.details)
@@ -48,7 +54,39 @@ class Checkout:
         applicable = sorted(
             (q for q in quoted if q.applies), key=lambda q: (-q.discount, q.valid_until, q.claim_id)
         )
-        return Quote(applicable=applicable, not_applicable=[q for q in quoted if not q.applies])
+        by_id = {claim["claim_id"]: claim for claim in claims}
+        best, rules = self._best([by_id[q.claim_id] for q in applicable], order)
+        return Quote(
+            stacking=rules,
+            best=best,
+            applicable=applicable,
+            not_applicable=[q for q in quoted if not q.applies],
+        )
+
+    def _best(
+        self, applicable: list[dict[str, Any]], order: Order
+    ) -> tuple[BestCombination | None, StackingRules]:
+        """The allowed combination that takes the most off; the merchant's limit is read only when a
+        coupon that stacks applies."""
+        if not applicable:
+            return None, StackingRules()
+        limit = None
+        if any(stacking.Hold.of(claim).stackable for claim in applicable):
+            limit = MerchantSettingsStore(self.table).max_stacked(order.merchant_id)
+        found = stacking.best_combination(applicable, order, limit or 1)
+        if found is None:
+            return None, StackingRules(max_stacked_coupons=limit)
+        coupons = [
+            QuotedCoupon(**_base(claim), **priced.model_dump(exclude={"applies"}), applies=True)
+            for claim, priced in zip(found.claims, found.priced, strict=True)
+        ]
+        best = BestCombination(
+            claim_ids=[c.claim_id for c in coupons],
+            discount=found.discount,
+            payable=found.priced[-1].payable,
+            coupons=coupons,
+        )
+        return best, StackingRules(max_stacked_coupons=limit)
 
     def _within_budget(self, claims: list[dict[str, Any]], quoted: list[QuotedCoupon]) -> list[QuotedCoupon]:
         """A capped coupon whose budget has less left than its discount is marked `budget_exhausted` (one

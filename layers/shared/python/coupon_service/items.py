@@ -231,6 +231,9 @@ class RedemptionItem(BaseModel):
     order_merchant: str | None = None  # the merchant whose order it holds (one coupon per order)
     budget_counted: int | None = None  # capped coupons: what it counts against the coupon's budget
     budget_taken: dict[str, int] | None = None  # budget shard -> the piece taken from it
+    stackable: bool | None = None  # the coupon stacks: one of the order's stacked coupons, not its main one
+    order_cart: str | None = None  # the digest of the cart its order was priced as
+    order_seq: int | None = None  # the order's change this redemption made (absent: written before stacking)
     redeemed_at: str
     reversed_at: str | None = None
     reversed_by: str | None = None
@@ -308,3 +311,12 @@ class StockItem(BaseModel):
     low_at: str | None = None  # when the latest crossing of each was seen
     sold_out_at: str | None = None
     checked_at: str | None = None
+
+
+class MerchantSettingsItem(BaseModel):
+    """A merchant's settings (`MERCHANT#{merchantId}` / `SETTINGS`)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    max_stacked_coupons: int
+    updated_at: str

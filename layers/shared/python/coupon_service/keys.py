@@ -225,3 +225,8 @@ def budget_shard(coupon_id: str, index: int) -> dict[str, str]:
     """One shard of a coupon's budget (the total discount it may give): its own partition, like the
     inventory's shards, so concurrent redemptions spread."""
     return {"PK": f"BUDGET#{coupon_id}#{index:02d}", "SK": "BUDGET"}
+
+
+def merchant_settings(merchant_id: str) -> dict[str, str]:
+    """A merchant's settings (how many stackable coupons an order at the merchant takes)."""
+    return {"PK": f"MERCHANT#{merchant_id}", "SK": "SETTINGS"}

@@ -58,6 +58,27 @@ class Priced(BaseModel):
     payable: int = Field(description="Order total (lines and shipping) less the discount")
 
 
+class Taken(BaseModel):
+    """What coupons already on an order took off each of its lines and its shipping (stacking)."""
+
+    model_config = DEFERRED
+    lines: list[int]
+    shipping: int = 0
+
+    @classmethod
+    def nothing(cls, order: Order) -> Taken:
+        return cls(lines=[0] * len(order.lines))
+
+    def total(self) -> int:
+        return sum(self.lines) + self.shipping
+
+    def plus(self, priced: Priced) -> Taken:
+        lines = list(self.lines)
+        for allocation in priced.allocations:
+            lines[allocation.line] += allocation.amount
+        return Taken(lines=lines, shipping=self.shipping + priced.shipping_discount)
+
+
 class NotApplicable(BaseModel):
     model_config = DEFERRED
     applies: Literal[False] = False
@@ -106,9 +127,12 @@ def price(
     *,
     issuer_id: str,
     merchants: list[str] | None = None,
+    taken: Taken | None = None,
 ) -> Priced | NotApplicable:
     """What one coupon takes off ``order``. ``merchants`` lists where a platform coupon is usable; a
-    merchant's own coupon (``merchants`` None) is usable only at its issuer."""
+    merchant's own coupon (``merchants`` None) is usable only at its issuer. ``taken``: what coupons
+    stacked before it already took off each line and the shipping; it takes its share of what is left
+    (its conditions, such as a minimum spend, are read on the order as sent)."""
     terms = _terms.validate_python(terms) if isinstance(terms, dict) else terms
     scope = _scope.validate_python(scope) if isinstance(scope, dict) else scope
     refusal = _place_refusal(currency, order, issuer_id, merchants)
@@ -122,9 +146,12 @@ def price(
     refusal = _terms_refusal(terms, order, subtotal, outside)
     if refusal is not None:
         return refusal
-    line_discount = _line_discount(terms, subtotal)
-    shipping_discount = order.shipping_fee if isinstance(terms, models.FreeShippingTerms) else 0
-    shares = allocate(line_discount, [order.lines[i].total for i in eligible])
+    taken = taken or Taken.nothing(order)
+    left = [order.lines[i].total - taken.lines[i] for i in eligible]
+    line_discount = min(_line_discount(terms, sum(left)), sum(left))
+    free_shipping = isinstance(terms, models.FreeShippingTerms)
+    shipping_discount = order.shipping_fee - taken.shipping if free_shipping else 0
+    shares = allocate(line_discount, left)
     discount = line_discount + shipping_discount
     return Priced(
         discount=discount,
@@ -135,7 +162,7 @@ def price(
             for i, share in zip(eligible, shares, strict=True)
             if share
         ],
-        payable=order_total(order) - discount,
+        payable=order_total(order) - taken.total() - discount,
         **_granted(terms),
     )
 
@@ -207,8 +234,9 @@ def _granted(terms: models.Terms) -> dict[str, Any]:
     return {}
 
 
-def price_claim(claim: dict[str, Any], order: Order) -> Priced | NotApplicable:
-    """What a claimed coupon takes off ``order``, by the terms it was claimed with."""
+def price_claim(claim: dict[str, Any], order: Order, taken: Taken | None = None) -> Priced | NotApplicable:
+    """What a claimed coupon takes off ``order`` (after what ``taken`` took), by the terms it was claimed
+    with."""
     return price(
         claim["terms"],
         claim["scope"],
@@ -216,4 +244,5 @@ def price_claim(claim: dict[str, Any], order: Order) -> Priced | NotApplicable:
         order,
         issuer_id=claim["merchant_id"],
         merchants=claim.get("merchants"),
+        taken=taken,
     )

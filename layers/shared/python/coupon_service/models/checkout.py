@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from coupon_service.models.common import DEFERRED, Strict
 from coupon_service.pricing import Allocation, Order
@@ -35,8 +35,31 @@ class QuotedCoupon(BaseModel):
     details: dict[str, Any] = {}
 
 
+class StackingRules(BaseModel):
+    model_config = DEFERRED
+    max_stacked_coupons: int | None = Field(
+        default=None,
+        description="The merchant's limit of stackable coupons per order (None: no stackable coupon applies)",
+    )
+    apply_order: list[str] = Field(
+        default=["discount", "cash_value", "cash", "free_shipping"],
+        description="Stacked coupons take their discounts in this order of kinds, each on what is left",
+    )
+
+
+class BestCombination(BaseModel):
+    model_config = DEFERRED
+    claim_ids: list[str] = Field(description="The coupons to use together, in the order they apply")
+    discount: int
+    payable: int
+    coupons: list[QuotedCoupon] = Field(description="Each coupon with what it takes off in the combination")
+
+
 class Quote(BaseModel):
     model_config = DEFERRED
-    stacking: Literal["one_coupon_per_order"] = "one_coupon_per_order"
+    stacking: StackingRules = Field(default_factory=StackingRules)
+    best: BestCombination | None = Field(
+        default=None, description="The allowed combination that takes the most off (one coupon if none stack)"
+    )
     applicable: list[QuotedCoupon]
     not_applicable: list[QuotedCoupon]

@@ -11,15 +11,29 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from coupon_service import budget, lifecycle
-from coupon_service.errors import Invalid, NotFound
+from coupon_service import budget, lifecycle, stacking
+from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.items import RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
-from coupon_service.pricing import NotApplicable, Order, order_total, price_claim
+from coupon_service.pricing import NotApplicable, Order, Taken, order_total, price_claim
 from coupon_service.store.guards import Reservation
-from coupon_service.store.redemptions import ClaimMoved, RedemptionStore
+from coupon_service.store.redemptions import ClaimMoved, OrderChanged, OrderTaken, RedemptionStore
+from coupon_service.store.table import busy
 
 _NAMESPACE = uuid.UUID("5b0f4c1e-2f0a-4e8e-9a53-6f1d2f7c9a01")
+ORDER_TRIES = 10  # an order that changes under the redemption this often answers `busy`
+
+
+class NotCombinable(Conflict):
+    """The coupon cannot join the coupons already on the order (stacking rules)."""
+
+    def __init__(self, refusal: stacking.Refusal) -> None:
+        super().__init__(
+            "this coupon cannot be used together with the coupons already on this order",
+            code=refusal.reason,
+            field="order_id",
+            details={"redemption_ids": list(refusal.holders)},
+        )
 
 
 @dataclass(frozen=True)
@@ -54,11 +68,12 @@ def out(item: RedemptionItem) -> RedemptionOut:
     return RedemptionOut.model_validate({"redeemed_at_merchant": None, **item.model_dump(exclude_none=True)})
 
 
-def priced(claim: dict[str, Any], order: Order | None) -> dict[str, Any]:
-    """The redemption's amounts for the order; an order that does not meet the terms is a 422."""
+def priced(claim: dict[str, Any], order: Order | None, taken: Taken | None = None) -> dict[str, Any]:
+    """The redemption's amounts for the order (after what the order's other coupons `taken`); an order
+    that does not meet the terms is a 422."""
     if order is None:
         return {}
-    result = price_claim(claim, order)
+    result = price_claim(claim, order, taken)
     if isinstance(result, NotApplicable):
         raise Invalid(
             "the order does not meet this coupon's terms",
@@ -113,9 +128,27 @@ def budget_counted(claim: dict[str, Any], amounts: dict[str, Any]) -> int | None
     return budget.counted(claim["terms"], amounts.get("discount"))
 
 
-def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> RedemptionItem:
+def _taken(seen: dict[str, Any] | None, order: Order | None) -> Taken | None:
+    """What the coupons already on the order took off the cart (None: nothing yet); another cart for an
+    order that holds coupons priced on its cart is refused."""
+    if order is None or not (seen or {}).get("holds") or "cart" not in (seen or {}):
+        return None
+    assert seen is not None
+    if seen["cart"] != stacking.cart_digest(order):
+        raise Conflict(
+            "this order's coupons were priced on another cart: send the same order",
+            code="order_cart_changed",
+            field="order",
+        )
+    lines = [int(seen.get("taken", {}).get(str(i), 0)) for i in range(len(order.lines))]
+    return Taken(lines=lines, shipping=int(seen.get("shipping_taken", 0)))
+
+
+def _redemption(
+    claim: dict[str, Any], asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+) -> RedemptionItem:
     confirmed_by_staff = _confirmed_by_staff(claim, asked.method, asked.order)
-    amounts = priced(claim, asked.order)
+    amounts = priced(claim, asked.order, _taken(seen, asked.order))
     redemption_id = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), asked.order_id)
     # The order's one coupon is held when the order and its merchant are known.
     merchant_id = asked.at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
@@ -137,6 +170,8 @@ def _redemption(claim: dict[str, Any], asked: Redeeming, now: str) -> Redemption
             "budget_counted": budget_counted(claim, amounts),
             "terms_confirmed_by_staff": confirmed_by_staff,
             "order_merchant": merchant_id if asked.order_id is not None else None,
+            "stackable": True if stacking.Hold.of(claim).stackable else None,
+            "order_cart": stacking.cart_digest(asked.order) if asked.order and asked.order_id else None,
             "redeemed_at": now,
         }
     )
@@ -151,9 +186,8 @@ def redeem(
     if replay:
         return replay
     lifecycle.refuse("redeem", claim, now)
-    redemption = _redemption(claim, asked, now)
     try:
-        stored = store.redeem(claim, redemption, list(asked.give_back))
+        stored = _onto_order(store, claim, asked, now)
     except ClaimMoved as moved:
         current = moved.current
         if current is None or current["owner_id"] != claim["owner_id"]:
@@ -168,3 +202,35 @@ def redeem(
             raise
         return redeem(store, current, asked, now=now, again=False)
     return out(stored)
+
+
+def _onto_order(store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, now: str) -> RedemptionItem:
+    """The redemption, assuming its order holds no coupon yet; when it does, decided by the stacking
+    rules on the order as it is and priced on what its coupons left, then written on condition that the
+    order is still as read (so two tills can never break the rules together)."""
+    seen: dict[str, Any] | None = None
+    for _ in range(ORDER_TRIES):
+        redemption = _redemption(claim, asked, now, seen)
+        try:
+            return store.redeem(claim, redemption, list(asked.give_back), seen)
+        except OrderChanged as changed:
+            seen = changed.current
+            _check_stacking(store, claim, redemption, seen)
+    raise busy()
+
+
+def _check_stacking(
+    store: RedemptionStore, claim: dict[str, Any], redemption: RedemptionItem, seen: dict[str, Any] | None
+) -> None:
+    holds = stacking.holds_of(seen)
+    joining = stacking.Hold.of(claim, redemption.redemption_id)
+    if any(h.redemption_id == redemption.redemption_id for h in holds):
+        return  # its own (a retry): the claim's condition decides
+    # The merchant's limit matters only to a coupon that stacks (read then, never otherwise).
+    limit = store.max_stacked(redemption.order_merchant or "") if joining.stackable and holds else 1
+    refused = stacking.refusal(holds, joining, limit)
+    if refused is None:
+        return
+    if refused.reason == "order_already_discounted":
+        raise OrderTaken(refused.holders[0])
+    raise NotCombinable(refused)

@@ -1,5 +1,5 @@
-"""Redemptions in the table: the one transaction that uses a claimed coupon, its reversal, the order's one
-coupon, and the reads a till and a customer need first."""
+"""Redemptions in the table: the one transaction that uses a claimed coupon, its reversal, the order's
+coupons (`store.orders`), and the reads a till and a customer need first."""
 
 from __future__ import annotations
 
@@ -11,20 +11,12 @@ from coupon_service.items import RedemptionItem
 from coupon_service.lifecycle import Condition, redeemable_condition
 from coupon_service.store.budget import BudgetShards, giving_back, pieces, recorded, taking
 from coupon_service.store.guards import Reservation
+from coupon_service.store.merchants import MerchantSettingsStore
+from coupon_service.store.orders import OrderChanged, OrderTaken, free_order, refused_order, take_order
 from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.table import Backoff, Cancelled, Table, to_item, values
 
-
-class OrderTaken(Conflict):
-    """The order already carries another redemption."""
-
-    def __init__(self, holder: str | None) -> None:
-        super().__init__(
-            "this order already has a coupon: one coupon per order",
-            code="order_already_discounted",
-            field="order_id",
-            details={"redemption_id": holder},
-        )
+__all__ = ["ClaimMoved", "OrderChanged", "OrderTaken", "RedemptionStore"]
 
 
 class ClaimMoved(Conflict):
@@ -50,6 +42,10 @@ class RedemptionStore:
     def claim(self, claim_id: str) -> dict[str, Any] | None:
         return self.table.get(keys.claim(claim_id))
 
+    def max_stacked(self, merchant_id: str) -> int:
+        """How many stackable coupons an order at the merchant takes (its settings)."""
+        return MerchantSettingsStore(self.table).max_stacked(merchant_id)
+
     def redemption(self, redemption_id: str) -> RedemptionItem | None:
         item = self.table.get(keys.redemption(redemption_id))
         return RedemptionItem.model_validate(item) if item else None
@@ -67,31 +63,43 @@ class RedemptionStore:
     # --- the one write ---------------------------------------------------------------------------
 
     def redeem(
-        self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]
+        self,
+        claim: dict[str, Any],
+        redemption: RedemptionItem,
+        give_back: list[Reservation],
+        order: dict[str, Any] | None = None,
     ) -> RedemptionItem:
         """Use the claimed coupon as read, record the redemption, give back the attempts and lookups its
-        code cost, take its order (when `order_merchant` names one) and its discount from the coupon's
-        budget (when the claim has one). Refused: `OrderTaken` naming the holder, `BudgetExhausted` when
-        the whole budget cannot cover it, else `ClaimMoved` with the claim as it is now. Returns the
-        redemption as stored (with the budget shards it took from)."""
+        code cost, join its order (when `order_merchant` names one; `order`: the order's item as the caller
+        read it, None: assumed new) and take its discount from the coupon's budget (when the claim has
+        one). Refused: `OrderTaken` naming the order's main coupon when this one does not stack either,
+        `OrderChanged` with the order's item when it is not as assumed, `BudgetExhausted` when the whole
+        budget cannot cover it, else `ClaimMoved` with the claim as it is now. Returns the redemption as
+        stored (with the budget shards it took from)."""
+        if redemption.order_merchant:  # the order's change it makes: what its reversal gives back
+            redemption = redemption.model_copy(update={"order_seq": int((order or {}).get("seq", 0)) + 1})
         shard_count = int(claim.get("budget_shards") or 0)
         amount = redemption.budget_counted or 0
         if not (shard_count and amount):
-            self._redeem_once(claim, redemption, give_back)
+            self._redeem_once(claim, redemption, give_back, order)
             return redemption
         choice = self.budget.unread_choice(shard_count, amount)
         backoff = Backoff()
         while True:
             attempt = redemption.model_copy(update={"budget_taken": recorded(choice)})
             try:
-                self._redeem_once(claim, attempt, give_back)
+                self._redeem_once(claim, attempt, give_back, order)
                 return attempt
             except _BudgetShort:
                 backoff.pause()  # past the deadline: busy, nothing taken
                 choice = self.budget.choice_now(claim["coupon_id"], shard_count, amount)
 
     def _redeem_once(
-        self, claim: dict[str, Any], redemption: RedemptionItem, give_back: list[Reservation]
+        self,
+        claim: dict[str, Any],
+        redemption: RedemptionItem,
+        give_back: list[Reservation],
+        order: dict[str, Any] | None,
     ) -> None:
         operations = [
             self._use(claim, redemption.redemption_id, redemption.redeemed_at),
@@ -105,7 +113,7 @@ class RedemptionStore:
         ]
         order_at = len(operations) if redemption.order_merchant else None
         if order_at is not None:
-            operations.append(_take_order(claim["claim_id"], redemption))
+            operations.append(take_order(claim, redemption, order))
         budget_at = len(operations)
         operations += [
             taking(redemption.coupon_id, shard, amount)
@@ -115,7 +123,7 @@ class RedemptionStore:
             self.table.transact(operations)
         except Cancelled as cancelled:
             if order_at is not None and cancelled.code_at(order_at) == "ConditionalCheckFailed":
-                raise OrderTaken((cancelled.old(order_at) or {}).get("redemption_id")) from None
+                raise refused_order(cancelled.old(order_at), redemption) from None
             refused = set(cancelled.failed())
             if refused and min(refused) >= budget_at:
                 raise _BudgetShort() from None
@@ -168,7 +176,7 @@ class RedemptionStore:
         if usable_again and claim is not None:
             operations.append(_make_usable(claim, redemption.redemption_id, now))
         if redemption.order_merchant:  # the order is free for another coupon
-            operations.append(_free_order(redemption))
+            operations.append(free_order(redemption))
         operations += [  # the budget back to the shards it came from
             giving_back(redemption.coupon_id, shard, amount)
             for shard, amount in pieces(redemption.budget_taken or {})
@@ -181,44 +189,6 @@ class RedemptionStore:
                 return current
             raise
         return redemption.model_copy(update={"reversed_at": now, "usable_again": usable_again})
-
-
-def _take_order(claim_id: str, redemption: RedemptionItem) -> dict[str, Any]:
-    """The item that holds an order's one redemption: free, or already this redemption's (a till's
-    retry); anything else names its holder, unread."""
-    lock = {
-        **_order_key(redemption),
-        "type": "order",
-        "merchant_id": redemption.order_merchant,
-        "order_id": redemption.order_id,
-        "redemption_id": redemption.redemption_id,
-        "claim_id": claim_id,
-        "locked_at": redemption.redeemed_at,
-    }
-    return {
-        "Put": {
-            "Item": to_item(lock),
-            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
-            "ExpressionAttributeValues": values(rid=redemption.redemption_id),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def _order_key(redemption: RedemptionItem) -> dict[str, str]:
-    assert redemption.order_merchant is not None and redemption.order_id is not None
-    return keys.order(redemption.order_merchant, redemption.order_id)
-
-
-def _free_order(redemption: RedemptionItem) -> dict[str, Any]:
-    """Reversing a redemption frees its order (only if the order still names it)."""
-    return {
-        "Delete": {
-            "Key": to_item(_order_key(redemption)),
-            "ConditionExpression": "attribute_not_exists(PK) OR redemption_id = :rid",
-            "ExpressionAttributeValues": values(rid=redemption.redemption_id),
-        }
-    }
 
 
 def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
