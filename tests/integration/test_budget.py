@@ -186,6 +186,10 @@ def test_without_the_order_a_capped_coupon_counts_the_most_it_can_take_off():
     third = scan(c["code"], order=None, order_id="n-3")
     assert (third.status, third.json["error"]["code"]) == (409, "budget_exhausted")
     assert spent_and_left(coupon["coupon_id"]) == (2000, 500)
+    # And its merchant sees what is spent and left; another merchant sees nothing
+    stats = call("GET", f"/coupons/{coupon['coupon_id']}/stats", claims=merchant("m1"))
+    assert stats.json["budget"] == {"total": 2500, "spent": 2000, "remaining": 500}, stats.json
+    assert call("GET", f"/coupons/{coupon['coupon_id']}/stats", claims=merchant("m2")).status == 404
 
 
 def test_a_percentage_without_a_ceiling_needs_the_order_when_capped():

@@ -17,6 +17,7 @@ from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
 from coupon_service.items import ClaimWindow, CouponItem, ShardItem
 from coupon_service.models.coupons import (
+    Budget,
     CouponCreate,
     CouponDeleted,
     CouponEdited,
@@ -31,6 +32,7 @@ from coupon_service.models.history import HistoryEntry, HistoryPage
 from coupon_service.planning import CouponEdit, InventoryPlan, creation_plan, inventory_plan
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import store_code_hashes
+from coupon_service.store.budget import BudgetShards
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.history import HistoryStore
 from coupon_service.store.pool import Pool
@@ -104,8 +106,15 @@ class Coupons:
     def stats(self, owner: str, coupon_id: str) -> CouponStats:
         coupon = self.store.coupon_of(owner, coupon_id, deleted=True)
         shards = self.store.shards_of(coupon)
+        budget = None
+        if coupon.budget_shards:
+            remaining, spent = BudgetShards(self.table).totals(coupon_id, coupon.budget_shards)
+            budget = Budget(total=remaining + spent, spent=spent, remaining=remaining)
         return CouponStats(
-            coupon_id=coupon_id, inventory=Inventory.of(coupon.mode, shards), shards=len(shards)
+            coupon_id=coupon_id,
+            inventory=Inventory.of(coupon.mode, shards),
+            shards=len(shards),
+            budget=budget,
         )
 
     def offer(self, coupon_id: str) -> OfferOut:

@@ -271,11 +271,19 @@ class CouponDeleted(BaseModel):
     status: Literal["deleted"] = "deleted"
 
 
+class Budget(BaseModel):
+    model_config = DEFERRED
+    total: int = Field(description="The cap on the total discount, minor units")
+    spent: int = Field(description="What the redemptions that stand took from it")
+    remaining: int
+
+
 class CouponStats(BaseModel):
     model_config = DEFERRED
     coupon_id: str
     inventory: Inventory
     shards: int
+    budget: Budget | None = Field(default=None, description="Coupons with a budget: what is spent and left")
 
 
 # A QR route's `size`: one of the print sizes, or several separated by commas (answered as a ZIP).
