@@ -19,7 +19,7 @@ from coupon_service.store.table import Table
 from PIL import Image
 
 from tests.builders import claim
-from tests.support import call, coupon_body, customer, merchant, staff
+from tests.support import call, concurrently, coupon_body, customer, inject, merchant, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
 
@@ -434,3 +434,46 @@ def test_the_upload_and_the_codes_are_not_logged():
     logged = stream.getvalue()
     assert "promotion logo stored" in logged
     assert image[20:60] not in logged and "iVBORw0KGgo" not in logged  # base64 of any PNG's signature
+
+
+# --- retries, concurrency and the other routes' limits -------------------------------------------------
+
+
+@pytest.mark.concurrency
+def test_choices_and_uploads_under_conflicts_and_lost_answers(emulator):
+    # Given a coupon, and merchants' downloads and uploads racing while 30% of writes are refused or
+    # applied with their answer lost
+    coupon_id = make()
+    images = [image_b64(30 + i, 30, colour=(10 * i, 0, 0)) for i in range(4)]
+    choices = [("wechat", "star"), ("poster:lobby", "heart"), ("", "gift"), ("wechat", "tag")]
+
+    def work(i):
+        if i % 2:
+            return upload(coupon_id, images[i % 4])
+        channel, logo = choices[i % 4]
+        return qr_code(coupon_id, size="s", channel=channel, logo=logo)
+
+    inject(emulator, "lost")
+    answers = concurrently(work, 16, threads=8)
+    injected = emulator.faults.injected
+    emulator.faults.set(0.0)
+    # Then every answer is a success or says to retry, never a 500 or a wrong image
+    assert injected > 0
+    assert {a.status for a in answers} <= {200, 503}, [a.status for a in answers]
+    # And the store holds one whole choice and one whole logo, each one of those sent
+    logo, choice = stored(coupon_id)
+    assert (choice.get("channel"), choice["logo"]) in {(c or None, lg) for c, lg in choices}
+    assert Image.open(io.BytesIO(bytes(logo["png"]))).size in {(30 + i, 30) for i in range(4)}
+    # And what is remembered is what the next download uses
+    promo = promotion(coupon_id).json
+    assert (promo["channel"], promo["logo"]) == (choice.get("channel"), choice["logo"])
+    assert decode(qr_code(coupon_id, size="m").raw) == offer(coupon_id, promo["channel"])
+
+
+def test_only_the_logo_route_takes_a_large_body():
+    # Given a coupon, and a body of 300 KB (over the usual 256 KB, far under the logo route's 1.4 MB)
+    coupon_id = make()
+    large = {"version": 1, "title": "x" * (300 * 1024)}
+    # When it is sent to another route, Then it is refused as too large, naming the body
+    reply = call("PATCH", f"/coupons/{coupon_id}", claims=merchant("m1"), body=large)
+    assert (reply.status, reply.json["error"]["field"]) == (413, "body")

@@ -200,3 +200,134 @@ def test_importing_the_module_does_not_load_pillow_or_qrcode():
     )
     # Then neither heavy library has been loaded
     assert result.stdout.split() == ["False", "False"]
+
+
+# --- common logos, a merchant's own logo, ZIPs, and what a real decoder reads ---------------------------
+
+
+def decode(png: bytes) -> str:
+    """OpenCV's classic detector, then (only when it reads nothing) its ArUco-based one."""
+    import cv2
+    import numpy as np
+
+    grey = np.array(open_png(png).convert("L"))
+    return cv2.QRCodeDetector().detectAndDecode(grey)[0] or cv2.QRCodeDetectorAruco().detectAndDecode(grey)[0]
+
+
+def test_the_common_logos_are_shipped_distinct_square_pngs():
+    seen = set()
+    for name in qr.COMMON_LOGOS:
+        png = qr.common_logo(name)
+        image = open_png(png)
+        assert image.size == (qr.LOGO_SIDE, qr.LOGO_SIDE) and image.mode == "RGBA"
+        seen.add(image.tobytes())
+    assert len(seen) == len(qr.COMMON_LOGOS)
+
+
+@pytest.mark.parametrize("name", ["", "skull", "../qr", "star.png"])
+def test_an_unknown_common_logo_is_a_value_error(name):
+    with pytest.raises(ValueError, match="unknown logo"):
+        qr.common_logo(name)
+
+
+def jpeg_with_exif(width: int, height: int, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x8298] = "Copyright SecretCo"
+    out = io.BytesIO()
+    image = Image.new("RGB", (width, height), RED)
+    image.paste((20, 20, 220), (0, 0, width // 2, height))  # blue left half: shows the turn
+    image.save(out, format="JPEG", exif=exif.tobytes(), quality=95)
+    return out.getvalue()
+
+
+def test_a_clean_logo_is_an_upright_png_without_metadata_at_most_logo_side():
+    # Given a 1000x500 JPEG whose EXIF says: turn 90 degrees clockwise to view
+    clean = qr.clean_logo(jpeg_with_exif(1000, 500, orientation=6))
+    image = open_png(clean.png)
+    # Then it is a PNG, turned (portrait), shrunk to LOGO_SIDE high, and carries no metadata at all
+    assert (image.width, image.height) == (clean.width, clean.height) == (128, 256)
+    assert image.getpixel((64, 10))[:3] != image.getpixel((64, 250))[:3]  # the halves are now top/bottom
+    assert not image.getexif() and set(image.info) <= {"dpi"}
+    assert b"SecretCo" not in clean.png
+
+
+def test_a_png_with_text_and_an_icc_profile_is_stripped():
+    from PIL import ImageCms, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Someone Private")
+    out = io.BytesIO()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.new("RGBA", (40, 30), (*RED, 255)).save(out, format="PNG", pnginfo=info, icc_profile=icc)
+    clean = qr.clean_logo(out.getvalue())
+    image = open_png(clean.png)
+    assert (clean.width, clean.height) == (40, 30)  # never enlarged
+    assert "icc_profile" not in image.info and "Author" not in image.info
+    assert b"Someone Private" not in clean.png
+
+
+def png_of(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (width, height), 1).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "not a readable"),
+        (b"GIF89a" + b"\0" * 40, "not a readable"),
+        (logo_png(50, 50)[:60], "not a readable"),
+        (png_of(4097, 4096), "4097x4096 pixels"),  # our own limit, from the header
+        (png_of(20_000, 20_000), "over 16777216 pixels"),  # Pillow's bomb check, at open
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * (1024 * 1024), "over 1048576 bytes"),
+    ],
+)
+def test_a_logo_that_cannot_be_used_is_refused_saying_why(data, reason):
+    with pytest.raises(ValueError, match=reason):
+        qr.clean_logo(data)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF", "WEBP", "ICO"])
+def test_only_png_and_jpeg_reach_a_decoder(fmt):
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), RED).save(out, format=fmt)
+    with pytest.raises(ValueError, match="PNG or JPEG"):
+        qr.clean_logo(out.getvalue())
+
+
+def test_a_zip_holds_each_file_as_given():
+    import zipfile
+
+    files = {"a-s-258px.png": qr.render_png(URL, "s"), "a-xl-860px.png": qr.render_png(URL, "xl")}
+    first, again = qr.zip_of(files), qr.zip_of(files)
+    archive = zipfile.ZipFile(io.BytesIO(first))
+    assert archive.namelist() == list(files)
+    assert {name: archive.read(name) for name in files} == files
+    assert first == again  # a function of its files: the same download twice is the same bytes
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.uuids(),
+    st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}\Z"),
+    st.sampled_from([None, *qr.COMMON_LOGOS]),
+)
+def test_offer_urls_decode_exactly_at_every_size(coupon_id, channel, logo):
+    # Given any coupon id, channel name and common logo (or none)
+    url = f"https://coupons.example.com/v1/offers/{coupon_id.hex}?channel={channel}"
+    for size in qr.SIZES:
+        # Then the code of its URL, at every size, decodes to exactly that URL
+        png = qr.render_png(url, size, qr.common_logo(logo) if logo else None)
+        assert decode(png) == url, (size, logo)
+
+
+def test_a_logo_never_makes_the_code_denser_than_version_10_when_m_fits():
+    # Given the longest offer URL (a 64-character channel): H would need version 12
+    url = "https://coupons.example.com/v1/offers/" + "f" * 32 + "?channel=" + "c" * 64
+    png = qr.render_png(url, "s", qr.common_logo("star"))
+    # Then the code keeps to version 10 (57 modules) and still decodes
+    assert len(expected_with_logo(url)) <= 57
+    assert assert_modules_match(png, expected_with_logo(url), hidden_centre=qr.SIZES["s"] // 5) > 0
+    assert decode(png) == url
