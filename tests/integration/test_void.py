@@ -4,13 +4,14 @@ consistent with exactly one outcome per coupon, clean, with faults and with lost
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from coupon_service import events, keys
 from coupon_service.gifts import Gifts, gift_id_for
-from coupon_service.models.redemptions import StaffRedemption
+from coupon_service.models.redemptions import SelfRedemption, StaffRedemption
 from coupon_service.redemptions import Redemptions
 from coupon_service.reminders import Reminders
 from coupon_service.store.table import Table
@@ -201,7 +202,7 @@ def _scan_now(code, order_id):
     return outcome(lambda: Redemptions().by_staff(caller_for(staff("m1")), "m1", body))
 
 
-def test_a_void_racing_redemptions_leaves_exactly_one_outcome(emulator, stack, faults):
+def test_a_void_racing_a_till_and_self_service_leaves_exactly_one_outcome(emulator, stack, faults):
     # Given ten customers holding a coupon each
     coupon = make_coupon(options=GIFTABLE)
     held = [claim(coupon["coupon_id"], user=f"u{i}").json for i in range(10)]
@@ -209,12 +210,18 @@ def test_a_void_racing_redemptions_leaves_exactly_one_outcome(emulator, stack, f
     reader.drain()
     inject(emulator, faults)
 
-    # When for each, its merchant voids it while two tills redeem it, all at once
+    # When for each, its merchant voids it while a till scans it and its holder redeems it in the store,
+    # all at once
     def work(i):
         mine = held[i // 3]
-        if i % 3 == 0:
+        if i % 3 == 0:  # later and later, so that some redemptions commit first
+            time.sleep(0.1 * (i // 3))
             return _void_now(coupon["coupon_id"], mine["claim_id"])
-        return _scan_now(mine["code"], order_id=f"order-{i}")
+        if i % 3 == 1:
+            return _scan_now(mine["code"], order_id=f"order-{i}")
+        body = SelfRedemption(verification_code="246810", order_id=f"phone-{i}", order=CART)
+        holder = caller_for(customer(f"u{i // 3}"))
+        return outcome(lambda: Redemptions().by_customer(holder, mine["claim_id"], body))
 
     answers = concurrently(work, 30, threads=30)
     injected = emulator.faults.injected
