@@ -200,9 +200,12 @@ def test_the_legacy_logo_flag_still_prints_the_logo_given_at_creation():
 
 
 def test_the_last_channel_and_logo_used_are_the_defaults_next_time(dynamodb_requests):
-    # Given a coupon whose QR code was downloaded for a channel with the heart logo
+    # Given a coupon whose QR code was downloaded for a channel with the heart logo (one read of the coupon
+    # and its choice together, one write of the new choice)
     coupon_id = make()
+    dynamodb_requests.reset()
     assert qr_code(coupon_id, size="m", channel="poster:lobby", logo="heart").status == 200
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1, "UpdateItem": 1}
     # When the merchant comes back and asks without naming either
     dynamodb_requests.reset()
     again = qr_code(coupon_id, size="l")
@@ -224,13 +227,17 @@ def test_the_last_channel_and_logo_used_are_the_defaults_next_time(dynamodb_requ
     assert decode(qr_code(coupon_id).raw) == offer(coupon_id)
 
 
-def test_a_remembered_custom_logo_is_read_only_when_it_is_used():
-    # Given a coupon whose last download used its custom logo
+def test_a_remembered_custom_logo_is_read_only_when_it_is_used(dynamodb_requests):
+    # Given a coupon whose last download used its custom logo (the upload: one transaction)
     coupon_id = make()
+    dynamodb_requests.reset()
     assert upload(coupon_id, image_b64(80, 80)).status == 200
+    assert dict(dynamodb_requests.calls) == {"TransactWriteItems": 1}
     assert qr_code(coupon_id, logo="custom").status == 200
-    # When the next download names nothing, Then the custom logo is printed again
+    # When the next download names nothing, Then the custom logo is printed again (read once it is known)
+    dynamodb_requests.reset()
     reply = qr_code(coupon_id, size="m")
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1, "GetItem": 1}
     assert Image.open(io.BytesIO(reply.raw)).convert("RGB").getpixel((172, 172)) == RED
     assert decode(reply.raw) == offer(coupon_id)
 
