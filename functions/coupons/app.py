@@ -22,9 +22,6 @@ from coupon_service.api import (
 from coupon_service.coupons import Coupons
 from coupon_service.identity import merchant_scope
 from coupon_service.models.coupons import (
-    CHANNEL_PATTERN,
-    LOGO_BODY_BYTES,
-    QR_SIZES_PATTERN,
     CouponCreate,
     CouponDeleted,
     CouponEdited,
@@ -32,12 +29,17 @@ from coupon_service.models.coupons import (
     CouponPage,
     CouponPatch,
     CouponStats,
-    LogoOut,
-    LogoUpload,
     OfferOut,
-    Promotion,
 )
 from coupon_service.models.history import HistoryPage
+from coupon_service.models.promotion import (
+    CHANNEL_PATTERN,
+    LOGO_BODY_BYTES,
+    QR_SIZES_PATTERN,
+    LogoOut,
+    LogoUpload,
+    Promotion,
+)
 from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
 from coupon_service.promotion import Promotions
 from coupon_service.voiding import Voiding

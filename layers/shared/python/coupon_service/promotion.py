@@ -12,7 +12,7 @@ from urllib.parse import quote
 from coupon_service import qr
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Invalid, PayloadTooLarge
-from coupon_service.models.coupons import ChannelLink, LogoOut, LogoUpload, Promotion
+from coupon_service.models.promotion import ChannelLink, LogoOut, LogoUpload, Promotion
 from coupon_service.store.promotion import PromotionRead, PromotionStore
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
