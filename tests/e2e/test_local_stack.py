@@ -74,6 +74,33 @@ def test_create_see_offer_and_the_event_on_the_bus(local):
     assert events and len(events) == 1 and events[0]["detail"]["merchant_id"] == "m1"
 
 
+def test_low_stock_and_sold_out_reach_the_bus_once_each_through_the_stock_watch(local):
+    # Given a coupon of 6 units over 2 shards that warns at 2 left, claimed out over HTTP
+    merchant = mint("merchant", "owner-m1", merchant="m1")
+    body = coupon_body(
+        codes={"mode": "random_on_claim", "inventory": 6}, shard_count=2, options={"low_stock_threshold": 2}
+    )
+    coupon_id = as_json(send(local, "POST", "/coupons", merchant, body))["coupon_id"]
+    for n in range(7):
+        claimed = send(local, "POST", f"/coupons/{coupon_id}/claims", mint("customer", f"stock-{n}"))
+        assert claimed.status == (201 if n < 6 else 409), claimed.data
+
+    # Then the stack's stock watch and publisher put one of each on the bus
+    def stock_events():
+        events = as_json(http.request("GET", local.url.rsplit("/", 1)[0] + "/_local/events"))
+        found = Counter(
+            e["detail-type"]
+            for e in events
+            if e["detail-type"] in ("CouponLowStock", "CouponSoldOut")
+            and e["detail"]["coupon_id"] == coupon_id
+        )
+        return found if len(found) == 2 else None
+
+    assert wait_for(stock_events) == {"CouponLowStock": 1, "CouponSoldOut": 1}
+    time.sleep(3)  # later stream batches add none
+    assert stock_events() == {"CouponLowStock": 1, "CouponSoldOut": 1}
+
+
 def test_the_reminder_schedule_runs_on_demand(local):
     # The scheduled run answers with its summary: the buckets it read since its last run
     fired = http.request("POST", local.url.rsplit("/", 1)[0] + "/_local/schedules")
