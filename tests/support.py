@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import random
@@ -142,6 +143,68 @@ def call(
     for key, value in (response.get("multiValueHeaders") or {}).items():
         headers_out[key.lower()] = value[-1] if isinstance(value, list) else value
     return Reply(status=response["statusCode"], headers=headers_out, raw=data)
+
+
+# --- queue events, as S3 and SQS send them ---------------------------------------------------------------
+
+
+def s3_notification(
+    bucket: str, *objects: dict[str, Any], event: str = "ObjectCreated:Post"
+) -> dict[str, Any]:
+    """An S3 event notification of `objects` (each `key` (encoded as S3 encodes it), `size`, and
+    `versionId` in a versioned bucket), whole, as S3 sends it to a queue."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2030-05-01T12:00:00.000Z",
+                "eventName": event,
+                "userIdentity": {"principalId": "AWS:AROAEXAMPLE:uploader"},
+                "requestParameters": {"sourceIPAddress": "203.0.113.10"},
+                "responseElements": {
+                    "x-amz-request-id": "C3D13FE58DE4C810",
+                    "x-amz-id-2": "FMyUVURIY8/IgAtTv8xR",
+                },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "imports-to-queue",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "A3NL1KOZZKEXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "eTag": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                        "sequencer": "0055AED6DC",
+                        **found,
+                    },
+                },
+            }
+            for found in objects
+        ]
+    }
+
+
+def sqs_message(body: str, message_id: str = "m-1") -> dict[str, Any]:
+    """One record of an SQS event as Lambda's poller sends it."""
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1904644800000",
+            "SenderId": "AIDAEXAMPLE",
+            "ApproximateFirstReceiveTimestamp": "1904644800010",
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # SQS's checksum, not a secret
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:coupons-ImportQueue",
+        "awsRegion": "us-east-1",
+    }
 
 
 # --- concurrency ----------------------------------------------------------------------------------------

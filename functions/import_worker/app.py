@@ -5,23 +5,23 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
 from coupon_service.api import clock, logger, metrics, tracer
 from coupon_service.imports import PREFIX, Imports
-from coupon_service.models.imports import ImportMessage
+from coupon_service.models.imports import ImportRecord
 
-# A batch whose every message failed is answered like any other (each message reported), not raised:
-# the queue then redelivers exactly those, as it does for a partial failure.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Each record is parsed by Powertools into `ImportRecord` (its body an S3 notification, S3's test event or
+# a continuation); one that does not parse is reported failed, as is one whose import raised. A batch whose
+# every message failed is answered like any other (each message reported), not raised: the queue then
+# redelivers exactly those, as it does for a partial failure.
+processor = BatchProcessor(event_type=EventType.SQS, model=ImportRecord, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+def record_handler(record: ImportRecord, lambda_context: LambdaContext) -> None:
     try:
-        message = ImportMessage.validate_json(record.body)
-        for found in message.objects(PREFIX):
+        for found in record.body.objects(PREFIX):
             status = Imports(clock=clock(lambda_context)).process(
                 **found.model_dump(), time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000
             )
@@ -39,6 +39,9 @@ def run_imports(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    failed = response.get("batchItemFailures") or []
+    if failed:  # unreadable messages among them: they reach the dead-letter queue after their retries
+        logger.warning("messages failed; the queue will deliver them again", extra={"failed": len(failed)})
     return dict(response)
 
 

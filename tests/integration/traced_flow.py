@@ -25,7 +25,17 @@ from devstack.clock_event import scheduled
 from devstack.functions import load_function
 from devstack.streams import StreamReader
 from tests import support
-from tests.support import FakeContext, call, coupon_body, customer, invoke, merchant, staff
+from tests.support import (
+    FakeContext,
+    call,
+    coupon_body,
+    customer,
+    invoke,
+    merchant,
+    s3_notification,
+    sqs_message,
+    staff,
+)
 
 PHONE = "+86 138 1234 5678"
 VERIFICATION_CODE = "246810"
@@ -249,8 +259,7 @@ def rest_of_the_routes(
     data = b"code\nPOS-00001\nPOS-00001\n"
     put = client("s3").put_object(Bucket=bucket, Key=form["key"], Body=data)
     uploaded = {"key": form["key"], "versionId": put["VersionId"], "size": len(data)}
-    notice = {"s3": {"bucket": {"name": bucket}, "object": uploaded}}
-    message = {"messageId": "m-1", "body": json.dumps({"Records": [notice]})}
+    message = sqs_message(json.dumps(s3_notification(bucket, uploaded)))
     handler = load_function("import_worker").lambda_handler
     assert handler({"Records": [message]}, FakeContext(900_000)) == {"batchItemFailures": []}
     jobs = ok(call("GET", f"/coupons/{imported_id}/imports", claims=m1), 200)["items"]

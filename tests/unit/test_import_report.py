@@ -11,6 +11,8 @@ from coupon_service import import_report
 from coupon_service.models.imports import ImportJobItem, ImportMessage, ImportObject, continuation
 from pydantic import ValidationError
 
+from tests.support import s3_notification
+
 JOB = ImportJobItem(
     job_id="f" * 32,
     bucket="b",
@@ -87,17 +89,11 @@ def test_the_summary_tells_the_outcome_and_the_counts_of_the_job():
 
 def test_an_s3_notification_names_the_objects_under_the_prefix_with_their_keys_decoded():
     # Given a notification of two uploads, one outside imports/, keys encoded as S3 encodes them
-    body = {
-        "Records": [
-            {"s3": {"bucket": {"name": "b"}, "object": {"key": "imports/m1/c/a+b%2B.csv", "size": 12}}},
-            {
-                "s3": {
-                    "bucket": {"name": "b"},
-                    "object": {"key": "reports/x.csv", "size": 1, "versionId": "v"},
-                }
-            },
-        ]
-    }
+    body = s3_notification(
+        "b",
+        {"key": "imports/m1/c/a+b%2B.csv", "size": 12},
+        {"key": "reports/x.csv", "size": 1, "versionId": "v"},
+    )
     # When it is parsed
     objects = ImportMessage.validate_json(json.dumps(body)).objects("imports/")
     # Then only the upload is named, its key decoded, an unversioned object as version "null"

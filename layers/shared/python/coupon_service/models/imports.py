@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.parser.models.s3 import S3Object
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from aws_lambda_powertools.utilities.parser.models import S3Model, SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Json, Tag, TypeAdapter, model_validator
 
 from coupon_service.import_reader import REASONS, Layout
 from coupon_service.models.common import DEFERRED, Strict
@@ -147,36 +147,30 @@ class Continuation(BaseModel):
         return [self.object]  # checked against the prefix when it was first announced
 
 
-class _Bucket(BaseModel):
-    model_config = DEFERRED
-    name: str
-
-
-class _Entity(BaseModel):
-    model_config = DEFERRED
-    bucket: _Bucket
-    object: S3Object  # Powertools' model: key, size, versionId (eTag, sequencer)
-
-
-class _Record(BaseModel):
-    model_config = DEFERRED
-    s3: _Entity
-
-
-class UploadNotification(BaseModel):
-    """An S3 event notification as S3 sends it to the queue (`s3:TestEvent` has no records).
-
-    Only the fields the import reads are required: Powertools' whole `S3RecordModel` also requires the
-    requester's identity and request ids, which the local emulator does not send."""
+class UploadNotification(S3Model):
+    """An S3 event notification as S3 sends it to the queue: Powertools' model of it, whole."""
 
     model_config = DEFERRED
 
-    Records: list[_Record] = Field(default_factory=list)
+    @model_validator(mode="before")
+    @classmethod
+    def _records_named(cls, data: Any) -> Any:
+        # Powertools' record model reads `eventName` and `s3.object` before validating them, and fails on
+        # a record without them with a TypeError: refused here as the invalid notification it is.
+        records = data.get("Records") if isinstance(data, dict) else None
+        for record in records if isinstance(records, list) else []:
+            named = isinstance(record, dict) and isinstance(record.get("eventName"), str)
+            s3 = record.get("s3") if named else None
+            if not (isinstance(s3, dict) and isinstance(s3.get("object") or s3.get("get_object"), dict)):
+                raise ValueError("an S3 record names its event, its bucket and its object")
+        return data
 
     def objects(self, prefix: str) -> list[ImportObject]:
         found = []
         for record in self.Records:
             uploaded = record.s3.object
+            if uploaded is None:  # only a retrieval names `get_object` instead: not an upload
+                continue
             key = unquote_plus(uploaded.key)  # S3 events encode keys as in a form
             if key.startswith(prefix):
                 found.append(
@@ -190,19 +184,47 @@ class UploadNotification(BaseModel):
         return found
 
 
+class S3TestEvent(BaseModel):
+    """What S3 sends once when the notification is set up: no upload."""
+
+    model_config = DEFERRED
+
+    Service: Literal["Amazon S3"]
+    Event: Literal["s3:TestEvent"]
+    Time: str | None = None
+    Bucket: str
+
+    def objects(self, prefix: str) -> list[ImportObject]:
+        return []
+
+
 def _kind(message: Any) -> str:
-    return "continuation" if isinstance(message, dict) and "continue" in message else "notification"
+    if isinstance(message, dict) and "continue" in message:
+        return "continuation"
+    if isinstance(message, dict) and message.get("Event") == "s3:TestEvent":
+        return "test"
+    return "notification"
 
 
-# A message with a `continue` member is a job handed on (and must be a whole one); anything else is read
-# as an S3 notification.
-ImportMessage: TypeAdapter[Continuation | UploadNotification] = TypeAdapter(
-    Annotated[
-        Annotated[Continuation, Tag("continuation")] | Annotated[UploadNotification, Tag("notification")],
-        Discriminator(_kind),
-    ],
-    config=DEFERRED,
+# A message with a `continue` member is a job handed on (and must be a whole one), S3's test event names
+# nothing; anything else is read as an S3 notification.
+Message = Annotated[
+    Annotated[Continuation, Tag("continuation")]
+    | Annotated[S3TestEvent, Tag("test")]
+    | Annotated[UploadNotification, Tag("notification")],
+    Discriminator(_kind),
+]
+ImportMessage: TypeAdapter[Continuation | S3TestEvent | UploadNotification] = TypeAdapter(
+    Message, config=DEFERRED
 )
+
+
+class ImportRecord(SqsRecordModel):
+    """A record of the import queue: Powertools' SQS record, its body one of the messages above."""
+
+    model_config = DEFERRED
+
+    body: Json[Message]  # the body parsed, as in Powertools' own model of S3 notifications over SQS
 
 
 def continuation(found: ImportObject) -> str:

@@ -137,9 +137,10 @@ class AttemptGuard:
     def reservation(self, attempt_id: str) -> Reservation:
         return Reservation(self.key, "attempts", attempt_id)
 
-    def give_back(self, attempt_id: str) -> dict[str, Any]:
-        """The transaction operation that takes a right code's attempt out of the count (idempotent)."""
-        return self.reservation(attempt_id).operation()
+    def give_back(self, attempt_id: str) -> None:
+        """Take a right code's attempt out of the count in a transaction, as a redemption's does (its
+        operation: `Reservation.operation`); applied again, it takes nothing more (idempotent)."""
+        self.table.transact([self.reservation(attempt_id).operation()])
 
     def release(self, attempt_id: str) -> None:
         """Take back an attempt whose code was never compared, or was right but refused for another reason."""
