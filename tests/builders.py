@@ -180,3 +180,16 @@ def make_store(store_id, merchant_id="m1", **overrides):
     reply = call("POST", "/stores", claims=who, body=body)
     assert reply.status == 201, reply.json
     return reply.json
+
+
+def table_snapshot():
+    """Every item of this test's table, in key order: what a request that changes nothing leaves as it was."""
+    table, items, start = Table(), [], None
+    while True:
+        page = table._db.scan(
+            TableName=table.name, ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {})
+        )
+        items += [from_item(i) for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return sorted(items, key=lambda i: (i["PK"], i["SK"]))

@@ -12,7 +12,7 @@ from coupon_service.identity import customer, merchant_scope, staff_merchant
 from coupon_service.merchants import Merchants
 from coupon_service.models.checkout import Quote, QuoteRequest
 from coupon_service.models.merchants import MerchantSettings, MerchantSettingsOut
-from coupon_service.models.redemptions import RedemptionOut, SelfRedemption, StaffRedemption
+from coupon_service.models.redemptions import RedemptionCheck, RedemptionOut, SelfRedemption, StaffRedemption
 from coupon_service.redemptions import Redemptions
 
 app = resolver()
@@ -54,6 +54,17 @@ def redeem_by_staff(body: Annotated[StaffRedemption, Body()]) -> Response[Redemp
     merchant_id = staff_merchant(caller)
     assert caller is not None  # staff_merchant refused a request without one
     return _redeemed(Redemptions(clock=clock(app)).by_staff(caller, merchant_id, body))
+
+
+@app.post("/redemptions/validation", responses=responses(RedemptionCheck, *REDEEM_ERRORS))
+@tracer.capture_method
+def check_code(body: Annotated[StaffRedemption, Body()]) -> RedemptionCheck:
+    caller = current_caller(app)
+    merchant_id = staff_merchant(caller)
+    assert caller is not None  # staff_merchant refused a request without one
+    checked = Redemptions(clock=clock(app)).check(caller, merchant_id, body)
+    metrics.add_metric(name="CodeChecked", unit=MetricUnit.Count, value=1)
+    return checked
 
 
 @app.post("/me/coupons/<claimId>/redemption", responses=responses(RedemptionOut, *REDEEM_ERRORS, status=201))

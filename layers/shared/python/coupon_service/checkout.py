@@ -14,13 +14,17 @@ from coupon_service.store.budget import BudgetShards
 from coupon_service.store.checkout import whole_wallet
 from coupon_service.store.merchants import MerchantSettingsStore
 from coupon_service.store.table import Table
+from coupon_service.time_frames import outside
 from coupon_service.validity import to_iso
 
 
 def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     """What the coupon's own state rules out before any pricing."""
     refused = lifecycle.refusal("quote", claim, now)
-    return NotApplicable(reason=refused.code, details=refused.details) if refused else None
+    if refused:
+        return NotApplicable(reason=refused.code, details=refused.details)
+    closed = outside(claim, now)  # the redemption's own rule (redemptions.placement)
+    return NotApplicable(reason="outside_time_frame", details=closed) if closed else None
 
 
 def _base(claim: Mapping[str, Any]) -> dict[str, Any]:

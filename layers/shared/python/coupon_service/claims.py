@@ -203,6 +203,9 @@ class Claims:
             "notify_giver": bool(options.get("notify_giver")),
             "gift_message": options.get("gift_message"),
             "staff_confirms_terms": bool(options.get("staff_confirms_terms")),
+            # Where and when it may be used, as claimed: the redemption reads nothing more to check them.
+            "stores": coupon.get("stores"),
+            "time_frames": coupon.get("time_frames"),
             # Whether the holder may redeem in store, as claimed; the store's code stays on the coupon only,
             # where the merchant can change it.
             "self_service": self_service_of(coupon),

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, TypeAdapter
 from coupon_service import pool, qr
 from coupon_service.budget import shard_amounts
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.edits import check_rules, claim_window, planned
+from coupon_service.edits import Plan, check_rules, claim_window, planned
 from coupon_service.errors import Invalid, NotFound, VersionConflict
 from coupon_service.identity import PLATFORM
 from coupon_service.items import ClaimWindow, CouponItem, ShardItem
@@ -36,8 +36,10 @@ from coupon_service.store.budget import BudgetShards
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.history import HistoryStore
 from coupon_service.store.pool import Pool
+from coupon_service.store.stores import StoreRegistry
 from coupon_service.store.table import Table
 from coupon_service.validity import AnyValidity, Validity, to_iso
+from coupon_service.where_and_when import placement_edit, stores_by_merchant, time_frames_for
 
 _validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity, config=ConfigDict(defer_build=True))
 
@@ -136,6 +138,13 @@ class Coupons:
                 logo = qr.clean_logo(body.logo_png).png
             except ValueError as error:
                 raise Invalid(f"logo_png: {error}", field="logo_png") from error
+        registry = StoreRegistry(self.table)
+        stores = stores_by_merchant(registry, owner, body.merchants, body.stores) if body.stores else None
+        frames = (
+            time_frames_for(body.time_frames, body.time_zone, body.validity, body.claim_window.start)
+            if body.time_frames
+            else None
+        )
         coupon_id = uuid.uuid4().hex
         mode = body.codes.mode
         units = getattr(body.codes, "inventory", None) if mode != "imported" else None
@@ -146,6 +155,7 @@ class Coupons:
             )
         plan = creation_plan(mode, units, body.shard_count)
         item = coupon_item(coupon_id, owner, body, len(plan), to_iso(self.clock.now()))
+        item.stores, item.time_frames = stores, frames
         shard_items = [
             ShardItem.new(item, i, n, pooled=mode != "random_on_claim") for i, n in enumerate(plan)
         ]
@@ -172,6 +182,7 @@ class Coupons:
             raise VersionConflict(current_version=coupon.version)
         shards = self.store.shards_of(coupon)
         plan = planned(coupon, patch, Inventory.of(coupon.mode, shards).total)
+        self._placement(coupon, patch, plan)
         inventory = inventory_plan(coupon, shards, patch.inventory, patch.shard_count)
         if not plan.record.fields:  # nothing differs: no new version, no history entry, no event
             return CouponEdited.model_validate(
@@ -212,6 +223,18 @@ class Coupons:
         return CouponEdited.model_validate(
             {**self.get(owner, coupon_id).model_dump(), "holders": plan.holders}
         )
+
+    def _placement(self, coupon: CouponItem, patch: CouponPatch, plan: Plan) -> None:
+        """The edit's store list and time frames (for claims from now on), checked as on creation."""
+        changes, removed = placement_edit(StoreRegistry(self.table), coupon, patch)
+        for name, value in changes.items():
+            if value != getattr(coupon, name):
+                plan.changes[name] = value
+                plan.record.add(name, getattr(coupon, name), value)
+        for name in removed:
+            if getattr(coupon, name) is not None:
+                plan.removed.append(name)
+                plan.record.add(name, getattr(coupon, name), None)
 
     def _append_codes(
         self, coupon: CouponItem, shards: Sequence[ShardItem], inventory: InventoryPlan

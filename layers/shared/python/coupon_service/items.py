@@ -51,6 +51,8 @@ class CouponItem(BaseModel):
     staff_code_hash: str | None = None
     pool_seed: str | None = None  # generated pools: the key of their codes (coupon_service.pool)
     budget_shards: int | None = None  # a capped coupon's budget shards (`options.budget` spread over them)
+    stores: dict[str, list[str]] | None = None  # store ids per merchant (absent: every store)
+    time_frames: list[dict[str, Any]] | None = None  # coupon_service.time_frames (absent: always)
 
     @property
     def mode(self) -> str:
@@ -196,6 +198,9 @@ class ClaimItem(BaseModel):
     voided_by: str | None = None
     budget_shards: int | None = None  # the coupon caps its total discount over this many budget shards
     stacking: dict[str, Any] | None = None  # stackable coupons: the kinds it shares an order with
+    # Where and when it may be used, as claimed (coupon_service.where_and_when).
+    stores: dict[str, list[str]] | None = None
+    time_frames: list[dict[str, Any]] | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -28,7 +28,10 @@ from coupon_service.models.rules import (
     SelfServiceCodes,
     SelfServiceVerification,
     Stacking,
+    StoreList,
     Terms,
+    TimeFrame,
+    TimeFrames,
     WholeOrder,
     Window,
 )
@@ -61,6 +64,14 @@ class CouponCreate(Strict):
         strict=False,  # base64 text to bytes, which strict mode would refuse
         max_length=48 * 1024,
         description="Base64 of a small image (PNG or JPEG, at most 48 KB) printed in promotion QR codes",
+    )
+    stores: StoreList | None = Field(
+        default=None,
+        description="Valid only at these stores of the merchant's registry (none: at every store); a "
+        "platform coupon lists them per merchant",
+    )
+    time_frames: TimeFrames | None = Field(
+        default=None, description="Usable only inside these weekly frames, in the coupon's time zone"
     )
 
     @field_validator("time_zone")
@@ -101,6 +112,8 @@ class CouponPatch(Strict):
     description: Text | None = Field(default=None, max_length=1000)
     options: OptionsPatch | None = None
     audience: AudienceAdditions | None = None
+    stores: StoreList | None = Field(default=None, description="For claims from now on; null: every store")
+    time_frames: TimeFrames | None = Field(default=None, description="For claims from now on; null: always")
 
 
 class OptionsPatch(Strict):
@@ -171,15 +184,21 @@ class CouponOut(BaseModel):
     shard_count: int
     has_logo: bool = False
     inventory: Inventory
+    stores: list[str] | dict[str, list[str]] | None = None
+    time_frames: list[TimeFrame] | None = None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_item(cls, coupon: CouponItem, shards: Sequence[ShardItem]) -> CouponOut:
         options = coupon.options
+        stores: list[str] | dict[str, list[str]] | None = coupon.stores
+        if coupon.stores is not None and coupon.issuer == "merchant":  # as sent: a list of its own stores
+            stores = coupon.stores.get(coupon.merchant_id, [])
         return cls.model_validate(
             {
                 **coupon.model_dump(include=set(cls.model_fields)),
+                "stores": stores,
                 "options": OptionsOut(
                     self_service=coupon.self_service_mode is not None,
                     self_service_verification=coupon.self_service_mode,

@@ -67,3 +67,16 @@ class RedemptionOut(BaseModel):
         description="Coupons with a budget: what this redemption counts against it (the discount; without "
         "the order, the most the coupon can take off)",
     )
+
+
+class RedemptionCheck(RedemptionOut):
+    """What redeeming this code for this order would record right now (`POST /redemptions/validation`),
+    with nothing written; a code that would be refused answers the redemption's own error."""
+
+    valid: Literal[True] = True
+    redemption_id: str | None = Field(  # type: ignore[assignment]  # narrower in the redemption itself
+        default=None,
+        description="The id a redemption with this `order_id` gets (none without an `order_id`: each "
+        "redemption without one gets a new id)",
+    )
+    redeemed_at: str = Field(description="When it was checked: the moment the answer holds for")

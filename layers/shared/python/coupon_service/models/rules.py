@@ -263,3 +263,39 @@ class Options(Strict):
         if value is None and info.data.get("notify_giver"):
             raise ValueError("required when notify_giver is true: the giver is sent this message")
         return value
+
+
+# --- where and when a coupon may be used ---------------------------------------------------------
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class TimeFrame(Strict):
+    """Weekdays and hours, in the coupon's time zone, when it may be used (coupon_service.time_frames):
+    an end before the start runs overnight into the next day; `24:00` ends at midnight."""
+
+    days: list[Weekday] = Field(max_length=7, examples=[["mon", "tue", "wed", "thu", "fri"]])
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["11:00"])
+    end: str = Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["14:00"])
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("a time frame without days never opens")
+        if len(set(value)) != len(value):
+            raise ValueError("each day once")
+        return value
+
+    @model_validator(mode="after")
+    def _opens(self) -> TimeFrame:
+        if self.start == self.end:
+            raise ValueError("start equals end: this time frame never opens")
+        return self
+
+
+TimeFrames = Annotated[list[TimeFrame], Field(min_length=1, max_length=20)]
+# A merchant coupon's stores: ids of its merchant's registry. A platform coupon's: per listed merchant,
+# ids of that merchant's registry (a merchant left out is valid at all its stores).
+StoreIds = Annotated[list[Name], Field(min_length=1, max_length=500)]
+StoreList = StoreIds | dict[Name, StoreIds]

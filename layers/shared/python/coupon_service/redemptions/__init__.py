@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
-from coupon_service.models.redemptions import RedemptionOut, SelfRedemption, StaffRedemption
+from coupon_service.models.redemptions import RedemptionCheck, RedemptionOut, SelfRedemption, StaffRedemption
 from coupon_service.redemptions.by_customer import by_customer
 from coupon_service.redemptions.by_staff import by_staff
+from coupon_service.redemptions.checking import check
 from coupon_service.redemptions.reversal import reverse
 from coupon_service.store.redemptions import RedemptionStore
 from coupon_service.store.table import Table
@@ -19,6 +20,7 @@ from coupon_service.wrong_codes import WRONG_CODES_PER_COUPON, WRONG_CODES_PER_C
 __all__ = [
     "WRONG_CODES_PER_COUPON",
     "WRONG_CODES_PER_CUSTOMER",
+    "RedemptionCheck",
     "RedemptionOut",
     "Redemptions",
     "SelfRedemption",
@@ -35,6 +37,10 @@ class Redemptions:
 
     def by_staff(self, caller: Caller, merchant_id: str, body: StaffRedemption) -> RedemptionOut:
         return by_staff(self.store, caller, merchant_id, body, clock=self.clock)
+
+    def check(self, caller: Caller, merchant_id: str, body: StaffRedemption) -> RedemptionCheck:
+        """What redeeming this code would record now, or the refusal; nothing written for a good code."""
+        return check(self.store, caller, merchant_id, body, clock=self.clock)
 
     def by_customer(self, caller: Caller, claim_id: str, body: SelfRedemption) -> RedemptionOut:
         return by_customer(self.store, caller, claim_id, body, clock=self.clock)

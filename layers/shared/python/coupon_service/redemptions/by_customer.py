@@ -8,13 +8,13 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from coupon_service import keys, lifecycle
+from coupon_service import keys
 from coupon_service.clock import Clock
 from coupon_service.errors import DomainError, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
 from coupon_service.models.redemptions import RedemptionOut, SelfRedemption
 from coupon_service.privacy import matches
-from coupon_service.redemptions.writing import Redeeming, depends_on_order, priced, redeem, replayed
+from coupon_service.redemptions.writing import Redeeming, decide, depends_on_order, redeem, replayed
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_of
 from coupon_service.store.guards import AttemptGuard, CouponWatch, coupon_and_watch, release_all
@@ -111,8 +111,6 @@ def by_customer(
     if replay:
         return replay
     now = to_iso(clock.now())
-    lifecycle.refuse("redeem", claim, now)
-    priced(claim, body.order)  # a cart that does not qualify costs no attempt
     asked = Redeeming(
         method="self_service",
         by=caller.user_id,
@@ -121,6 +119,8 @@ def by_customer(
         order_id=body.order_id,
         order=body.order,
     )
+    # A coupon refused as it is (its state, this store, this hour, this cart) costs no attempt.
+    decide(claim, asked, now)
     if not asks_code or coupon is None:  # self-service without a code: nothing to guess, nothing counted
         return redeem(store, claim, replace(asked, verified=False), now=now)
     watch = CouponWatch(store.table, coupon, watched)

@@ -11,8 +11,8 @@ from coupon_service.clock import Clock
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
 from coupon_service.errors import DomainError, Invalid, NotFound
 from coupon_service.identity import PLATFORM, Caller
-from coupon_service.lifecycle import REFUSAL_CODES
 from coupon_service.models.redemptions import RedemptionOut, StaffRedemption
+from coupon_service.redemptions.placement import STATE_REFUSALS
 from coupon_service.redemptions.writing import Redeeming, redeem, unknown_code
 from coupon_service.store.lookups import UnknownCodes
 from coupon_service.store.redemptions import RedemptionStore
@@ -46,39 +46,64 @@ def _redeemed_by(store: RedemptionStore, claim: dict[str, Any], caller: Caller) 
     return redemption is not None and redemption.redeemed_by == caller.user_id
 
 
+def known_claim(store: RedemptionStore, caller: Caller, code: str, merchant_id: str) -> dict[str, Any]:
+    """The claimed coupon behind the code, as this till may learn of it."""
+    claim = find_code(store, code, merchant_id)
+    if claim["state"] == "used" and not _redeemed_by(store, claim, caller):
+        # Only whoever redeemed it learns it was used: to anyone else a used code is unknown.
+        raise unknown_code()
+    return claim
+
+
 def _look_up(
     store: RedemptionStore, budget: UnknownCodes, caller: Caller, *, code: str, merchant_id: str, now: str
 ) -> dict[str, Any]:
     """The claimed coupon behind the code, the lookup counted before it is made."""
     budget.spend_lookup(now)  # given back by the redemption if the code is known
     try:
-        claim = find_code(store, code, merchant_id)
-        if claim["state"] == "used" and not _redeemed_by(store, claim, caller):
-            # Only whoever redeemed it learns it was used: to anyone else a used code is unknown.
-            raise unknown_code()
+        return known_claim(store, caller, code, merchant_id)
     except NotFound:
         budget.unknown(now)
         raise
-    return claim
+
+
+def _till_store(caller: Caller, body: StaffRedemption) -> tuple[str | None, bool]:
+    """Where the till is, and whether that is known: a staff account's own store (a body naming another is
+    refused), the merchant's word for its own stores; a staff account without a store sends free text,
+    recorded as before but trusted by no coupon that lists stores."""
+    if caller.store_id:
+        if body.store_id is not None and body.store_id != caller.store_id:
+            raise Invalid(
+                f"this staff account works at store {caller.store_id}", code="other_store", field="store_id"
+            )
+        return caller.store_id, True
+    return body.store_id, "merchants" in caller.groups
+
+
+def staff_asks(caller: Caller, merchant_id: str, body: StaffRedemption) -> Redeeming:
+    """What a till asks, before any lookup: an order at this merchant, from this store."""
+    if body.order is not None and body.order.merchant_id != merchant_id:
+        raise Invalid("an order at another merchant", field="order.merchant_id")
+    store_id, trusted = _till_store(caller, body)
+    return Redeeming(
+        method="staff",
+        by=caller.user_id,
+        at_merchant=merchant_id,
+        store_id=store_id,
+        store_trusted=trusted,
+        order_id=body.order_id,
+        order=body.order,
+    )
 
 
 def by_staff(
     store: RedemptionStore, caller: Caller, merchant_id: str, body: StaffRedemption, *, clock: Clock
 ) -> RedemptionOut:
-    if body.order is not None and body.order.merchant_id != merchant_id:
-        raise Invalid("an order at another merchant", field="order.merchant_id")
+    asked = staff_asks(caller, merchant_id, body)
     code = typed_code(body.code)
     now = to_iso(clock.now())
     budget = UnknownCodes(store.table, caller.user_id, merchant_id, clock=clock)
     claim = _look_up(store, budget, caller, code=code, merchant_id=merchant_id, now=now)
-    asked = Redeeming(
-        method="staff",
-        by=caller.user_id,
-        at_merchant=merchant_id,
-        store_id=body.store_id,
-        order_id=body.order_id,
-        order=body.order,
-    )
     if claim["state"] == "used":  # this till's own: a retry gets its redemption back, else "used"
         budget.release()
         return redeem(store, claim, asked, now=now)
@@ -88,9 +113,9 @@ def by_staff(
         budget.unknown(now)
         raise
     except DomainError as refused:
-        if refused.code in REFUSAL_CODES["redeem"]:
-            # A code that exists but cannot be used now (not started, in a gift, expired) tells a
-            # guesser it exists: it costs the lookup, as an unknown code does.
+        if refused.code in STATE_REFUSALS:
+            # A code that exists but cannot be used now (not started, in a gift, expired, not at this
+            # store or hour) tells a guesser it exists: it costs the lookup, as an unknown code does.
             budget.unknown(now)
         else:  # a known code refused for the order: no guess
             budget.release()

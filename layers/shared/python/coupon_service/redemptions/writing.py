@@ -16,6 +16,7 @@ from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.items import RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.pricing import NotApplicable, Order, Taken, order_total, price_claim
+from coupon_service.redemptions.placement import refuse_store, refuse_time
 from coupon_service.store.guards import Reservation
 from coupon_service.store.redemptions import ClaimMoved, OrderChanged, OrderTaken, RedemptionStore
 from coupon_service.store.table import busy
@@ -47,6 +48,9 @@ class Redeeming:
     order_id: str | None
     order: Order | None
     verified: bool | None = None
+    # Whether `store_id` comes from a source trusted to name the store (a staff account's own store, the
+    # merchant, the customer in store); a staff account without a store is not, for coupons listing stores.
+    store_trusted: bool = True
     # The attempts and lookups the code cost, given back in the redemption's own transaction.
     give_back: tuple[Reservation, ...] = ()
 
@@ -177,6 +181,21 @@ def _redemption(
     )
 
 
+def decide(
+    claim: dict[str, Any], asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+) -> RedemptionItem:
+    """THE decision of every redemption and every check (`POST /redemptions/validation`): whether this
+    claimed coupon, as read, may be used now for what is asked, and the redemption it then records; else
+    the refusal, which every caller answers alike. A rule about using a coupon (its state, where, when, the
+    order's terms, and those to come: budgets, stacking, void) belongs here, so a check never promises
+    what a redemption would refuse. It reads and writes nothing: what needs the table's word (one use, one
+    coupon per order) is the transaction's condition."""
+    lifecycle.refuse("redeem", claim, now)
+    refuse_store(claim, at_merchant=asked.at_merchant, store_id=asked.store_id, trusted=asked.store_trusted)
+    refuse_time(claim, now)
+    return _redemption(claim, asked, now, seen)
+
+
 def redeem(
     store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, *, now: str, again: bool = True
 ) -> RedemptionOut:
@@ -185,7 +204,6 @@ def redeem(
     replay = replayed(store, claim, asked.order_id)
     if replay:
         return replay
-    lifecycle.refuse("redeem", claim, now)
     try:
         stored = _onto_order(store, claim, asked, now)
     except ClaimMoved as moved:
@@ -210,7 +228,7 @@ def _onto_order(store: RedemptionStore, claim: dict[str, Any], asked: Redeeming,
     order is still as read (so two tills can never break the rules together)."""
     seen: dict[str, Any] | None = None
     for _ in range(ORDER_TRIES):
-        redemption = _redemption(claim, asked, now, seen)
+        redemption = decide(claim, asked, now, seen)
         try:
             return store.redeem(claim, redemption, list(asked.give_back), seen)
         except OrderChanged as changed:

@@ -67,6 +67,14 @@ class UnknownCodes:
             return self._counted(LookupBudgetItem.model_validate(new or {}))
         raise spent(to_iso(from_iso(now) + WINDOW), self.clock.now())
 
+    def refuse_if_spent(self, now: str) -> None:
+        """A check that writes nothing for a known code: refused (429) while the budget is spent, like every
+        lookup; its unknown code is counted afterwards with `spend_lookup`, before it is answered."""
+        found = self.table.get(self.key)
+        item = LookupBudgetItem.model_validate(found or {})
+        if item.window_ends > now and len(item.lookups) >= self.limit:
+            raise spent(item.window_ends, self.clock.now())
+
     def _counted(self, item: LookupBudgetItem) -> None:
         self.counted, self.window_ends = len(item.lookups), item.window_ends
 
