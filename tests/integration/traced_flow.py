@@ -244,6 +244,18 @@ def rest_of_the_routes(
         call("POST", "/coupons", claims=m1, body=coupon_body(), headers={"Idempotency-Key": "spare-0001"})
     )
     ok(call("DELETE", f"/coupons/{spare['coupon_id']}", claims=m1), 200)
+    # The store registry, a coupon limited to a store, and a till checking a code there
+    for store_id in ("sh-001", "sh-002"):
+        ok(call("POST", "/stores", claims=m1, body={"store_id": store_id, "name": "S", "time_zone": "UTC"}))
+    page = ok(call("GET", "/stores", claims=m1, query={"limit": "1"}), 200)
+    ok(call("GET", "/stores", claims=m1, query={"limit": "1", "next_token": page["next_token"]}), 200)
+    ok(call("PATCH", "/stores/sh-002", claims=m1, body={"name": "Bund"}), 200)
+    ok(call("GET", "/stores/sh-002", claims=m1), 200)
+    ok(call("DELETE", "/stores/sh-002", claims=m1), 200)
+    limited = ok(call("POST", "/coupons", claims=m1, body=coupon_body(stores=["sh-001"])))
+    held = ok(call("POST", f"/coupons/{limited['coupon_id']}/claims", claims=customer("u3")))
+    till = staff("m1", user="till-sh-001", store="sh-001")
+    ok(call("POST", "/redemptions/validation", claims=till, body={"code": held["code"], "order": CART}), 200)
     ok(call("POST", "/checkout/quote", claims=customer("friend"), body={"order": CART}), 200)
     ok(call("POST", f"/redemptions/{redemption_id}/reversal", claims=m1), 200)
     # A second gift, cancelled by its giver
@@ -271,7 +283,7 @@ def rest_of_the_routes(
     assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
     return {
         "gift": [cancelled["token"]],
-        "codes": [other["code"]],
+        "codes": [other["code"], held["code"]],
         "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1]],
     }
 
