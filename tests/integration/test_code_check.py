@@ -84,13 +84,19 @@ def test_without_an_order_id_a_check_names_no_redemption_id():
             "below_min_spend",
         ),
         ("plain", {}, "order_required"),
+        ("budget", {"order": CART}, "budget_exhausted"),  # 500 left of the budget, 1000 off
     ],
 )
 def test_a_check_refuses_as_the_redemption_would_and_changes_nothing_it_should_not(setup, body, code, clock):
     clock.set(MONDAY_NOON + timedelta(hours=3))  # 15:00 in Shanghai: after lunch
     make_store("A")
     make_store("B")
-    overrides = {"stores": {"stores": ["B"]}, "frames": {"time_frames": LUNCH}, "plain": {}}[setup]
+    overrides = {
+        "stores": {"stores": ["B"]},
+        "frames": {"time_frames": LUNCH},
+        "plain": {},
+        "budget": {"options": {"budget": 500}},
+    }[setup]
     held = held_code(**overrides)
     before = table_snapshot()
     checked = check(held["code"], store="A", **body)

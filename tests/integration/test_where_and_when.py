@@ -272,3 +272,18 @@ def test_time_frames_that_never_open_inside_a_fixed_validity_are_a_422():
     assert (reply.json["error"]["code"], reply.json["error"]["field"]) == ("never_opens", "time_frames")
     body["time_frames"][0]["days"].append("fri")
     assert call("POST", "/coupons", claims=merchant("m1"), body=body).status == 201
+
+
+@pytest.mark.usefixtures("stores")
+def test_the_wallet_shows_where_and_when_a_held_coupon_is_usable():
+    _, held = holding(stores=["A"], time_frames=LUNCH)
+    shown = call(
+        "GET", f"/me/coupons/{held['claim_id']}", claims={"sub": "u1", "cognito:groups": "customers"}
+    )
+    assert shown.status == 200, shown.json
+    assert (shown.json["stores"], shown.json["time_frames"], shown.json["time_zone"]) == (
+        {"m1": ["A"]},
+        LUNCH,
+        "Asia/Shanghai",
+    )
+    assert held["stores"] == {"m1": ["A"]}

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import WalletStatus, wallet_status
 from coupon_service.models.common import DEFERRED, Strict, Text
-from coupon_service.models.rules import Scope, SelfServiceVerification, Terms
+from coupon_service.models.rules import Scope, SelfServiceVerification, Terms, TimeFrame
 from coupon_service.self_service import self_service_of
 
 # --- claims and the wallet -----------------------------------------------------------------------
@@ -53,6 +53,13 @@ class ClaimedCouponOut(BaseModel):
     giftable: bool
     voided_at: datetime | None = Field(default=None, description="Status `void`: when its merchant voided it")
     void_reason: str | None = Field(default=None, description="Status `void`: the merchant's reason")
+    stores: dict[str, list[str]] | None = Field(
+        default=None, description="Usable only at these stores (ids per merchant); none: at every store"
+    )
+    time_frames: list[TimeFrame] | None = Field(
+        default=None, description="Usable only inside these weekly frames, in `time_zone`; none: any time"
+    )
+    time_zone: str | None = None
 
     @classmethod
     def from_item(cls, item: ClaimItem | Mapping[str, Any], now: str) -> ClaimedCouponOut:

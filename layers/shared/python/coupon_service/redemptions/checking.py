@@ -11,6 +11,7 @@ redeemed costs one read and writes nothing, so an honest till may check as often
 
 from __future__ import annotations
 
+from coupon_service.budget import BudgetExhausted
 from coupon_service.clock import Clock
 from coupon_service.errors import DomainError, NotFound
 from coupon_service.identity import Caller
@@ -18,6 +19,7 @@ from coupon_service.models.redemptions import RedemptionCheck, StaffRedemption
 from coupon_service.redemptions.by_staff import known_claim, staff_asks, typed_code
 from coupon_service.redemptions.placement import STATE_REFUSALS
 from coupon_service.redemptions.writing import decide, out
+from coupon_service.store.budget import BudgetShards
 from coupon_service.store.lookups import UnknownCodes
 from coupon_service.store.redemptions import RedemptionStore
 from coupon_service.validity import to_iso
@@ -44,6 +46,11 @@ def check(
         if refused.code in STATE_REFUSALS and claim["state"] != "used":
             _counted(budget, now)
         raise
+    if redemption.budget_counted and claim.get("budget_shards"):
+        # The budget's remainder is the transaction's to decide; a check reads it (capped coupons only).
+        left = BudgetShards(store.table).remaining([(claim["coupon_id"], int(claim["budget_shards"]))])
+        if left[claim["coupon_id"]] < redemption.budget_counted:
+            raise BudgetExhausted(redemption.budget_counted)
     would = out(redemption).model_dump()
     if body.order_id is None:
         would["redemption_id"] = None  # each redemption without an order id gets a new one

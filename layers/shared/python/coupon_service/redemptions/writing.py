@@ -185,11 +185,13 @@ def decide(
     claim: dict[str, Any], asked: Redeeming, now: str, seen: dict[str, Any] | None = None
 ) -> RedemptionItem:
     """THE decision of every redemption and every check (`POST /redemptions/validation`): whether this
-    claimed coupon, as read, may be used now for what is asked, and the redemption it then records; else
-    the refusal, which every caller answers alike. A rule about using a coupon (its state, where, when, the
-    order's terms, and those to come: budgets, stacking, void) belongs here, so a check never promises
-    what a redemption would refuse. It reads and writes nothing: what needs the table's word (one use, one
-    coupon per order) is the transaction's condition."""
+    claimed coupon, as read, may be used now for what is asked (on an order whose coupons, when it holds
+    some, are `seen`), and the redemption it then records; else the refusal, which every caller answers
+    alike. A rule about using a coupon (its state, a void included, where, when, the order's terms and
+    amounts, what it counts against a budget) belongs here, so a check never promises what a redemption
+    would refuse. It reads and writes nothing: what needs the table's word (one use, the coupons an order
+    already holds and the stacking rules on them, a budget's remainder) is decided with the transaction
+    (`_onto_order`, the transaction's conditions), which a check reads instead where it can (`checking`)."""
     lifecycle.refuse("redeem", claim, now)
     refuse_store(claim, at_merchant=asked.at_merchant, store_id=asked.store_id, trusted=asked.store_trusted)
     refuse_time(claim, now)
