@@ -3,11 +3,14 @@ Retry-After well inside its invocation's remaining time, and leaves nothing take
 
 from __future__ import annotations
 
+import base64
+import io
 import time
 
 import pytest
 from coupon_service import keys
 from coupon_service.store.table import Table
+from PIL import Image
 
 from devstack.apigw import routes
 from devstack.emulator import READS, WRITES
@@ -38,6 +41,13 @@ def _stored(coupon, claim_id):
     }
 
 
+def _png() -> str:
+    """A small logo a merchant could upload: a valid PNG, base64."""
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(image, format="PNG")
+    return base64.b64encode(image.getvalue()).decode()
+
+
 def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emulator):
     # Given a pooled, giftable, self-service coupon, one claimed coupon, a gift, a redemption and an import
     coupon = make_coupon(codes={"mode": "generated", "inventory": 20}, options=GIFTABLE)
@@ -49,6 +59,10 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     redemption_id = scan(used["code"], order_id="o-1").json["redemption_id"]
     before = _stored(coupon, claim_id)
     job_id = "0" * 32
+    store = {"store_id": "sh-001", "name": "A", "time_zone": "Asia/Shanghai"}
+    assert call("POST", "/stores", claims=merchant(), body=store).status == 201
+    store_before = call("GET", "/stores/sh-001", claims=merchant()).json
+    settings_before = call("GET", "/merchant/settings", claims=merchant()).json
 
     requests = {
         ("POST", "/coupons"): dict(path="/coupons", claims=merchant(), body=coupon_body()),
@@ -101,6 +115,23 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/coupons/{couponId}/imports/{jobId}"): dict(
             path=f"/coupons/{coupon_id}/imports/{job_id}", claims=merchant()
         ),
+        ("PUT", "/coupons/{couponId}/promotion/logo"): dict(
+            path=f"/coupons/{coupon_id}/promotion/logo", claims=merchant(), body={"image": _png()}
+        ),
+        ("POST", "/redemptions/validation"): dict(
+            path="/redemptions/validation", claims=staff(), body={"code": mine["code"]}
+        ),
+        ("GET", "/merchant/settings"): dict(path="/merchant/settings", claims=merchant()),
+        ("PUT", "/merchant/settings"): dict(
+            path="/merchant/settings", claims=merchant(), body={"max_stacked_coupons": 3}
+        ),
+        ("POST", "/stores"): dict(
+            path="/stores", claims=merchant(), body={"store_id": "sh-002", "name": "B", "time_zone": "UTC"}
+        ),
+        ("GET", "/stores"): dict(path="/stores", claims=merchant()),
+        ("GET", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant()),
+        ("PATCH", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant(), body={"name": "C"}),
+        ("DELETE", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant()),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -136,3 +167,7 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         assert took < 0.85 * REMAINING_MS / 1000, (route, took)
     # And nothing was taken or counted: no position, no unit, no holding, no attempt, no state change
     assert _stored(coupon, claim_id) == before
+    assert call("GET", "/stores/sh-001", claims=merchant()).json == store_before
+    assert call("GET", "/stores/sh-002", claims=merchant()).status == 404
+    assert call("GET", "/merchant/settings", claims=merchant()).json == settings_before
+    assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False
