@@ -134,7 +134,7 @@ def main() -> None:
         "telling new, resumed, duplicate and existing codes apart without a read), and commits each batch",
         "of 500 lines with its pool chunks and checkpoint. Peak memory stays flat with the file's size.",
     ]
-    lines += coldstart.section(coldstart.measure())
+    lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     drop(stack)

@@ -3,12 +3,15 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
 from coupon_service.api import (
     KEY_PATTERN,
     QR_SIZE_PATTERN,
+    Body,
+    Header,
+    Path,
+    Query,
     clock,
     current_caller,
     logger,

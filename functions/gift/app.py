@@ -3,11 +3,12 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
 from coupon_service.api import (
     KEY_PATTERN,
+    Header,
+    Path,
     base_url,
     clock,
     current_caller,

@@ -3,9 +3,8 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from coupon_service import api
-from coupon_service.api import clock, current_caller, resolver, responses, tracer
+from coupon_service.api import Body, Path, clock, current_caller, resolver, responses, tracer
 from coupon_service.identity import merchant_scope
 from coupon_service.imports import Imports
 from coupon_service.models.imports import ImportJobOut, ImportJobs, UploadForm, UploadRequest

@@ -3,10 +3,9 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import clock, current_caller, logger, metrics, resolver, responses, tracer
+from coupon_service.api import Body, Path, clock, current_caller, logger, metrics, resolver, responses, tracer
 from coupon_service.checkout import Checkout
 from coupon_service.identity import customer, merchant_scope, staff_merchant
 from coupon_service.merchants import Merchants

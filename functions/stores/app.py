@@ -3,10 +3,9 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from coupon_service import api
-from coupon_service.api import clock, current_caller, metrics, resolver, responses, tracer
+from coupon_service.api import Body, Path, Query, clock, current_caller, metrics, resolver, responses, tracer
 from coupon_service.identity import merchant_scope
 from coupon_service.models.stores import (
     StoreCreate,

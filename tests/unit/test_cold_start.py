@@ -12,9 +12,14 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Annotated, Any
 
 import pytest
 from coupon_service import api
+from coupon_service.models.common import Strict
+from pydantic import Field
+
+from devstack.apigw import rest_event
 
 ROOT = Path(__file__).resolve().parents[2]
 API_FUNCTIONS = ("coupons", "claim", "redeem", "gift", "imports", "stores")
@@ -127,3 +132,160 @@ def test_random_is_reseeded_in_each_environment_resumed_from_a_snapshot(monkeypa
 def test_without_snapshot_hooks_nothing_is_registered(monkeypatch):
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # import fails, as outside Lambda
     assert api.reseed_after_restore() is False
+
+
+def _run_in_function(function: str, script: str, *, snapshot_hooks: bool = False) -> dict:
+    """Run `script` in a fresh process as Lambda imports `function` (it prints one JSON line). With
+    `snapshot_hooks`, Lambda's `snapshot_restore_py` is there, keeping the hooks registered."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("POWERTOOLS_", "LAMBDA_", "_X_AMZN")) and key != "PYTHONPATH"
+    }
+    environment.update(
+        PYTHONPATH=str(ROOT / "layers" / "shared" / "python"),
+        AWS_DEFAULT_REGION="us-east-1",
+        POWERTOOLS_SERVICE_NAME="cold-start",
+        POWERTOOLS_TRACE_DISABLED="true",
+    )
+    hooks = (
+        "import sys, types\n"
+        "runtime = types.ModuleType('snapshot_restore_py')\n"
+        "runtime.before, runtime.after = [], []\n"
+        "runtime.register_before_snapshot = lambda hook, *a: runtime.before.append((hook, a))\n"
+        "runtime.register_after_restore = lambda hook, *a: runtime.after.append((hook, a))\n"
+        "sys.modules['snapshot_restore_py'] = runtime\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", (hooks if snapshot_hooks else "") + script],
+        cwd=ROOT / "functions" / function,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return dict(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+_STATE = (
+    "import json, sys\n"
+    "from pydantic import BaseModel\n"
+    "def models():\n"
+    "    found, pending = [], [BaseModel]\n"
+    "    while pending:\n"
+    "        model = pending.pop()\n"
+    "        pending.extend(model.__subclasses__())\n"
+    "        if model.__module__.startswith('coupon_service.'):\n"
+    "            found.append(model)\n"
+    "    return found\n"
+    "def state():\n"
+    "    return {\n"
+    "        'built': sorted(m.__qualname__ for m in models() if m.__pydantic_complete__),\n"
+    "        'unbuilt': sorted(m.__qualname__ for m in models() if not m.__pydantic_complete__),\n"
+    "        'loaded': sorted(n for n in sys.modules if 'openapi' in n),\n"
+    "    }\n"
+)
+VALIDATION_MODULES = {
+    "aws_lambda_powertools.event_handler.openapi.params": "Powertools' parameter classes",
+    "aws_lambda_powertools.event_handler.openapi.compat": "its OpenAPI compatibility layer",
+    "aws_lambda_powertools.event_handler.middlewares.openapi_validation": "its validation middlewares",
+}
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_importing_an_api_function_builds_no_model_and_loads_no_validation(function):
+    # When Lambda imports an API function's handler
+    found = _run_in_function(function, _STATE + "import app\nprint(json.dumps(state()))\n")
+    # Then none of the layer's models is built yet (each is built by the first request that uses it)
+    assert found["unbuilt"] and not found["built"], found["built"]
+    # And Powertools' validation and parameter classes wait for the first request
+    assert not set(VALIDATION_MODULES) & set(found["loaded"]), found["loaded"]
+
+
+def test_before_a_snapshot_the_whole_function_is_built():
+    # Given the claim function imported where Lambda takes SnapStart snapshots
+    script = (
+        _STATE
+        + "import app\n"
+        + "before = state()\n"
+        + "hooks = runtime.before\n"
+        + "for hook, args in hooks:\n"
+        + "    hook(*args)\n"
+        + "import inspect\n"
+        + "from coupon_service.route_params import Param\n"
+        + "routes = app.app._static_routes + app.app._dynamic_routes\n"
+        + "markers = [m for r in routes for p in inspect.signature(r.func).parameters.values()\n"
+        + "           for m in getattr(p.annotation, '__metadata__', ()) if isinstance(m, Param)]\n"
+        + "read = [r._dependant is not None for r in routes]\n"
+        + "print(json.dumps({'before': before, 'after': state(), 'hooks': len(hooks),"
+        + " 'markers': len(markers), 'routes_read': read}))\n"
+    )
+    found = _run_in_function("claim", script, snapshot_hooks=True)
+    # When the runtime runs the hook the entry point registered before taking the snapshot
+    assert found["hooks"] == 1
+    assert not found["before"]["built"]
+    # Then every model of the layer is built, and validation and the routes' parameters are set up, so an
+    # environment resumed from the snapshot builds none of them
+    assert found["after"]["built"] and not found["after"]["unbuilt"], found["after"]["unbuilt"]
+    assert set(VALIDATION_MODULES) <= set(found["after"]["loaded"])
+    assert found["markers"] == 0
+    assert len(found["routes_read"]) == 4 and all(found["routes_read"])
+
+
+def test_without_snapshot_hooks_nothing_is_built_ahead(monkeypatch):
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)  # import fails, as outside Lambda
+    assert api.build_before_snapshot(api.resolver()) is False
+
+
+class _Note(Strict):  # deferred like every model of the layer: built by the first request that needs it
+    text: str = Field(max_length=10)
+
+
+def test_a_route_written_with_the_apis_markers_validates_from_its_first_request():
+    # Given a resolver whose route takes its parameters through the API's markers and a deferred model
+    app = api.resolver()
+
+    @app.post("/notes/<noteId>")
+    def create(
+        noteId: Annotated[str, api.Path(pattern=r"^[0-9a-f]{4}$")],
+        body: Annotated[_Note, api.Body()],
+        key: Annotated[str | None, api.Header(alias="Idempotency-Key", pattern=api.KEY_PATTERN)] = None,
+        limit: Annotated[int, api.Query(ge=1, le=5)] = 1,
+    ) -> dict[str, Any]:
+        return {"note": body.text, "key": key, "limit": limit, "id": noteId}
+
+    assert not _Note.__pydantic_complete__
+
+    def send(note_id: str = "ab12", body: Any = None, query: dict[str, str] | None = None, **headers: str):
+        event = rest_event(
+            "POST",
+            "/notes/{noteId}",
+            f"/notes/{note_id}",
+            path_parameters={"noteId": note_id},
+            body=body if body is not None else {"text": "hello"},
+            query=query,
+            headers=headers,
+        )
+        reply = app.resolve(event, None)
+        return reply["statusCode"], json.loads(reply["body"])
+
+    # When its first request sends a body the model refuses, then a bad query, path and header
+    # Then each is a 422 naming the field and the reason, as Powertools' own classes would answer
+    status, body = send(body={"text": "x" * 11})
+    assert status == 422 and body["error"]["field"] == "body.text", body
+    assert "at most 10 characters" in body["error"]["message"]
+    assert send(body={"text": "hi", "extra": 1})[1]["error"]["field"] == "body.extra"
+    assert send(query={"limit": "9"})[1]["error"]["field"] == "query.limit"
+    assert send(note_id="zz")[1]["error"]["field"] == "path.noteId"
+    assert send(**{"Idempotency-Key": "short"})[1]["error"]["field"].lower() == "header.idempotency-key"
+    # And a good request reaches the route with every parameter read from where its marker says
+    status, body = send(query={"limit": "3"}, **{"Idempotency-Key": "key-0123456789"})
+    assert (status, body) == (200, {"note": "hello", "key": "key-0123456789", "limit": 3, "id": "ab12"})
+    # And the OpenAPI document describes the parameters as written
+    document = json.loads(app.get_openapi_json_schema())
+    parameters = {p["name"].lower(): p for p in document["paths"]["/notes/{noteId}"]["post"]["parameters"]}
+    assert parameters["noteid"]["schema"]["pattern"] == "^[0-9a-f]{4}$"
+    assert parameters["idempotency-key"]["in"] == "header"
+    assert parameters["limit"]["schema"]["maximum"] == 5

@@ -302,7 +302,7 @@ class StockItem(BaseModel):
     crossed (the outbox raises one event per crossing, named by its number). `version` orders the watch's
     conditional writes."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     coupon_id: str
     merchant_id: str

@@ -1,15 +1,17 @@
 """The REST resolver every API function resolves through: Powertools' resolver with validation, refusing
 before validation what it would crash on or misread, mapping every error to the one error shape, and giving
 the store the invocation's deadline. Imported by `api.resolver()`, so functions without routes never load
-Powertools' event handler."""
+Powertools' event handler; what only requests need (validation's modules, the routes' parameters in
+Powertools' classes, the docs) is set up by the first request, or before a SnapStart snapshot."""
 
 from __future__ import annotations
 
 import base64
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
+from importlib import import_module
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -21,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
 from coupon_service.observability import logger
+from coupon_service.route_params import powertools_signature
 from coupon_service.store.table import invocation
 
 MAX_BODY_BYTES = 256 * 1024
@@ -69,18 +72,54 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
 class Resolver(APIGatewayRestResolver):
     """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
     or too deeply nested bodies, and bodies that are not JSON; giving the store the invocation's deadline
-    (every API function resolves through here); and setting its docs up only when they are asked for."""
+    (every API function resolves through here); and setting up what only requests need when the first one
+    comes (`prepare`), and its docs only when they are asked for."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, enable_validation: bool = False, **options: Any) -> None:
         super().__init__(**options)
+        # Validation on, its middlewares made by the first request that validates: Powertools makes them
+        # then when its resolver has none, and importing them loads its OpenAPI machinery.
+        self._enable_validation = enable_validation
         self._docs: dict[str, dict[str, Any]] = {}
         self._docs_lock = threading.Lock()
         self._body_limits: dict[str, int] = {}
+        self._functions: list[Callable[..., Any]] = []
+        self._prepared = False
 
     def allow_body(self, resource: str, max_bytes: int) -> None:
         """Bodies of up to `max_bytes` (instead of MAX_BODY_BYTES) on the route of `resource`, its path in the
         template as API Gateway names it (an uploaded image, say)."""
         self._body_limits[resource] = max_bytes
+
+    def route(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        register = super().route(*args, **kwargs)
+
+        def remembered(function: Any) -> Any:
+            self._functions.append(function)
+            return register(function)
+
+        return remembered
+
+    def prepare(self) -> None:
+        """What the first request needs and no import does: each route's signature with Powertools'
+        parameter classes in place of `route_params`' markers, set before Powertools first reads it."""
+        if self._prepared:
+            return
+        with self._docs_lock:
+            if not self._prepared:
+                for function in self._functions:
+                    signature = powertools_signature(function)
+                    if signature is not None:
+                        function.__signature__ = signature  # type: ignore[attr-defined]
+                self._prepared = True
+
+    def prepare_everything(self) -> None:
+        """What the first request of each route would set up, set up now (before a SnapStart snapshot):
+        the signatures, validation's modules, and each route's parameters read with their models built
+        (which generating the OpenAPI document does)."""
+        self.prepare()
+        import_module("aws_lambda_powertools.event_handler.middlewares.openapi_validation")
+        self.get_openapi_schema()
 
     def enable_swagger(self, *, path: str = "/swagger", **options: Any) -> None:
         """Powertools' Swagger UI and OpenAPI document at `path`, set up by the first request for them:
@@ -95,6 +134,7 @@ class Resolver(APIGatewayRestResolver):
             if refusal is not None:
                 logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
                 return _refusal(refusal)
+            self.prepare()
             if self._docs:
                 self._set_up_docs(str(event.get("path") or ""))
             return super().resolve(event, context)
