@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from coupon_service.items import ClaimItem
 from coupon_service.pricing import Order
 from coupon_service.stacking import (
     Hold,
@@ -31,15 +32,16 @@ def coupon(name, terms, stackable=False, with_kinds=None, scope=None):
     stacking = None
     if stackable:
         stacking = {"stackable": True, **({"with_kinds": with_kinds} if with_kinds is not None else {})}
-    return {
-        "claim_id": f"claim-{name}",
-        "coupon_id": f"coupon-{name}",
-        "merchant_id": "m1",
-        "currency": "CNY",
-        "terms": terms,
-        "scope": scope or {"type": "order"},
-        "stacking": stacking,
-    }
+    # Only what the stacking rules and pricing read (the rest of a stored claim is not theirs).
+    return ClaimItem.model_construct(
+        claim_id=f"claim-{name}",
+        coupon_id=f"coupon-{name}",
+        merchant_id="m1",
+        currency="CNY",
+        terms=terms,
+        scope=scope or {"type": "order"},
+        stacking=stacking,
+    )
 
 
 PERCENT_20 = {"kind": "discount", "percent_off": 20}
@@ -49,7 +51,7 @@ FREE_SHIPPING = {"kind": "free_shipping"}
 
 
 def ids(combination):
-    return [c["claim_id"] for c in combination.claims] if combination else None
+    return [c.claim_id for c in combination.claims] if combination else None
 
 
 # --- who shares an order ------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def test_two_stacking_coupons_beat_the_best_single_coupon():
         coupon("pct", PERCENT_20, stackable=True),
         coupon("ship", FREE_SHIPPING, stackable=True),
     ]
-    wallet.sort(key=lambda c: c["claim_id"])
+    wallet.sort(key=lambda c: c.claim_id)
     best = best_combination(wallet, ORDER, max_stacked=2)
     assert ids(best) == ["claim-pct", "claim-thirty", "claim-ship"]
     assert best.discount == 4000 + 3000 + 1200
@@ -182,9 +184,9 @@ def test_the_best_combination_is_allowed_and_no_allowed_subset_saves_more(specs,
     ]
     best = best_combination(wallet, ORDER, max_stacked)
     assert best is not None
-    assert allowed([Hold.of(c, c["claim_id"]) for c in best.claims], max_stacked)
+    assert allowed([Hold.of(c, c.claim_id) for c in best.claims], max_stacked)
     assert best.discount <= 21200 and best.priced[-1].payable >= 0
     for size in range(1, len(wallet) + 1):
         for subset in itertools.combinations(wallet, size):
-            if allowed([Hold.of(c, c["claim_id"]) for c in subset], max_stacked):
+            if allowed([Hold.of(c, c.claim_id) for c in subset], max_stacked):
                 assert price_together(subset, ORDER).discount <= best.discount

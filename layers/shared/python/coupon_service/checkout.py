@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from coupon_service import lifecycle, stacking
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
+from coupon_service.items import ClaimItem
 from coupon_service.models.checkout import BestCombination, Quote, QuotedCoupon, StackingRules
 from coupon_service.pricing import NotApplicable, Order, price_claim
 from coupon_service.store.budget import BudgetShards
@@ -18,7 +18,7 @@ from coupon_service.time_frames import outside
 from coupon_service.validity import to_iso
 
 
-def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
+def state_refusal(claim: ClaimItem, now: str) -> NotApplicable | None:
     """What the coupon's own state rules out before any pricing."""
     refused = lifecycle.refusal("quote", claim, now)
     if refused:
@@ -27,18 +27,18 @@ def state_refusal(claim: dict[str, Any], now: str) -> NotApplicable | None:
     return NotApplicable(reason="outside_time_frame", details=closed) if closed else None
 
 
-def _base(claim: Mapping[str, Any]) -> dict[str, Any]:
+def _base(claim: ClaimItem) -> dict[str, Any]:
     return {
-        "claim_id": claim["claim_id"],
-        "coupon_id": claim["coupon_id"],
-        "title": claim["title"],
-        "kind": claim["terms"]["kind"],
-        "valid_from": claim["valid_from"],
-        "valid_until": claim["valid_until"],
+        "claim_id": claim.claim_id,
+        "coupon_id": claim.coupon_id,
+        "title": claim.title,
+        "kind": claim.terms["kind"],
+        "valid_from": claim.valid_from,
+        "valid_until": claim.valid_until,
     }
 
 
-def quote_claim(claim: dict[str, Any], order: Order, now: str) -> QuotedCoupon:
+def quote_claim(claim: ClaimItem, order: Order, now: str) -> QuotedCoupon:
     base = _base(claim)
     result = state_refusal(claim, now) or price_claim(claim, order)
     if isinstance(result, NotApplicable):
@@ -58,7 +58,7 @@ class Checkout:
         applicable = sorted(
             (q for q in quoted if q.applies), key=lambda q: (-q.discount, q.valid_until, q.claim_id)
         )
-        by_id = {claim["claim_id"]: claim for claim in claims}
+        by_id = {claim.claim_id: claim for claim in claims}
         best, rules = self._best([by_id[q.claim_id] for q in applicable], order)
         return Quote(
             stacking=rules,
@@ -68,7 +68,7 @@ class Checkout:
         )
 
     def _best(
-        self, applicable: list[dict[str, Any]], order: Order
+        self, applicable: list[ClaimItem], order: Order
     ) -> tuple[BestCombination | None, StackingRules]:
         """The allowed combination that takes the most off; the merchant's limit is read only when a
         coupon that stacks applies."""
@@ -92,13 +92,13 @@ class Checkout:
         )
         return best, StackingRules(max_stacked_coupons=limit)
 
-    def _within_budget(self, claims: list[dict[str, Any]], quoted: list[QuotedCoupon]) -> list[QuotedCoupon]:
+    def _within_budget(self, claims: list[ClaimItem], quoted: list[QuotedCoupon]) -> list[QuotedCoupon]:
         """A capped coupon whose budget has less left than its discount is marked `budget_exhausted` (one
         read of the budget shards of the capped coupons that apply; none without them)."""
         capped = {
-            claim["coupon_id"]: int(claim["budget_shards"])
+            claim.coupon_id: int(claim.budget_shards)
             for claim, q in zip(claims, quoted, strict=True)
-            if q.applies and q.discount and claim.get("budget_shards")
+            if q.applies and q.discount and claim.budget_shards
         }
         if not capped:
             return quoted

@@ -201,6 +201,9 @@ class ClaimItem(BaseModel):
     # Where and when it may be used, as claimed (coupon_service.where_and_when).
     stores: dict[str, list[str]] | None = None
     time_frames: list[dict[str, Any]] | None = None
+    redemption_id: str | None = None  # while used: the redemption that used it
+    reversals: int | None = None  # redemptions reversed so far (the round of its next redemption)
+    reminded_at: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from coupon_service.items import ClaimItem
 from coupon_service.models import rules as models
 from coupon_service.models.common import DEFERRED, Name, Strict
 
@@ -234,15 +235,15 @@ def _granted(terms: models.Terms) -> dict[str, Any]:
     return {}
 
 
-def price_claim(claim: dict[str, Any], order: Order, taken: Taken | None = None) -> Priced | NotApplicable:
+def price_claim(claim: ClaimItem, order: Order, taken: Taken | None = None) -> Priced | NotApplicable:
     """What a claimed coupon takes off ``order`` (after what ``taken`` took), by the terms it was claimed
     with."""
     return price(
-        claim["terms"],
-        claim["scope"],
-        claim["currency"],
+        claim.terms,
+        claim.scope,
+        claim.currency,
         order,
-        issuer_id=claim["merchant_id"],
-        merchants=claim.get("merchants"),
+        issuer_id=claim.merchant_id,
+        merchants=claim.merchants,
         taken=taken,
     )

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from coupon_service.items import ClaimItem
 from coupon_service.models.rules import KINDS
 from coupon_service.pricing import NotApplicable, Order, Priced, Taken, price_claim
 
@@ -41,12 +42,12 @@ class Hold:
     with_kinds: frozenset[str] = frozenset(KINDS)
 
     @classmethod
-    def of(cls, claim: Mapping[str, Any], redemption_id: str = "") -> Hold:
-        stacking = claim.get("stacking") or {}
+    def of(cls, claim: ClaimItem, redemption_id: str = "") -> Hold:
+        stacking = claim.stacking or {}
         return cls(
             redemption_id=redemption_id,
-            coupon_id=str(claim["coupon_id"]),
-            kind=str(claim["terms"]["kind"]),
+            coupon_id=str(claim.coupon_id),
+            kind=str(claim.terms["kind"]),
             stackable=bool(stacking.get("stackable")),
             with_kinds=frozenset(stacking.get("with_kinds") or KINDS),
         )
@@ -129,16 +130,16 @@ def allowed(holds: Sequence[Hold], max_stacked: int) -> bool:
     return all(refusal(holds[:i], hold, max_stacked) is None for i, hold in enumerate(holds))
 
 
-def apply_order(claims: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def apply_order(claims: Iterable[ClaimItem]) -> list[ClaimItem]:
     """The order stacked coupons take their discounts in (ties: by claim id, so it is always the same)."""
-    return sorted(claims, key=lambda c: (APPLY_ORDER.get(str(c["terms"]["kind"]), 3), str(c["claim_id"])))
+    return sorted(claims, key=lambda c: (APPLY_ORDER.get(str(c.terms["kind"]), 3), str(c.claim_id)))
 
 
 @dataclass(frozen=True)
 class Combination:
     """Coupons used together on one order, in the order they apply, with what each takes off."""
 
-    claims: tuple[Mapping[str, Any], ...]
+    claims: tuple[ClaimItem, ...]
     priced: tuple[Priced, ...]
 
     @property
@@ -146,14 +147,14 @@ class Combination:
         return sum(p.discount for p in self.priced)
 
 
-def price_together(claims: Iterable[Mapping[str, Any]], order: Order) -> Combination | None:
+def price_together(claims: Iterable[ClaimItem], order: Order) -> Combination | None:
     """What the coupons take off together, each on what the ones before it left; None when one of them
     does not apply to the order."""
     taken = Taken.nothing(order)
     ordered = tuple(apply_order(claims))
     priced: list[Priced] = []
     for claim in ordered:
-        result = price_claim(dict(claim), order, taken)
+        result = price_claim(claim, order, taken)
         if isinstance(result, NotApplicable):
             return None
         priced.append(result)
@@ -162,17 +163,17 @@ def price_together(claims: Iterable[Mapping[str, Any]], order: Order) -> Combina
 
 
 def _candidates(
-    applicable: Sequence[Mapping[str, Any]],
-) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    applicable: Sequence[ClaimItem],
+) -> tuple[list[ClaimItem], list[ClaimItem]]:
     """One claim per coupon (the first: the caller lists them best first), split into those that do not
     stack and those that do, each cut to the best SEARCH_WIDTH."""
     seen: set[str] = set()
-    single: list[Mapping[str, Any]] = []
-    stacking: list[Mapping[str, Any]] = []
+    single: list[ClaimItem] = []
+    stacking: list[ClaimItem] = []
     for claim in applicable:
-        if claim["coupon_id"] in seen:
+        if claim.coupon_id in seen:
             continue
-        seen.add(str(claim["coupon_id"]))
+        seen.add(str(claim.coupon_id))
         (stacking if Hold.of(claim).stackable else single).append(claim)
     return single[:SEARCH_WIDTH], stacking[:SEARCH_WIDTH]
 
@@ -185,13 +186,11 @@ def _better(found: Combination, best: Combination | None) -> bool:
         return found.discount > best.discount
     if len(found.claims) != len(best.claims):
         return len(found.claims) < len(best.claims)
-    key = [str(c["claim_id"]) for c in found.claims]
-    return key < [str(c["claim_id"]) for c in best.claims]
+    key = [str(c.claim_id) for c in found.claims]
+    return key < [str(c.claim_id) for c in best.claims]
 
 
-def best_combination(
-    applicable: Sequence[Mapping[str, Any]], order: Order, max_stacked: int
-) -> Combination | None:
+def best_combination(applicable: Sequence[ClaimItem], order: Order, max_stacked: int) -> Combination | None:
     """The allowed combination of `applicable` claims (each applies alone to `order`; best first) that
     takes the most off the order."""
     single, stacking = _candidates(applicable)
@@ -200,7 +199,7 @@ def best_combination(
         for count in range(min(max_stacked, len(stacking)) + 1):
             for extra in itertools.combinations(stacking, count):
                 chosen = [c for c in (main, *extra) if c is not None]
-                holds = [Hold.of(c, str(c["claim_id"])) for c in chosen]
+                holds = [Hold.of(c, str(c.claim_id)) for c in chosen]
                 if not chosen or not allowed(holds, max_stacked):
                     continue
                 found = price_together(chosen, order)

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from coupon_service.items import ClaimItem
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SECONDS = 24 * 3600
 _LOOK_AHEAD = 9  # days searched for the next opening: every weekday, from the day before today
@@ -113,21 +115,25 @@ def opens_between(frames: list[Frame], zone: ZoneInfo, start: datetime, end: dat
     return opening is not None and opening < end
 
 
-def outside(claim: Mapping[str, Any], now: str) -> dict[str, Any] | None:
+def outside(claim: ClaimItem | Mapping[str, Any], now: str) -> dict[str, Any] | None:
     """Why a claimed coupon cannot be used at `now` for its time frames (None: it can): the details of an
     `outside_time_frame` refusal, with the next opening while it is still valid (None: it never opens
     again)."""
-    frames = claim.get("time_frames")
+    if isinstance(claim, Mapping):  # an item's attributes
+        frames = claim.get("time_frames")
+        time_zone, valid_until = str(claim.get("time_zone")), str(claim.get("valid_until"))
+    else:
+        frames, time_zone, valid_until = claim.time_frames, claim.time_zone, claim.valid_until
     if not frames:
         return None
-    parsed, zone, at = frames_of(frames), ZoneInfo(claim["time_zone"]), _instant(now)
+    parsed, zone, at = frames_of(frames), ZoneInfo(time_zone), _instant(now)
     if is_open(parsed, zone, at):
         return None
     opening = next_opening(parsed, zone, at)
-    still_valid = opening is not None and opening < _instant(claim["valid_until"])
+    still_valid = opening is not None and opening < _instant(valid_until)
     return {
         "next_opening": opening.strftime("%Y-%m-%dT%H:%M:%SZ") if still_valid and opening else None,
-        "time_zone": claim["time_zone"],
+        "time_zone": time_zone,
         "time_frames": list(frames),
     }
 

@@ -12,11 +12,12 @@ from coupon_service import keys
 from coupon_service.clock import Clock
 from coupon_service.errors import DomainError, Forbidden, Invalid, NotFound
 from coupon_service.identity import Caller
+from coupon_service.items import ClaimItem
 from coupon_service.models.redemptions import RedemptionOut, SelfRedemption
 from coupon_service.privacy import matches
 from coupon_service.redemptions.writing import Redeeming, decide, depends_on_order, redeem, replayed
 from coupon_service.secret import hmac_key
-from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_of
+from coupon_service.self_service import STAFF_CODE, VERIFICATION, self_service_mode, self_service_of
 from coupon_service.store.guards import AttemptGuard, CouponWatch, coupon_and_watch, release_all
 from coupon_service.store.redemptions import RedemptionStore
 from coupon_service.store.table import Table
@@ -29,11 +30,13 @@ from coupon_service.wrong_codes import (
 )
 
 
-def _asks_code(claim: dict[str, Any], coupon: dict[str, Any] | None, body: SelfRedemption) -> bool:
+def _asks_code(claim: ClaimItem, coupon: dict[str, Any] | None, body: SelfRedemption) -> bool:
     """Whether the store's code is asked; refused when the customer may not redeem it themselves, or the
     request lacks what the coupon needs. Allowed as claimed; checked against the coupon's codes as they
     are now (a merchant rotates them)."""
-    mode = self_service_of(coupon) if coupon is not None and self_service_of(claim) else None
+    # As claimed (claims written before the choice existed hold the code's hash).
+    claimed = self_service_mode(claim.self_service, (claim.model_extra or {}).get("verification_hash"))
+    mode = self_service_of(coupon) if coupon is not None and claimed else None
     if not mode:
         raise Forbidden("store staff redeem this coupon", code="self_service_not_allowed")
     asked = mode == "code"
@@ -55,19 +58,19 @@ def _codes_match(coupon: dict[str, Any], body: SelfRedemption) -> bool:
     return verification & staff  # both compared, always
 
 
-def _guards(table: Table, claim: dict[str, Any], caller: Caller, under_attack: bool) -> list[AttemptGuard]:
+def _guards(table: Table, claim: ClaimItem, caller: Caller, under_attack: bool) -> list[AttemptGuard]:
     """The claimed coupon's own counter (paced while its coupon is under attack), then the customer's."""
     return [
         AttemptGuard(
             table,
-            keys.redeem_guard(claim["claim_id"]),
+            keys.redeem_guard(claim.claim_id),
             WRONG_CODES_PER_COUPON,
             "this coupon",
             ATTACK_PACE if under_attack else None,
         ),
         AttemptGuard(
             table,
-            keys.customer_guard(caller.user_id, claim["merchant_id"]),
+            keys.customer_guard(caller.user_id, claim.merchant_id),
             WRONG_CODES_PER_CUSTOMER,
             "your coupons of this merchant",
         ),
@@ -103,9 +106,9 @@ def by_customer(
     store: RedemptionStore, caller: Caller, claim_id: str, body: SelfRedemption, *, clock: Clock
 ) -> RedemptionOut:
     claim = store.claim(claim_id)
-    if not claim or claim["owner_id"] != caller.user_id:
+    if not claim or claim.owner_id != caller.user_id:
         raise NotFound("no such coupon in your wallet", field="claimId")
-    coupon, watched = coupon_and_watch(store.table, claim["coupon_id"])
+    coupon, watched = coupon_and_watch(store.table, claim.coupon_id)
     asks_code = _asks_code(claim, coupon, body)
     replay = replayed(store, claim, body.order_id)
     if replay:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import Any
 
 from coupon_service.clock import Clock
 from coupon_service.codes import has_system_shape, is_valid_imported_code, normalise_system_code
 from coupon_service.errors import DomainError, Invalid, NotFound
 from coupon_service.identity import PLATFORM, Caller
+from coupon_service.items import ClaimItem
 from coupon_service.models.redemptions import RedemptionOut, StaffRedemption
 from coupon_service.redemptions.placement import STATE_REFUSALS
 from coupon_service.redemptions.writing import Redeeming, redeem, unknown_code
@@ -29,27 +29,29 @@ def typed_code(text: str) -> str:
     return code or text.strip()
 
 
-def find_code(store: RedemptionStore, code: str, merchant_id: str) -> dict[str, Any]:
+def find_code(store: RedemptionStore, code: str, merchant_id: str) -> ClaimItem:
     """The claimed coupon behind a code this merchant's staff may redeem; any other code is unknown."""
     # Imported codes of a coupon that ignores case are stored in upper case.
     spellings = dict.fromkeys((code, code.upper())) if not normalise_system_code(code) else {code: None}
     if is_valid_imported_code(code) or normalise_system_code(code):
         for issuer, spelled in itertools.product(dict.fromkeys((merchant_id, PLATFORM)), spellings):
             for item in store.claims_with_code(issuer, spelled):
-                if issuer == merchant_id or merchant_id in (item.get("merchants") or []):
+                if issuer == merchant_id or merchant_id in (item.merchants or []):
                     return item
     raise unknown_code()
 
 
-def _redeemed_by(store: RedemptionStore, claim: dict[str, Any], caller: Caller) -> bool:
-    redemption = store.redemption(claim["redemption_id"])
+def _redeemed_by(store: RedemptionStore, claim: ClaimItem, caller: Caller) -> bool:
+    if claim.redemption_id is None:
+        return False
+    redemption = store.redemption(claim.redemption_id)
     return redemption is not None and redemption.redeemed_by == caller.user_id
 
 
-def known_claim(store: RedemptionStore, caller: Caller, code: str, merchant_id: str) -> dict[str, Any]:
+def known_claim(store: RedemptionStore, caller: Caller, code: str, merchant_id: str) -> ClaimItem:
     """The claimed coupon behind the code, as this till may learn of it."""
     claim = find_code(store, code, merchant_id)
-    if claim["state"] == "used" and not _redeemed_by(store, claim, caller):
+    if claim.state == "used" and not _redeemed_by(store, claim, caller):
         # Only whoever redeemed it learns it was used: to anyone else a used code is unknown.
         raise unknown_code()
     return claim
@@ -57,7 +59,7 @@ def known_claim(store: RedemptionStore, caller: Caller, code: str, merchant_id: 
 
 def _look_up(
     store: RedemptionStore, budget: UnknownCodes, caller: Caller, *, code: str, merchant_id: str, now: str
-) -> dict[str, Any]:
+) -> ClaimItem:
     """The claimed coupon behind the code, the lookup counted before it is made."""
     budget.spend_lookup(now)  # given back by the redemption if the code is known
     try:
@@ -104,7 +106,7 @@ def by_staff(
     now = to_iso(clock.now())
     budget = UnknownCodes(store.table, caller.user_id, merchant_id, clock=clock)
     claim = _look_up(store, budget, caller, code=code, merchant_id=merchant_id, now=now)
-    if claim["state"] == "used":  # this till's own: a retry gets its redemption back, else "used"
+    if claim.state == "used":  # this till's own: a retry gets its redemption back, else "used"
         budget.release()
         return redeem(store, claim, asked, now=now)
     try:

@@ -43,13 +43,13 @@ def check(
     except DomainError as refused:
         # Known and unusable as it is: the answer says the code exists. A till's own used code tells it
         # nothing new; a refusal for the order, nothing a scan would not say for free.
-        if refused.code in STATE_REFUSALS and claim["state"] != "used":
+        if refused.code in STATE_REFUSALS and claim.state != "used":
             _counted(budget, now)
         raise
-    if redemption.budget_counted and claim.get("budget_shards"):
+    if redemption.budget_counted and claim.budget_shards:
         # The budget's remainder is the transaction's to decide; a check reads it (capped coupons only).
-        left = BudgetShards(store.table).remaining([(claim["coupon_id"], int(claim["budget_shards"]))])
-        if left[claim["coupon_id"]] < redemption.budget_counted:
+        left = BudgetShards(store.table).remaining([(claim.coupon_id, int(claim.budget_shards))])
+        if left[claim.coupon_id] < redemption.budget_counted:
             raise BudgetExhausted(redemption.budget_counted)
     would = out(redemption).model_dump()
     if body.order_id is None:

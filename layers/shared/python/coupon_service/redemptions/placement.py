@@ -4,9 +4,8 @@ nothing; `writing.decide` applies them to every redemption and every check."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from coupon_service.errors import Conflict, Invalid
+from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import REFUSAL_CODES
 from coupon_service.time_frames import outside
 
@@ -15,23 +14,21 @@ from coupon_service.time_frames import outside
 STATE_REFUSALS = REFUSAL_CODES["redeem"] | {"not_valid_at_store", "outside_time_frame"}
 
 
-def allowed_stores(claim: dict[str, Any], at_merchant: str | None) -> list[str] | None:
+def allowed_stores(claim: ClaimItem, at_merchant: str | None) -> list[str] | None:
     """The stores it may be used at, where the redemption is (None: every store). At an unknown merchant
     (self-service on a platform coupon without the order), every store any of its merchants allows."""
-    stores: dict[str, list[str]] | None = claim.get("stores")
+    stores: dict[str, list[str]] | None = claim.stores
     if not stores:
         return None
-    merchant = at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
+    merchant = at_merchant or (claim.merchant_id if not claim.merchants else None)
     if merchant is not None:
         return stores.get(merchant)
-    if any(m not in stores for m in claim.get("merchants") or []):
+    if any(m not in stores for m in claim.merchants or []):
         return None
     return sorted({s for ids in stores.values() for s in ids})
 
 
-def refuse_store(
-    claim: dict[str, Any], *, at_merchant: str | None, store_id: str | None, trusted: bool
-) -> None:
+def refuse_store(claim: ClaimItem, *, at_merchant: str | None, store_id: str | None, trusted: bool) -> None:
     """A coupon listing stores is used only at one of them, named by a source the service trusts: the
     staff account's store, the merchant owner's word, or the customer naming the store they are in."""
     allowed = allowed_stores(claim, at_merchant)
@@ -59,7 +56,7 @@ def refuse_store(
         )
 
 
-def refuse_time(claim: dict[str, Any], now: str) -> None:
+def refuse_time(claim: ClaimItem, now: str) -> None:
     """Outside every time frame: refused, with the next opening while the coupon is still valid."""
     details = outside(claim, now)
     if details is None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from coupon_service import budget, lifecycle, stacking
 from coupon_service.errors import Conflict, Invalid, NotFound
-from coupon_service.items import RedemptionItem
+from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.pricing import NotApplicable, Order, Taken, order_total, price_claim
 from coupon_service.redemptions.placement import refuse_store, refuse_time
@@ -72,7 +72,7 @@ def out(item: RedemptionItem) -> RedemptionOut:
     return RedemptionOut.model_validate({"redeemed_at_merchant": None, **item.model_dump(exclude_none=True)})
 
 
-def priced(claim: dict[str, Any], order: Order | None, taken: Taken | None = None) -> dict[str, Any]:
+def priced(claim: ClaimItem, order: Order | None, taken: Taken | None = None) -> dict[str, Any]:
     """The redemption's amounts for the order (after what the order's other coupons `taken`); an order
     that does not meet the terms is a 422."""
     if order is None:
@@ -96,16 +96,16 @@ def priced(claim: dict[str, Any], order: Order | None, taken: Taken | None = Non
     }
 
 
-def depends_on_order(claim: dict[str, Any]) -> bool:
-    return bool(claim["terms"].get("min_spend")) or claim["scope"]["type"] != "order"
+def depends_on_order(claim: ClaimItem) -> bool:
+    return bool(claim.terms.get("min_spend")) or claim.scope["type"] != "order"
 
 
-def _confirmed_by_staff(claim: dict[str, Any], method: str, order: Order | None) -> bool | None:
+def _confirmed_by_staff(claim: ClaimItem, method: str, order: Order | None) -> bool | None:
     """A coupon whose terms depend on the order needs the order, unless its merchant lets staff confirm
     the terms by hand (then recorded on the redemption)."""
     if order is not None or not depends_on_order(claim):
         return None
-    if method == "staff" and claim.get("staff_confirms_terms"):
+    if method == "staff" and claim.staff_confirms_terms:
         return True
     raise Invalid(
         "this coupon has a minimum spend or applies to some items only: send the order",
@@ -114,22 +114,22 @@ def _confirmed_by_staff(claim: dict[str, Any], method: str, order: Order | None)
     )
 
 
-def replayed(store: RedemptionStore, claim: dict[str, Any], order_id: str | None) -> RedemptionOut | None:
+def replayed(store: RedemptionStore, claim: ClaimItem, order_id: str | None) -> RedemptionOut | None:
     """A retry for the same order of a redemption that already succeeded gets that redemption."""
-    if order_id is None or claim.get("state") != "used":
+    if order_id is None or claim.state != "used":
         return None
-    expected = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), order_id)
-    if claim.get("redemption_id") != expected:
+    expected = redemption_id_for(claim.claim_id, claim.reversals or 0, order_id)
+    if claim.redemption_id != expected:
         return None
     found = store.redemption(expected)
     return out(found) if found else None
 
 
-def budget_counted(claim: dict[str, Any], amounts: dict[str, Any]) -> int | None:
+def budget_counted(claim: ClaimItem, amounts: dict[str, Any]) -> int | None:
     """What the redemption counts against the coupon's budget, when it has one."""
-    if not claim.get("budget_shards"):
+    if not claim.budget_shards:
         return None
-    return budget.counted(claim["terms"], amounts.get("discount"))
+    return budget.counted(claim.terms, amounts.get("discount"))
 
 
 def _taken(seen: dict[str, Any] | None, order: Order | None) -> Taken | None:
@@ -149,27 +149,27 @@ def _taken(seen: dict[str, Any] | None, order: Order | None) -> Taken | None:
 
 
 def _redemption(
-    claim: dict[str, Any], asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+    claim: ClaimItem, asked: Redeeming, now: str, seen: dict[str, Any] | None = None
 ) -> RedemptionItem:
     confirmed_by_staff = _confirmed_by_staff(claim, asked.method, asked.order)
     amounts = priced(claim, asked.order, _taken(seen, asked.order))
-    redemption_id = redemption_id_for(claim["claim_id"], claim.get("reversals", 0), asked.order_id)
+    redemption_id = redemption_id_for(claim.claim_id, claim.reversals or 0, asked.order_id)
     # The order's one coupon is held when the order and its merchant are known.
-    merchant_id = asked.at_merchant or (claim["merchant_id"] if not claim.get("merchants") else None)
+    merchant_id = asked.at_merchant or (claim.merchant_id if not claim.merchants else None)
     return RedemptionItem.model_validate(
         {
             "redemption_id": redemption_id,
-            "claim_id": claim["claim_id"],
-            "coupon_id": claim["coupon_id"],
-            "merchant_id": claim["merchant_id"],
-            "customer_id": claim["owner_id"],
+            "claim_id": claim.claim_id,
+            "coupon_id": claim.coupon_id,
+            "merchant_id": claim.merchant_id,
+            "customer_id": claim.owner_id,
             "redeemed_at_merchant": asked.at_merchant,
             "method": asked.method,
             "redeemed_by": asked.by,
             "verified": asked.verified,
             "store_id": asked.store_id,
             "order_id": asked.order_id,
-            "currency": claim["currency"] if asked.order else None,
+            "currency": claim.currency if asked.order else None,
             **amounts,
             "budget_counted": budget_counted(claim, amounts),
             "terms_confirmed_by_staff": confirmed_by_staff,
@@ -182,7 +182,7 @@ def _redemption(
 
 
 def decide(
-    claim: dict[str, Any], asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+    claim: ClaimItem, asked: Redeeming, now: str, seen: dict[str, Any] | None = None
 ) -> RedemptionItem:
     """THE decision of every redemption and every check (`POST /redemptions/validation`): whether this
     claimed coupon, as read, may be used now for what is asked (on an order whose coupons, when it holds
@@ -199,7 +199,7 @@ def decide(
 
 
 def redeem(
-    store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, *, now: str, again: bool = True
+    store: RedemptionStore, claim: ClaimItem, asked: Redeeming, *, now: str, again: bool = True
 ) -> RedemptionOut:
     """Use the claimed coupon as read; when it moved on meanwhile (a reversal, a gift that lapsed), decide
     once more on what it is now."""
@@ -210,9 +210,9 @@ def redeem(
         stored = _onto_order(store, claim, asked, now)
     except ClaimMoved as moved:
         current = moved.current
-        if current is None or current["owner_id"] != claim["owner_id"]:
+        if current is None or current.owner_id != claim.owner_id:
             raise unknown_code() from None
-        if asked.method == "staff" and current["code"] != claim["code"]:
+        if asked.method == "staff" and current.code != claim.code:
             raise unknown_code() from None
         replay = replayed(store, current, asked.order_id)
         if replay:
@@ -224,7 +224,7 @@ def redeem(
     return out(stored)
 
 
-def _onto_order(store: RedemptionStore, claim: dict[str, Any], asked: Redeeming, now: str) -> RedemptionItem:
+def _onto_order(store: RedemptionStore, claim: ClaimItem, asked: Redeeming, now: str) -> RedemptionItem:
     """The redemption, assuming its order holds no coupon yet; when it does, decided by the stacking
     rules on the order as it is and priced on what its coupons left, then written on condition that the
     order is still as read (so two tills can never break the rules together)."""
@@ -240,7 +240,7 @@ def _onto_order(store: RedemptionStore, claim: dict[str, Any], asked: Redeeming,
 
 
 def _check_stacking(
-    store: RedemptionStore, claim: dict[str, Any], redemption: RedemptionItem, seen: dict[str, Any] | None
+    store: RedemptionStore, claim: ClaimItem, redemption: RedemptionItem, seen: dict[str, Any] | None
 ) -> None:
     holds = stacking.holds_of(seen)
     joining = stacking.Hold.of(claim, redemption.redemption_id)

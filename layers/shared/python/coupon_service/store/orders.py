@@ -9,7 +9,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Conflict
-from coupon_service.items import RedemptionItem
+from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.stacking import Hold
 from coupon_service.store.table import to_item, values
 
@@ -44,9 +44,7 @@ def refused_order(current: dict[str, Any] | None, redemption: RedemptionItem) ->
     return OrderChanged(current)
 
 
-def take_order(
-    claim: dict[str, Any], redemption: RedemptionItem, seen: dict[str, Any] | None
-) -> dict[str, Any]:
+def take_order(claim: ClaimItem, redemption: RedemptionItem, seen: dict[str, Any] | None) -> dict[str, Any]:
     """The order's item with this redemption on it, as computed from the item `seen` (None: a new order),
     on condition that the item is still as seen, or already holds this redemption (a till's retry: then
     the claim's condition refuses the whole transaction, and the retry finds its redemption). Refused,
@@ -67,9 +65,7 @@ def take_order(
     }
 
 
-def order_with(
-    seen: dict[str, Any] | None, claim: dict[str, Any], redemption: RedemptionItem
-) -> dict[str, Any]:
+def order_with(seen: dict[str, Any] | None, claim: ClaimItem, redemption: RedemptionItem) -> dict[str, Any]:
     """The order's item once `redemption` joins it: its hold, what the order's coupons took off each line
     (`taken`: line index -> amount) and the shipping, the cart they were taken from, one change further.
     A coupon that does not stack is also the order's main coupon (`redemption_id`, as before stacking)."""
@@ -85,13 +81,13 @@ def order_with(
         "seq": int(seen.get("seq", 0)) + 1,
         "holds": {
             **(seen.get("holds") or {}),
-            redemption.redemption_id: {"claim_id": claim["claim_id"], **Hold.of(claim).record()},
+            redemption.redemption_id: {"claim_id": claim.claim_id, **Hold.of(claim).record()},
         },
     }
     if not redemption.stackable:
         item.update(
             redemption_id=redemption.redemption_id,
-            claim_id=claim["claim_id"],
+            claim_id=claim.claim_id,
             locked_at=redemption.redeemed_at,
         )
     if redemption.order_cart is not None:

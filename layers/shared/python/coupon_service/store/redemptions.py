@@ -7,7 +7,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Conflict
-from coupon_service.items import RedemptionItem
+from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.lifecycle import Condition, redeemable_condition
 from coupon_service.store.budget import BudgetShards, giving_back, pieces, recorded, taking
 from coupon_service.store.guards import Reservation
@@ -23,7 +23,7 @@ class ClaimMoved(Conflict):
     """The claimed coupon was not as read (used, reversed, gifted, expired meanwhile): `current` is the claim
     as it is now (None when gone), for the caller to decide on once more."""
 
-    def __init__(self, current: dict[str, Any] | None) -> None:
+    def __init__(self, current: ClaimItem | None) -> None:
         super().__init__("this coupon has already been used", code="already_used")
         self.current = current
 
@@ -39,8 +39,9 @@ class RedemptionStore:
 
     # --- reads -----------------------------------------------------------------------------------
 
-    def claim(self, claim_id: str) -> dict[str, Any] | None:
-        return self.table.get(keys.claim(claim_id))
+    def claim(self, claim_id: str) -> ClaimItem | None:
+        item = self.table.get(keys.claim(claim_id))
+        return ClaimItem.model_validate(item) if item else None
 
     def max_stacked(self, merchant_id: str) -> int:
         """How many stackable coupons an order at the merchant takes (its settings)."""
@@ -50,7 +51,7 @@ class RedemptionStore:
         item = self.table.get(keys.redemption(redemption_id))
         return RedemptionItem.model_validate(item) if item else None
 
-    def claims_with_code(self, issuer_id: str, code: str) -> list[dict[str, Any]]:
+    def claims_with_code(self, issuer_id: str, code: str) -> list[ClaimItem]:
         """The claimed coupons whose current code is `code` as issued by `issuer_id` (the code index)."""
         index = keys.claim_code_index(issuer_id, code)
         items, _ = self.table.query(
@@ -58,13 +59,13 @@ class RedemptionStore:
             key_condition="GSI2PK = :p AND GSI2SK = :s",
             ExpressionAttributeValues=values(p=index["GSI2PK"], s=index["GSI2SK"]),
         )
-        return items
+        return [ClaimItem.model_validate(item) for item in items]
 
     # --- the one write ---------------------------------------------------------------------------
 
     def redeem(
         self,
-        claim: dict[str, Any],
+        claim: ClaimItem,
         redemption: RedemptionItem,
         give_back: list[Reservation],
         order: dict[str, Any] | None = None,
@@ -78,7 +79,7 @@ class RedemptionStore:
         stored (with the budget shards it took from)."""
         if redemption.order_merchant:  # the order's change it makes: what its reversal gives back
             redemption = redemption.model_copy(update={"order_seq": int((order or {}).get("seq", 0)) + 1})
-        shard_count = int(claim.get("budget_shards") or 0)
+        shard_count = int(claim.budget_shards or 0)
         amount = redemption.budget_counted or 0
         if not (shard_count and amount):
             self._redeem_once(claim, redemption, give_back, order)
@@ -92,11 +93,11 @@ class RedemptionStore:
                 return attempt
             except _BudgetShort:
                 backoff.pause()  # past the deadline: busy, nothing taken
-                choice = self.budget.choice_now(claim["coupon_id"], shard_count, amount)
+                choice = self.budget.choice_now(claim.coupon_id, shard_count, amount)
 
     def _redeem_once(
         self,
-        claim: dict[str, Any],
+        claim: ClaimItem,
         redemption: RedemptionItem,
         give_back: list[Reservation],
         order: dict[str, Any] | None,
@@ -127,13 +128,13 @@ class RedemptionStore:
             refused = set(cancelled.failed())
             if refused and min(refused) >= budget_at:
                 raise _BudgetShort() from None
-            raise ClaimMoved(self.claim(claim["claim_id"])) from None
+            raise ClaimMoved(self.claim(claim.claim_id)) from None
 
     @staticmethod
-    def _use(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
-        round_ = claim.get("reversals", 0)
+    def _use(claim: ClaimItem, redemption_id: str, now: str) -> dict[str, Any]:
+        round_ = claim.reversals or 0
         # The code too: a gift or a reversal gives the coupon a new one, and the old one is spent.
-        held = {":owner": claim["owner_id"], ":code": claim["code"]}
+        held = {":owner": claim.owner_id, ":code": claim.code}
         same_round = (
             Condition("reversals = :round", {}, {":round": round_})
             if round_
@@ -146,7 +147,7 @@ class RedemptionStore:
         named.update(used="used", rid=redemption_id, now=now)
         return {
             "Update": {
-                "Key": to_item(keys.claim(claim["claim_id"])),
+                "Key": to_item(keys.claim(claim.claim_id)),
                 "UpdateExpression": "SET #st = :used, redemption_id = :rid, used_at = :now "
                 "REMOVE GSI3PK, GSI3SK",
                 "ConditionExpression": condition.expression,
@@ -158,11 +159,11 @@ class RedemptionStore:
     # --- reversal --------------------------------------------------------------------------------
 
     def reverse(
-        self, redemption: RedemptionItem, claim: dict[str, Any] | None, by: str, now: str
+        self, redemption: RedemptionItem, claim: ClaimItem | None, by: str, now: str
     ) -> RedemptionItem:
         """Mark the redemption reversed; the claimed coupon usable again with a fresh code while its window
         is open; its order free for another coupon. Reversed already (concurrently): that reversal."""
-        usable_again = claim is not None and claim["valid_until"] > now
+        usable_again = claim is not None and claim.valid_until > now
         operations = [
             {
                 "Update": {
@@ -191,10 +192,10 @@ class RedemptionStore:
         return redemption.model_copy(update={"reversed_at": now, "usable_again": usable_again})
 
 
-def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[str, Any]:
+def _make_usable(claim: ClaimItem, redemption_id: str, now: str) -> dict[str, Any]:
     """The claim back to available, one reversal round further, with a fresh code (whoever saw the old
     one at the till cannot use it again), and back in the reminder index."""
-    code_sets, code_values = fresh_code(claim["merchant_id"], ":retired")
+    code_sets, code_values = fresh_code(claim.merchant_id, ":retired")
     sets = f"#st = :available, reversals = if_not_exists(reversals, :zero) + :one, {code_sets}"
     named: dict[str, Any] = {
         "available": "available",
@@ -202,17 +203,17 @@ def _make_usable(claim: dict[str, Any], redemption_id: str, now: str) -> dict[st
         "one": 1,
         "rid": redemption_id,
         "used": "used",
-        "retired": retiring(claim["code"], redemption_id=redemption_id),
+        "retired": retiring(claim.code, redemption_id=redemption_id),
         **code_values,
     }
-    remind_at = claim.get("remind_at")
-    if remind_at and remind_at > now and not claim.get("reminded_at"):
-        index = keys.reminder_index(remind_at, claim["claim_id"])
+    remind_at = claim.remind_at
+    if remind_at and remind_at > now and not claim.reminded_at:
+        index = keys.reminder_index(remind_at, claim.claim_id)
         sets += ", GSI3PK = :g3pk, GSI3SK = :g3sk"
         named.update(g3pk=index["GSI3PK"], g3sk=index["GSI3SK"])
     return {
         "Update": {
-            "Key": to_item(keys.claim(claim["claim_id"])),
+            "Key": to_item(keys.claim(claim.claim_id)),
             "UpdateExpression": f"SET {sets} REMOVE redemption_id, used_at",
             "ConditionExpression": "redemption_id = :rid AND #st = :used",
             "ExpressionAttributeNames": {"#st": "state"},
