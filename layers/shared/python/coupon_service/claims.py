@@ -34,11 +34,10 @@ from coupon_service.errors import (
     SoldOut,
 )
 from coupon_service.identity import Caller
-from coupon_service.items import ClaimItem
+from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
 from coupon_service.privacy import keyed_hash, mask_phone, normalise_phone
 from coupon_service.secret import hmac_key
-from coupon_service.self_service import self_service_of
 from coupon_service.store import pool as pool_store
 from coupon_service.store.claims import ClaimStore
 from coupon_service.store.shards import check_open
@@ -68,7 +67,7 @@ class _Cache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.terms: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.terms: dict[str, tuple[float, CouponItem]] = {}
         self.empty: dict[tuple[str, int], float] = {}
 
     def clear(self) -> None:
@@ -104,25 +103,25 @@ class Claims:
 
     # --- terms and checks ------------------------------------------------------------------------
 
-    def terms(self, coupon_id: str) -> dict[str, Any]:
+    def terms(self, coupon_id: str) -> CouponItem:
         now = time.monotonic()
         with cache.lock:
             cached = cache.terms.get(coupon_id)
         if cached and cached[0] > now:
             return cached[1]
         coupon = self.store.coupon_terms(coupon_id)
-        if not coupon or coupon["status"] == "draft":
+        if not coupon or coupon.status == "draft":
             raise NotFound("no such coupon", field="couponId")
         with cache.lock:
             cache.terms[coupon_id] = (now + TERMS_TTL, coupon)
         return coupon
 
-    def _check_coupon(self, coupon: dict[str, Any], caller: Caller, now: str) -> None:
-        check_open(coupon["status"], coupon["claim_window"]["start"], coupon["claim_window"]["end"], now)
-        audience = coupon["audience_type"]
-        if audience == "tags" and not set(coupon.get("audience_tags") or []) & caller.tags:
+    def _check_coupon(self, coupon: CouponItem, caller: Caller, now: str) -> None:
+        check_open(coupon.status, coupon.claim_window.start, coupon.claim_window.end, now)
+        audience = coupon.audience_type
+        if audience == "tags" and not set(coupon.audience_tags or []) & caller.tags:
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
-        if audience == "customers" and not self.store.in_audience(coupon["coupon_id"], caller.user_id):
+        if audience == "customers" and not self.store.in_audience(coupon.coupon_id, caller.user_id):
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
 
     # --- the claim -------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ class Claims:
         now = to_iso(self.clock.now())
         # The request as sent, so the same key with another channel or body is told apart.
         digest = request_hash(coupon_id, channel or "", body)
-        channels = coupon["options"].get("channels") or []
+        channels = coupon.options.get("channels") or []
         recorded = channel if channel in channels and channel is not None else "other"
         claim_id = claim_id_for(caller.user_id, coupon_id, key)
         if key is not None:
@@ -146,7 +145,7 @@ class Claims:
             coupon, caller, claim_id=claim_id, channel=recorded, digest=digest, body=body, now=now
         )
         try:
-            if coupon["codes"]["mode"] == "random_on_claim":
+            if coupon.mode == "random_on_claim":
                 claimed = self._claim_random(coupon, item, now)
             else:
                 claimed = self._claim_from_pool(coupon, item, now)
@@ -168,7 +167,7 @@ class Claims:
 
     def _claim_item(
         self,
-        coupon: dict[str, Any],
+        coupon: CouponItem,
         caller: Caller,
         *,
         claim_id: str,
@@ -178,16 +177,16 @@ class Claims:
         now: str,
     ) -> dict[str, Any]:
         """The claimed coupon as claimed, without its shard and code (chosen by the take)."""
-        validity = _VALIDITY[coupon["validity"]["type"]].model_validate(coupon["validity"])
-        start, end = window_for_claim(validity, from_iso(now), coupon["time_zone"])
-        options = coupon["options"]
+        validity = _VALIDITY[coupon.validity["type"]].model_validate(coupon.validity)
+        start, end = window_for_claim(validity, from_iso(now), coupon.time_zone)
+        options = coupon.options
         item: dict[str, Any] = {
             **keys.claim(claim_id),
             "type": "claim",
             "claim_id": claim_id,
-            "coupon_id": coupon["coupon_id"],
-            "merchant_id": coupon["merchant_id"],
-            "merchants": coupon.get("merchants"),
+            "coupon_id": coupon.coupon_id,
+            "merchant_id": coupon.merchant_id,
+            "merchants": coupon.merchants,
             "claimer_id": caller.user_id,
             "owner_id": caller.user_id,
             "state": "available",
@@ -198,19 +197,24 @@ class Claims:
             "note": body.note,
             "request_hash": digest,
             # Face value and terms as claimed: later edits never change what a customer holds.
-            **{k: coupon[k] for k in ("title", "description", "currency", "time_zone", "terms", "scope")},
+            "title": coupon.title,
+            "description": coupon.description,
+            "currency": coupon.currency,
+            "time_zone": coupon.time_zone,
+            "terms": coupon.terms,
+            "scope": coupon.scope,
             "giftable": bool(options.get("giftable")),
             "notify_giver": bool(options.get("notify_giver")),
             "gift_message": options.get("gift_message"),
             "staff_confirms_terms": bool(options.get("staff_confirms_terms")),
             # Where and when it may be used, as claimed: the redemption reads nothing more to check them.
-            "stores": coupon.get("stores"),
-            "time_frames": coupon.get("time_frames"),
+            "stores": coupon.stores,
+            "time_frames": coupon.time_frames,
             # Whether the holder may redeem in store, as claimed; the store's code stays on the coupon only,
             # where the merchant can change it.
-            "self_service": self_service_of(coupon),
+            "self_service": coupon.self_service_mode,
             # Money rules as claimed: the budget's shards (the budget itself stays the coupon's), stacking.
-            "budget_shards": coupon.get("budget_shards"),
+            "budget_shards": coupon.budget_shards,
             "stacking": options.get("stacking") if (options.get("stacking") or {}).get("stackable") else None,
             "nickname": caller.nickname,
             "name": caller.name,
@@ -231,42 +235,42 @@ class Claims:
                 item.update(keys.reminder_index(remind_at, claim_id))
         return item
 
-    def _shard_order(self, coupon: dict[str, Any]) -> list[int]:
-        count = coupon["shard_count"]
+    def _shard_order(self, coupon: CouponItem) -> list[int]:
+        count = coupon.shard_count
         order = random.sample(range(count), count)
         moment = time.monotonic()
         with cache.lock:
-            return [i for i in order if cache.empty.get((coupon["coupon_id"], i), 0) <= moment]
+            return [i for i in order if cache.empty.get((coupon.coupon_id, i), 0) <= moment]
 
     def _mark_empty(self, coupon_id: str, index: int) -> None:
         with cache.lock:
             cache.empty[(coupon_id, index)] = time.monotonic() + EMPTY_TTL
 
     @staticmethod
-    def _placed(coupon: dict[str, Any], item: dict[str, Any], shard: int, code: str, now: str) -> ClaimItem:
+    def _placed(coupon: CouponItem, item: dict[str, Any], shard: int, code: str, now: str) -> ClaimItem:
         """The claim on a shard with its code: in the code index and the shard's claim records."""
         return ClaimItem.model_validate(
             {
                 **item,
                 "shard": shard,
                 "code": code,
-                **keys.claim_code_index(coupon["merchant_id"], code),
-                **keys.claim_record_index(coupon["coupon_id"], shard, now, item["claim_id"]),
+                **keys.claim_code_index(coupon.merchant_id, code),
+                **keys.claim_record_index(coupon.coupon_id, shard, now, item["claim_id"]),
             }
         )
 
-    def _claim_random(self, coupon: dict[str, Any], item: dict[str, Any], now: str) -> ClaimItem:
-        limited = coupon["codes"].get("inventory") is not None
-        limit = coupon["options"].get("per_customer_limit", 1)
+    def _claim_random(self, coupon: CouponItem, item: dict[str, Any], now: str) -> ClaimItem:
+        limited = coupon.codes.get("inventory") is not None
+        limit = coupon.options.get("per_customer_limit", 1)
         for index in self._shard_order(coupon):
             claim = self._placed(coupon, {**item, "code_system": True}, index, new_system_code(), now)
             if self.store.take_unit(claim, limited=limited, limit=limit, now=now):
                 return claim
-            self._mark_empty(coupon["coupon_id"], index)
-        raise SoldOut(coupon["coupon_id"])
+            self._mark_empty(coupon.coupon_id, index)
+        raise SoldOut(coupon.coupon_id)
 
-    def _claim_from_pool(self, coupon: dict[str, Any], item: dict[str, Any], now: str) -> ClaimItem:
-        coupon_id = coupon["coupon_id"]
+    def _claim_from_pool(self, coupon: CouponItem, item: dict[str, Any], now: str) -> ClaimItem:
+        coupon_id = coupon.coupon_id
         pool = self.store.pool
         for index in self._shard_order(coupon):
             position = pool.take_position(coupon_id, index, item["claim_id"], now)
@@ -276,11 +280,11 @@ class Claims:
             code = pool.position_code(coupon, index, position)
             if code is None:  # the take's condition keeps positions below the pool's size: never happens
                 raise AssertionError(f"pool position {position} of shard {index} holds no code")
-            system = coupon["codes"]["mode"] == "generated"
+            system = coupon.mode == "generated"
             claim = self._placed(
                 coupon, {**item, "position": position, "code_system": system}, index, code, now
             )
-            self.store.claim_position(claim, limit=coupon["options"].get("per_customer_limit", 1))
+            self.store.claim_position(claim, limit=coupon.options.get("per_customer_limit", 1))
             return claim
         raise SoldOut(coupon_id)
 

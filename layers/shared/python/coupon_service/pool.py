@@ -53,8 +53,12 @@ def keyed_codes(seed: str, shard: int, start: int, stop: int) -> list[str]:
 
 def seed_of(coupon: Mapping[str, Any]) -> str | None:
     """A generated pool's seed, or None (imported, or generated before seeds: read from chunks)."""
-    seed = coupon.get("pool_seed")
-    return str(seed) if seed and coupon["codes"]["mode"] == "generated" else None
+    return seed_for(coupon.get("pool_seed"), coupon["codes"]["mode"])
+
+
+def seed_for(pool_seed: str | None, mode: str) -> str | None:
+    """The seed of a pool whose codes are made in `mode`, as its coupon stores it."""
+    return str(pool_seed) if pool_seed and mode == "generated" else None
 
 
 def chunk_of(position: int) -> tuple[int, int]:

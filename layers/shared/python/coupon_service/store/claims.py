@@ -12,7 +12,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import DuplicateClaim, LimitReached, NotFound
-from coupon_service.items import ClaimItem
+from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.lifecycle import WalletStatus, wallet_view
 from coupon_service.store.pool import Pool
 from coupon_service.store.shards import OPEN, open_values, refuse_closed
@@ -56,9 +56,10 @@ class ClaimStore:
 
     # --- reads ----------------------------------------------------------------------------------
 
-    def coupon_terms(self, coupon_id: str) -> dict[str, Any] | None:
+    def coupon_terms(self, coupon_id: str) -> CouponItem | None:
         """The coupon as a claim copies it (eventually consistent: the shard's condition is the authority)."""
-        return self.table.get(keys.coupon(coupon_id), consistent=False)
+        item = self.table.get(keys.coupon(coupon_id), consistent=False)
+        return None if item is None else CouponItem.model_validate(item)
 
     def in_audience(self, coupon_id: str, customer_id: str) -> bool:
         return self.table.get(keys.audience_member(coupon_id, customer_id), consistent=False) is not None

@@ -18,6 +18,7 @@ from typing import Any
 
 from coupon_service import keys, pool
 from coupon_service.codes import new_system_codes
+from coupon_service.items import CouponItem
 from coupon_service.store.shards import OPEN, open_values, refuse_closed
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 
@@ -175,13 +176,13 @@ class Pool:
 
     # --- codes ----------------------------------------------------------------------------------
 
-    def position_code(self, coupon: Mapping[str, Any], shard: int, position: int) -> str | None:
+    def position_code(self, coupon: CouponItem, shard: int, position: int) -> str | None:
         """The code at a position: computed for a seeded generated pool, else read from its chunk (cached
         per execution environment); None if no code is written there yet."""
-        seed = pool.seed_of(coupon)
+        seed = pool.seed_for(coupon.pool_seed, coupon.mode)
         if seed is not None:
             return pool.keyed_code(seed, shard, position)
-        coupon_id = coupon["coupon_id"]
+        coupon_id = coupon.coupon_id
         number, offset = pool.chunk_of(position)
         cache_key = (coupon_id, shard, number)
         codes = chunks.get(cache_key)
