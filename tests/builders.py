@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from coupon_service import keys
+from coupon_service import clock, keys
 from coupon_service.aws import client
 from coupon_service.claims import Claims
 from coupon_service.imports import Imports
@@ -193,3 +193,37 @@ def table_snapshot():
         start = page.get("LastEvaluatedKey")
         if not start:
             return sorted(items, key=lambda i: (i["PK"], i["SK"]))
+
+
+# --- held coupons in bulk ---------------------------------------------------------------------------------
+
+
+def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
+    """`count` claimed coupons of the coupon, claimed at `claimed_at` (or `claimed_at(i)`; default now),
+    each held by its own customer (`{prefix}{i}`), built by the
+    claim path's own builders (the claimed coupon as claimed, placed on a shard with a system code, in the
+    wallet, code, reminder and claim-record indexes) and written with BatchWriteItem, not claimed one by
+    one through the API; `changes` are set on every item (e.g. `state="used"`). Returns the items."""
+    from coupon_service.codes import new_system_code
+    from coupon_service.validity import to_iso
+
+    terms = Table().get(keys.coupon(coupon_id))
+    moment = to_iso(clock.now())
+    claims = Claims()
+    items = []
+    for i in range(count):
+        now = claimed_at(i) if callable(claimed_at) else claimed_at or moment
+        user = f"{prefix}{i}"
+        item = claims._claim_item(
+            terms,
+            caller_for(customer(user)),
+            claim_id=f"{prefix}-{coupon_id[:8]}-{i:06d}",
+            channel="other",
+            digest="seeded",
+            body=ClaimRequest(),
+            now=now,
+        )
+        placed = claims._placed(terms, item, i % terms["shard_count"], new_system_code(), now)
+        items.append({**item, **placed.record(), **changes})
+    Table().batch_write(items)
+    return items

@@ -4,9 +4,12 @@ before and after, secrets as "changed") and in one `CouponChanged`; a bad edit c
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from coupon_service import claims, events
+from coupon_service.reminders import Reminders
+from coupon_service.validity import from_iso, to_iso
 
 from devstack.streams import StreamReader, published
 from tests.builders import claim, make_coupon, stored_claim
@@ -78,6 +81,16 @@ EDITS = {
         {"options": {"reminder": None}},
         ["options.reminder"],
         ("options.reminder", {"hours_before_expiry": 24, "message": "Use it soon"}, None),
+    ),
+    "reminder at a time of day": (
+        {"options": {"reminder": {"hours_before_expiry": 24, "message": "Use it soon"}}},
+        {"options": {"reminder": {"at": "09:00", "days_before": 1, "message": "Tomorrow is the last day"}}},
+        ["options.reminder"],
+        (
+            "options.reminder",
+            {"hours_before_expiry": 24, "message": "Use it soon"},
+            {"at": "09:00", "days_before": 1, "message": "Tomorrow is the last day"},
+        ),
     ),
     "giftable": (
         {},
@@ -174,6 +187,18 @@ BAD_EDITS = {
         {"options": {"reminder": {"hours_before_expiry": 6, "message": "Soon"}}},
         422,
         "options.reminder.hours_before_expiry",
+    ),
+    "a time of day too early for the validity": (
+        {"validity": {"type": "hours", "hours": 5}},
+        {"options": {"reminder": {"at": "09:00", "days_before": 0, "message": "Soon"}}},
+        422,
+        "options.reminder.days_before",
+    ),
+    "both kinds of reminder": (
+        {},
+        {"options": {"reminder": {"hours_before_expiry": 2, "at": "09:00", "message": "Soon"}}},
+        422,
+        "body.options.reminder",
     ),
     "notify the giver without a message": (
         {"options": {"giftable": True}},
@@ -327,3 +352,33 @@ def test_another_merchants_coupon_has_no_history_to_read():
     coupon = make_coupon()
     assert history(coupon["coupon_id"], merchant_id="m2").status == 404
     assert call("GET", f"/coupons/{coupon['coupon_id']}/history", claims=customer("u1")).status == 403
+
+
+def test_a_reminder_at_a_time_of_day_is_sent_then_and_new_claims_take_a_new_reminder():
+    # Given a coupon valid 10 days from the claim, reminding at 09:00 Shanghai time the day before the last
+    reminder = {"at": "09:00", "days_before": 1, "message": "Tomorrow is the last day"}
+    coupon = make_coupon(
+        validity={"type": "relative_days", "starts_after_days": 0, "days": 10}, options={"reminder": reminder}
+    )
+    first = claim(coupon["coupon_id"], user="u1").json
+    stored = stored_claim(first["claim_id"])
+    # Then its reminder is at 09:00 local (01:00 UTC) on the day before its last day
+    # (it ends at local midnight, 16:00 UTC: its last day began 8 hours before; the day before, 09:00 local
+    # is 01:00 UTC on the end's UTC date less one day)
+    ends = from_iso(stored["valid_until"])
+    assert ends.hour == 16
+    assert stored["remind_at"] == to_iso(ends.replace(hour=1) - timedelta(days=1))
+    # And the reminder run sends it then, not before
+    due = from_iso(stored["remind_at"])
+    assert Reminders().run(now=due - timedelta(minutes=1)).reminded == 0
+    assert Reminders().run(now=due + timedelta(minutes=1)).reminded == 1
+
+    # When the merchant changes the reminder to a lead of 48 hours
+    lead = {"hours_before_expiry": 48, "message": "Two days left"}
+    assert edit(coupon, {"options": {"reminder": lead}}).status == 200
+    claims.cache.clear()
+    second = stored_claim(claim(coupon["coupon_id"], user="u2").json["claim_id"])
+    # Then a new claim is reminded 48 hours before its end, with the new message; the held one kept its own
+    assert second["remind_at"] == to_iso(from_iso(second["valid_until"]) - timedelta(hours=48))
+    assert second["reminder_message"] == "Two days left"
+    assert stored_claim(first["claim_id"])["reminder_message"] == "Tomorrow is the last day"

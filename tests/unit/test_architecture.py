@@ -36,6 +36,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "reminders": ("coupon_service.reminders",),
     "lookup budget": ("coupon_service.lookup_budget",),
     "outbox": ("coupon_service.outbox",),
+    "holders": ("coupon_service.holders",),
     "stores": ("coupon_service.stores",),
     "voiding": ("coupon_service.voiding",),
     "stock": ("coupon_service.stock",),

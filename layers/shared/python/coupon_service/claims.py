@@ -18,7 +18,6 @@ import random
 import threading
 import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from coupon_service import keys, qr
@@ -47,6 +46,7 @@ from coupon_service.validity import (
     HoursValidity,
     RelativeDaysValidity,
     from_iso,
+    reminder_time,
     to_iso,
     window_for_claim,
 )
@@ -226,10 +226,9 @@ class Claims:
             item["phone_masked"] = mask_phone(phone)
         reminder = options.get("reminder")
         if reminder:
-            remind_at = to_iso(
-                from_iso(item["valid_until"]) - timedelta(hours=reminder["hours_before_expiry"])
-            )
+            remind_at = to_iso(reminder_time(reminder, end, coupon["time_zone"]))
             item["reminder_message"] = reminder["message"]
+            item["reminder"] = reminder  # the rule as claimed: an extended window's reminder follows it
             if remind_at > now:  # a reminder time already past at claim is never reminded
                 item["remind_at"] = remind_at
                 item.update(keys.reminder_index(remind_at, claim_id))

@@ -71,7 +71,12 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         scope=body.scope.model_dump(mode="json"),
         audience_type=body.audience.type,
         audience_tags=getattr(body.audience, "tags", None),
-        options=body.options.model_dump(mode="json", exclude={"self_service"}),
+        options={
+            **body.options.model_dump(mode="json", exclude={"self_service"}),
+            "reminder": body.options.reminder.model_dump(mode="json", exclude_none=True)
+            if body.options.reminder
+            else None,
+        },
         shard_count=shard_count,
         has_logo=body.logo_png is not None,
         created_at=now,

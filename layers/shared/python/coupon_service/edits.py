@@ -5,7 +5,7 @@ secrets only as "changed"). Nothing here reads or writes the table."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
@@ -24,6 +24,7 @@ from coupon_service.validity import (
     Validity,
     from_iso,
     lengthens,
+    longest_lead,
     shortest_window,
     to_iso,
 )
@@ -51,12 +52,17 @@ def check_rules(claims_close: datetime, validity: AnyValidity, reminder: dict[st
         )
     if reminder:
         shortest = shortest_window(validity, claims_close)
-        if timedelta(hours=reminder["hours_before_expiry"]) >= shortest:
+        if longest_lead(reminder) >= shortest:
             hours = int(shortest.total_seconds() // 3600)
+            by_lead = reminder.get("hours_before_expiry") is not None
+            name = "options.reminder." + ("hours_before_expiry" if by_lead else "days_before")
+            lead = (
+                "must be under" if by_lead else "must leave the reminder (up to a day and an hour more) under"
+            )
             raise Invalid(
-                f"options.reminder.hours_before_expiry: must be under {hours} hours, the shortest time "
-                "a claimed coupon can be valid, or some claimers would never be reminded",
-                field="options.reminder.hours_before_expiry",
+                f"{name}: {lead} {hours} hours, the shortest time a claimed coupon can be valid, or some "
+                "claimers would never be reminded",
+                field=name,
                 details={"shortest_validity_hours": hours},
             )
 
@@ -164,7 +170,7 @@ def _options(current: dict[str, Any], patch: OptionsPatch | None, record: Record
         value = getattr(patch, name)
         if value is None and name not in REMOVABLE_OPTIONS:
             continue
-        new = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        new = value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else value
         if options.get(name) != new:
             record.add(f"options.{name}", options.get(name), new)
             options[name] = new

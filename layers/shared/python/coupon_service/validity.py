@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -167,6 +168,32 @@ def lengthens(old: AnyValidity, new: AnyValidity) -> bool:
     if isinstance(old, RelativeDaysValidity) and isinstance(new, RelativeDaysValidity):
         return new.starts_after_days + new.days > old.starts_after_days + old.days
     return False
+
+
+def reminder_time(reminder: Mapping[str, Any], valid_until: datetime, time_zone: str) -> datetime:
+    """When a coupon ending at `valid_until` is reminded: `hours_before_expiry` before its end, or at the
+    local time `at` (HH:MM in the coupon's zone) `days_before` days before its last day (the day its last
+    second falls on); if that time is not before the end (the last day, a time later than the end's), the
+    day before."""
+    _require_aware("valid_until", valid_until)
+    if reminder.get("hours_before_expiry") is not None:
+        return valid_until.astimezone(UTC) - timedelta(hours=int(reminder["hours_before_expiry"]))
+    zone = ZoneInfo(time_zone)
+    last_day = (valid_until - timedelta(seconds=1)).astimezone(zone).date()
+    hour, minute = (int(part) for part in str(reminder["at"]).split(":"))
+    day = last_day - timedelta(days=int(reminder.get("days_before") or 0))
+    moment = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+    if moment >= valid_until:
+        moment = datetime.combine(day - timedelta(days=1), time(hour, minute), tzinfo=zone).astimezone(UTC)
+    return moment
+
+
+def longest_lead(reminder: Mapping[str, Any]) -> timedelta:
+    """The longest time before a coupon's end its reminder can be sent: what must stay under the shortest
+    validity for every claimer to be reminded (a local day can be an hour long more)."""
+    if reminder.get("hours_before_expiry") is not None:
+        return timedelta(hours=int(reminder["hours_before_expiry"]))
+    return timedelta(days=int(reminder.get("days_before") or 0) + 1, hours=1)
 
 
 @lru_cache(maxsize=1)

@@ -191,8 +191,26 @@ class SelfServiceCodes(Strict):
 
 
 class Reminder(Strict):
-    hours_before_expiry: int = Field(ge=1, le=168)
+    """When a claimer is reminded before their coupon ends: a lead (`hours_before_expiry`), or a time of day
+    in the coupon's time zone (`at`, HH:MM) `days_before` days before the coupon's last day."""
+
+    hours_before_expiry: int | None = Field(default=None, ge=1, le=168)
+    at: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        examples=["09:00"],
+        description="HH:MM, local",
+    )
+    days_before: int | None = Field(default=None, ge=0, le=30, description="With `at`: 0 is the last day")
     message: Text = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Reminder:
+        if (self.hours_before_expiry is None) == (self.at is None):
+            raise ValueError("give either hours_before_expiry or at (with days_before)")
+        if self.days_before is not None and self.at is None:
+            raise ValueError("days_before goes with at")
+        return self
 
 
 class Window(Strict):

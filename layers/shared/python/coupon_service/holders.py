@@ -1,0 +1,250 @@
+"""Validity edits reach holders: when a merchant lengthens a coupon's validity, every held, unused coupon's
+window grows to what the new validity gives it, and never shrinks.
+
+Driven by the coupon item's change on the table's stream (its old and new image), in a function of its own
+(`HoldersFunction`), so a long extension never holds up the outbox. For each change that lengthens the
+validity (`validity.lengthens`): the coupon's claim records, shard by shard and page by page, oldest first;
+each claimed coupon whose new end (`window_for_claim` of the new validity at its own claim time, in its
+time zone) is later than its end gets one conditional write that only lets the window grow, with its
+wallet entry and its reminder entry moved in the same write. A checkpoint per change records each shard's
+last record done, so a consumer that runs out of time stops cleanly and the stream's retry resumes there;
+a change delivered again after it finished extends nothing (and the writes' condition would refuse to
+extend anything twice anyway).
+
+Claims made just around the edit may have copied the old validity (a claim keeps a coupon's terms for a
+few seconds): once the records are done, the run waits until `SETTLE` after the edit and reads the records
+claimed since `LATE` before it once more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from pydantic import TypeAdapter
+
+from coupon_service import clock
+from coupon_service.store.holders import Extension, HolderStore
+from coupon_service.store.table import Table
+from coupon_service.validity import (
+    AnyValidity,
+    Validity,
+    from_iso,
+    lengthens,
+    reminder_time,
+    to_iso,
+    window_for_claim,
+)
+
+PAGE = 500  # claimed coupons per page of records (under 1 MB): a checkpoint after each
+BATCH = 100  # conditional updates per transaction (its most): one request for many coupons, all or none
+ATTEMPTS = 4  # tries of a page's coupons whose batch was refused (each try reads them as refused)
+RESERVE = 20.0  # seconds kept back from the invocation's time to save the checkpoint and answer
+SETTLE = timedelta(seconds=10)  # claims keep a coupon's terms 5 s (claims.TERMS_TTL), their index lags
+LATE = timedelta(seconds=60)  # a claim started before the edit commits within its function's timeout
+_validity: TypeAdapter[AnyValidity] = TypeAdapter(Validity)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A coupon's validity lengthened by the edit that made `version`, at `edited_at`."""
+
+    coupon_id: str
+    version: int
+    edited_at: str
+    validity: AnyValidity
+    shard_count: int
+
+
+@dataclass
+class Progress:
+    extended: int = 0
+    examined: int = 0
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class Extended:
+    """What a batch of stream records did: where the stream must resume (None: all done)."""
+
+    changes: int
+    extended: int
+    resume_from: str | None
+
+
+def change_of(record: DynamoDBRecord) -> Change | None:
+    """The lengthening a coupon's stream record stands for, or None (another item, another edit)."""
+    stream = record.dynamodb
+    name = record.event_name.name if record.event_name is not None else ""
+    if stream is None or name != "MODIFY":
+        return None
+    new, old = stream.new_image or {}, stream.old_image or {}
+    if new.get("type") != "coupon" or new.get("validity") == old.get("validity") or not old.get("validity"):
+        return None
+    before, after = (
+        _validity.validate_python(_plain(old["validity"])),
+        _validity.validate_python(_plain(new["validity"])),
+    )
+    if not lengthens(before, after):
+        return None
+    return Change(
+        coupon_id=str(new["coupon_id"]),
+        version=int(new["version"]),
+        edited_at=str(new["updated_at"]),
+        validity=after,
+        shard_count=int(new["shard_count"]),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A stream image's numbers (Decimal) as the ints a validity holds."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "to_integral_value"):
+        return int(value)
+    return value
+
+
+def new_end(validity: AnyValidity, claim: dict[str, Any]) -> str:
+    """The end the new validity gives a coupon claimed when this one was (its own claim time + the new
+    length for `hours` and `relative_days`; the new end for `fixed`)."""
+    _, end = window_for_claim(validity, from_iso(claim["claimed_at"]), claim["time_zone"])
+    return to_iso(end)
+
+
+def extension_of(validity: AnyValidity, claim: dict[str, Any], edited_at: str) -> Extension | None:
+    """What extending one claimed coupon writes, or None when it is not to grow: used, void, expired when
+    the coupon was edited, or ending already at or after what the new validity gives it."""
+    if claim.get("state") in ("used", "void") or claim["valid_until"] <= edited_at:
+        return None
+    until = new_end(validity, claim)
+    if until <= claim["valid_until"]:
+        return None
+    extension = Extension(claim["claim_id"], claim["owner_id"], claim["valid_until"], until)
+    remind_at = claim.get("remind_at")
+    if remind_at and not claim.get("reminded_at"):
+        moved = moved_reminder(claim, until)
+        extension = Extension(
+            extension.claim_id, extension.owner_id, extension.valid_until, until, remind_at, moved
+        )
+    return extension
+
+
+def moved_reminder(claim: dict[str, Any], until: str) -> str:
+    """A claimed coupon's reminder time for its new end: by the reminder it was claimed with (a lead, or a
+    time of day before the last day, in its zone); claims from before the rule was kept keep their lead."""
+    rule = claim.get("reminder")
+    if rule:
+        return to_iso(reminder_time(rule, from_iso(until), claim["time_zone"]))
+    lead = from_iso(claim["valid_until"]) - from_iso(claim["remind_at"])
+    return to_iso(from_iso(until) - lead)
+
+
+class Holders:
+    def __init__(self, table: Table | None = None, *, settle: timedelta = SETTLE) -> None:
+        self.store = HolderStore(table or Table())
+        self.settle = settle
+
+    def extend_records(self, records: Sequence[DynamoDBRecord], time_left: Callable[[], float]) -> Extended:
+        """Every lengthening in a batch of stream records, in order; stops at the first that runs out of
+        time, which the stream delivers again (with those after it)."""
+        changes = extended = 0
+        for record in records:
+            change = change_of(record)
+            if change is None:
+                continue
+            changes += 1
+            progress = self.extend(change, time_left)
+            extended += progress.extended
+            if not progress.finished:
+                stream = record.dynamodb
+                return Extended(changes, extended, stream.sequence_number if stream is not None else None)
+        return Extended(changes, extended, None)
+
+    def extend(self, change: Change, time_left: Callable[[], float]) -> Progress:
+        """Extend the held coupons `change` lengthens, from its checkpoint on; `finished` False when the
+        time ran out first (the checkpoint says where the next delivery resumes)."""
+        checkpoint = self.store.progress(change.coupon_id, change.version, to_iso(clock.now()))
+        progress = Progress()
+        if checkpoint.get("finished_at"):
+            progress.finished = True
+            return progress
+        after: dict[str, str] = dict(checkpoint.get("after") or {})
+        for shard in range(change.shard_count):
+            if not self._shard(change, shard, after.get(f"{shard:02d}"), progress, time_left):
+                return progress
+        # Claims that copied the old validity around the edit: read again once they have all committed.
+        wait = (from_iso(change.edited_at) + self.settle - clock.now()).total_seconds()
+        if wait > 0:
+            if wait > time_left() - RESERVE:
+                return progress
+            time.sleep(wait)
+        late = to_iso(from_iso(change.edited_at) - LATE)
+        for shard in range(change.shard_count):
+            if not self._shard(change, shard, late, progress, time_left, save=False):
+                return progress
+        self.store.finish(change.coupon_id, change.version, to_iso(clock.now()))
+        progress.finished = True
+        return progress
+
+    def _shard(
+        self,
+        change: Change,
+        shard: int,
+        after: str | None,
+        progress: Progress,
+        time_left: Callable[[], float],
+        *,
+        save: bool = True,
+    ) -> bool:
+        """One shard's records after `after`, page by page, each page's end saved; False if time ran out."""
+        while True:
+            if time_left() < RESERVE:
+                return False
+            page, more = self.store.claim_records(change.coupon_id, shard, after, PAGE)
+            extended = self._extend_page(change, page)
+            progress.extended += extended
+            progress.examined += len(page)
+            if page:
+                after = self.store.record_key(page[-1])
+                if save:
+                    self.store.save(
+                        change.coupon_id,
+                        change.version,
+                        shard=shard,
+                        after=after,
+                        extended=extended,
+                        examined=len(page),
+                    )
+            if not more:
+                return True
+
+    def _extend_page(self, change: Change, page: list[dict[str, Any]]) -> int:
+        """The page's coupons that are to grow, `BATCH` to a transaction. A batch refused because one of
+        its coupons changed meanwhile (redeemed, voided, reminded, given) is tried again with that coupon
+        as the refusal returned it, a few times."""
+        pending = page
+        extended = 0
+        for _ in range(ATTEMPTS):
+            retry: list[dict[str, Any]] = []
+            found = [(c, extension_of(change.validity, c, change.edited_at)) for c in pending]
+            todo = [(c, e) for c, e in found if e is not None]
+            for start in range(0, len(todo), BATCH):
+                batch = todo[start : start + BATCH]
+                refused = self.store.extend([e for _, e in batch], change.edited_at)
+                if not refused:
+                    extended += len(batch)
+                    continue
+                for i, (claim, _) in enumerate(batch):
+                    if i not in refused:
+                        retry.append(claim)  # not applied with the batch: as read
+                    elif (now_as := refused[i]) is not None:
+                        retry.append(now_as)  # changed meanwhile: as it is now
+            if not retry:
+                break
+            pending = retry
+        return extended
