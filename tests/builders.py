@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 
-from coupon_service import clock, keys
+from coupon_service import keys
 from coupon_service.aws import client
 from coupon_service.claims import Claims
+from coupon_service.clock import SYSTEM
 from coupon_service.imports import Imports
 from coupon_service.models.claims import ClaimRequest
 from coupon_service.models.redemptions import StaffRedemption
@@ -208,7 +209,7 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
     from coupon_service.validity import to_iso
 
     terms = Table().get(keys.coupon(coupon_id))
-    moment = to_iso(clock.now())
+    moment = to_iso(SYSTEM.now())
     claims = Claims()
     items = []
     for i in range(count):

@@ -9,13 +9,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import logger, metrics
+from coupon_service.api import clock, logger, metrics
 from coupon_service.holders import Holders
 
 
 def extend(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
-    done = Holders().extend_records(records, lambda: context.get_remaining_time_in_millis() / 1000)
+    done = Holders(clock=clock(context)).extend_records(
+        records, lambda: context.get_remaining_time_in_millis() / 1000
+    )
     metrics.add_metric(name="HeldCouponsExtended", unit=MetricUnit.Count, value=done.extended)
     if done.resume_from is None:
         return {"batchItemFailures": []}

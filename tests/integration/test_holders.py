@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from coupon_service import clock, keys
+from coupon_service import keys
+from coupon_service.clock import SYSTEM
 from coupon_service.gifts import Gifts
 from coupon_service.holders import Holders
 from coupon_service.models.redemptions import StaffRedemption
@@ -56,7 +57,7 @@ def edit(coupon, validity, version=1):
 
 
 def hours_ago(hours):
-    return to_iso(clock.now() - timedelta(hours=hours))
+    return to_iso(SYSTEM.now() - timedelta(hours=hours))
 
 
 def check_entries(item):
@@ -194,7 +195,7 @@ def test_an_interrupted_extension_resumes_and_extends_each_coupon_once(emulator,
         codes={"mode": "random_on_claim", "inventory": 5000},
         shard_count=4,
     )
-    moment = clock.now()
+    moment = SYSTEM.now()
     items = seed_held(
         coupon["coupon_id"], 300, claimed_at=lambda i: to_iso(moment - timedelta(seconds=48 * i))
     )

@@ -27,7 +27,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import TypeAdapter
 
-from coupon_service import clock
+from coupon_service.clock import SYSTEM, Clock
 from coupon_service.store.holders import Extension, HolderStore
 from coupon_service.store.table import Table
 from coupon_service.validity import (
@@ -145,8 +145,11 @@ def moved_reminder(claim: dict[str, Any], until: str) -> str:
 
 
 class Holders:
-    def __init__(self, table: Table | None = None, *, settle: timedelta = SETTLE) -> None:
+    def __init__(
+        self, table: Table | None = None, *, clock: Clock = SYSTEM, settle: timedelta = SETTLE
+    ) -> None:
         self.store = HolderStore(table or Table())
+        self.clock = clock
         self.settle = settle
 
     def extend_records(self, records: Sequence[DynamoDBRecord], time_left: Callable[[], float]) -> Extended:
@@ -168,7 +171,7 @@ class Holders:
     def extend(self, change: Change, time_left: Callable[[], float]) -> Progress:
         """Extend the held coupons `change` lengthens, from its checkpoint on; `finished` False when the
         time ran out first (the checkpoint says where the next delivery resumes)."""
-        checkpoint = self.store.progress(change.coupon_id, change.version, to_iso(clock.now()))
+        checkpoint = self.store.progress(change.coupon_id, change.version, to_iso(self.clock.now()))
         progress = Progress()
         if checkpoint.get("finished_at"):
             progress.finished = True
@@ -178,7 +181,7 @@ class Holders:
             if not self._shard(change, shard, after.get(f"{shard:02d}"), progress, time_left):
                 return progress
         # Claims that copied the old validity around the edit: read again once they have all committed.
-        wait = (from_iso(change.edited_at) + self.settle - clock.now()).total_seconds()
+        wait = (from_iso(change.edited_at) + self.settle - self.clock.now()).total_seconds()
         if wait > 0:
             if wait > time_left() - RESERVE:
                 return progress
@@ -187,7 +190,7 @@ class Holders:
         for shard in range(change.shard_count):
             if not self._shard(change, shard, late, progress, time_left, save=False):
                 return progress
-        self.store.finish(change.coupon_id, change.version, to_iso(clock.now()))
+        self.store.finish(change.coupon_id, change.version, to_iso(self.clock.now()))
         progress.finished = True
         return progress
 
