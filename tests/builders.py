@@ -208,7 +208,9 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
     from coupon_service.codes import new_system_code
     from coupon_service.validity import to_iso
 
-    terms = Table().get(keys.coupon(coupon_id))
+    from coupon_service.items import CouponItem
+
+    terms = CouponItem.model_validate(Table().get(keys.coupon(coupon_id)))
     moment = to_iso(SYSTEM.now())
     claims = Claims()
     items = []
@@ -224,7 +226,7 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
             body=ClaimRequest(),
             now=now,
         )
-        placed = claims._placed(terms, item, i % terms["shard_count"], new_system_code(), now)
+        placed = claims._placed(terms, item, i % terms.shard_count, new_system_code(), now)
         items.append({**item, **placed.record(), **changes})
     Table().batch_write(items)
     return items

@@ -226,7 +226,7 @@ class Claims:
             item["phone_masked"] = mask_phone(phone)
         reminder = options.get("reminder")
         if reminder:
-            remind_at = to_iso(reminder_time(reminder, end, coupon["time_zone"]))
+            remind_at = to_iso(reminder_time(reminder, end, coupon.time_zone))
             item["reminder_message"] = reminder["message"]
             item["reminder"] = reminder  # the rule as claimed: an extended window's reminder follows it
             if remind_at > now:  # a reminder time already past at claim is never reminded
