@@ -206,9 +206,8 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
     wallet, code, reminder and claim-record indexes) and written with BatchWriteItem, not claimed one by
     one through the API; `changes` are set on every item (e.g. `state="used"`). Returns the items."""
     from coupon_service.codes import new_system_code
-    from coupon_service.validity import to_iso
-
     from coupon_service.items import CouponItem
+    from coupon_service.validity import to_iso
 
     terms = CouponItem.model_validate(Table().get(keys.coupon(coupon_id)))
     moment = to_iso(SYSTEM.now())
