@@ -260,7 +260,18 @@ def rest_of_the_routes(
     ok(call("POST", f"/redemptions/{redemption_id}/reversal", claims=m1), 200)
     # A second gift, cancelled by its giver
     active = {"version": ok(paused, 200)["version"], "status": "active"}
-    ok(call("PATCH", f"/coupons/{coupon_id}", claims=m1, body=active), 200)
+    reactivated = ok(call("PATCH", f"/coupons/{coupon_id}", claims=m1, body=active), 200)
+    # A longer validity, which the holders function extends held coupons to from the stream
+    longer = {"type": "relative_days", "starts_after_days": 0, "days": 60}
+    ok(
+        call(
+            "PATCH",
+            f"/coupons/{coupon_id}",
+            claims=m1,
+            body={"version": reactivated["version"], "validity": longer},
+        ),
+        200,
+    )
     other = ok(call("POST", f"/coupons/{coupon_id}/claims", claims=customer("u2")))
     cancelled = ok(call("POST", f"/me/coupons/{other['claim_id']}/gifts", claims=customer("u2")))
     ok(call("DELETE", f"/me/gifts/{cancelled['token']}", claims=customer("u2")), 200)
@@ -283,6 +294,8 @@ def rest_of_the_routes(
     assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
     # The stream's other reader: the stock watch, over the same changes (claims moved the shards)
     assert invoke("stock", {"Records": records}) == {"batchItemFailures": []}
+    # And its third: the holders function, extending held coupons to the longer validity
+    assert invoke("holders", {"Records": records}, 900_000) == {"batchItemFailures": []}
     return {
         "gift": [cancelled["token"]],
         "codes": [other["code"], held["code"]],
