@@ -4,20 +4,27 @@ one leaves every holder as they were."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from coupon_service import keys
 from coupon_service.clock import SYSTEM
+from coupon_service.gifts import Gifts
 from coupon_service.holders import Holders
+from coupon_service.models.redemptions import StaffRedemption
+from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table
 from coupon_service.validity import from_iso, to_iso
 
 from devstack.emulator import DEFAULT_KINDS, WITH_LOST
 from devstack.streams import StreamReader
-from tests.builders import claim_items, make_coupon, seed_held
-from tests.support import call, invoke, merchant
+from tests.builders import CART, claim_items, claim_now, make_coupon, seed_held
+from tests.support import call, caller_for, customer, invoke, merchant, outcome, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
 BASE = "https://coupons.example/v1"
@@ -60,6 +67,99 @@ def check_entries(item):
         assert {k: item[k] for k in ("GSI3PK", "GSI3SK")} == keys.reminder_index(
             item["remind_at"], item["claim_id"]
         )
+
+
+def claimer(coupon_id, worker, stop, activity):
+    """New customers claiming while the extension runs (at most 20 per thread)."""
+    for n in range(20):
+        if stop.is_set():
+            return
+        activity[f"claim {claim_now(coupon_id, f'new{worker}-{n}').status}"] += 1
+
+
+def redeemer(items, activity):
+    for item in items:
+        body = StaffRedemption(code=item["code"], order_id=f"o-{item['claim_id']}", order=CART)
+        reply = outcome(lambda body=body: Redemptions().by_staff(caller_for(staff("m1")), "m1", body))
+        activity[f"redeem {reply.status}"] += 1
+
+
+def gifter(items, activity):
+    for item in items:
+        giver = caller_for(customer(item["owner_id"]))
+        given = outcome(lambda giver=giver, item=item: Gifts().give(giver, item["claim_id"], BASE))
+        if given.status != 201:
+            activity[f"give {given.status}"] += 1
+            continue
+        friend = caller_for(customer(f"friend-{item['owner_id']}"))
+        token = given.json["token"]
+        activity[
+            f"accept {outcome(lambda friend=friend, token=token: Gifts().accept(friend, token)).status}"
+        ] += 1
+
+
+def check_extended(items, used_before):
+    """Every claimed coupon not used ends at NEW_END, its reminder a day before, its entries with it; those
+    used before the edit are untouched; those used while it ran end at either."""
+    for item in items.values():
+        check_entries(item)
+        if item["claim_id"] in used_before:
+            assert (item["valid_until"], item["remind_at"]) == (OLD_END, to_iso(from_iso(OLD_END) - LEAD))
+        elif item["state"] == "used":
+            assert item["valid_until"] in (OLD_END, NEW_END)
+        else:
+            assert (item["valid_until"], item["remind_at"]) == (NEW_END, to_iso(from_iso(NEW_END) - LEAD)), (
+                item
+            )
+
+
+def test_extension_over_5000_held_coupons_while_customers_claim_redeem_and_give(stream):
+    # Given 5,000 customers each holding an unused coupon ending OLD_END, and 500 holding one they used
+    coupon = fixed_coupon()
+    coupon_id = coupon["coupon_id"]
+    held = seed_held(coupon_id, 5000, prefix="h", claimed_at=hours_ago(1))
+    used = {
+        c["claim_id"] for c in seed_held(coupon_id, 500, prefix="x", claimed_at=hours_ago(1), state="used")
+    }
+    assert {c["valid_until"] for c in held} == {OLD_END}
+    assert {c["remind_at"] for c in held} == {to_iso(from_iso(OLD_END) - LEAD)}
+    stream.drain()
+
+    # When the merchant moves the end a year later while, on other threads, new customers claim, tills
+    # redeem 40 of the held coupons and 40 holders give theirs to friends who accept
+    stop, activity = threading.Event(), Counter()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        busy = [pool.submit(claimer, coupon_id, w, stop, activity) for w in range(2)]
+        busy += [pool.submit(redeemer, held[w * 20 : (w + 1) * 20], activity) for w in range(2)]
+        busy += [pool.submit(gifter, held[100 + w * 20 : 120 + w * 20], activity) for w in range(2)]
+        time.sleep(0.5)
+        reply = edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": NEW_END})
+        assert (reply.status, reply.json["holders"]) == (200, "extending")
+        started = time.monotonic()
+        # The table's stream delivers the coupon's change to the holders function
+        records = stream.drain()
+        assert invoke("holders", {"Records": records}, ROOMY) == {"batchItemFailures": []}
+        took = time.monotonic() - started
+        stop.set()
+        for future in busy:
+            future.result()
+    assert activity["redeem 201"] == 40 and activity["accept 201"] == 40, activity
+    assert activity["claim 201"] > 0, activity
+
+    # Then every claimed coupon not used ends at NEW_END, its reminder a day before, its entries with it
+    items = {c["claim_id"]: c for c in claim_items(coupon_id)}
+    assert len(items) == 5500 + activity["claim 201"]
+    check_extended(items, used)
+    # And the friends hold the extended coupons
+    accepted = [i for i in items.values() if i.get("received_from")]
+    assert len(accepted) == 40 and {i["valid_until"] for i in accepted if i["state"] != "used"} == {NEW_END}
+    print(f"extended {len(items)} claimed coupons, with claims, redemptions and gifts running: {took:.1f} s")
+
+    # And the same change delivered again, to a consumer that lost its checkpoint, extends nothing twice
+    Table().delete(keys.holder_extension(coupon_id, 2))
+    again = Holders(settle=timedelta(0)).extend_records([DynamoDBRecord(r) for r in records], lambda: 900.0)
+    assert (again.changes, again.extended) == (1, 0)
+    assert {c["claim_id"]: c for c in claim_items(coupon_id)} == items
 
 
 def test_a_change_delivered_again_extends_nothing_twice(stream, dynamodb_requests):
