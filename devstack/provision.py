@@ -138,7 +138,34 @@ def provision(endpoint: str, prefix: str) -> Stack:
         EventBusName=stack.bus_name,
         Targets=[{"Id": "queue", "Arn": _queue_arn(sqs, stack.events_queue_url)}],
     )
+    for logical, (pattern, queues) in _queue_rules(stack).items():
+        events.put_rule(
+            Name=f"{prefix}-{logical}", EventBusName=stack.bus_name, EventPattern=json.dumps(pattern)
+        )
+        events.put_targets(
+            Rule=f"{prefix}-{logical}",
+            EventBusName=stack.bus_name,
+            Targets=[{"Id": f"queue{n}", "Arn": arn} for n, arn in enumerate(queues)],
+        )
     return stack
+
+
+def _queue_rules(stack: Stack) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """The template's rules on the service's bus that send events to its queues (moto delivers them):
+    each rule's pattern and its queues' ARNs. Rules with no queue target (a topic) are left out."""
+    rules = {}
+    queues_here = template.resources("AWS::SQS::Queue")
+    for logical, resource in template.resources("AWS::Events::Rule").items():
+        props = resource["Properties"]
+        queues = [
+            stack.resolve(target["Arn"])
+            for target in props.get("Targets", [])
+            if isinstance(target["Arn"], dict)
+            and str(target["Arn"].get("Fn::GetAtt", [""])[0]) in queues_here
+        ]
+        if queues and props.get("EventBusName") == {"Ref": "CouponsBus"}:
+            rules[logical] = (props["EventPattern"], queues)
+    return rules
 
 
 def _notify(s3: Any, stack: Stack, bucket: str, configuration: dict[str, Any]) -> None:
@@ -181,6 +208,12 @@ def drop(stack: Stack) -> None:
     events = client("events", stack.endpoint)
     events.remove_targets(Rule=f"{stack.prefix}-all", EventBusName=stack.bus_name, Ids=["queue"])
     events.delete_rule(Name=f"{stack.prefix}-all", EventBusName=stack.bus_name)
+    for logical, (_, queues) in _queue_rules(stack).items():
+        name = f"{stack.prefix}-{logical}"
+        events.remove_targets(
+            Rule=name, EventBusName=stack.bus_name, Ids=[f"queue{n}" for n in range(len(queues))]
+        )
+        events.delete_rule(Name=name, EventBusName=stack.bus_name)
     events.delete_event_bus(Name=stack.bus_name)
     sqs = client("sqs", stack.endpoint)
     for logical in template.resources("AWS::SQS::Queue"):
