@@ -207,6 +207,22 @@ def sqs_message(body: str, message_id: str = "m-1") -> dict[str, Any]:
     }
 
 
+def bus_message(detail_type: str, detail: dict[str, Any], message_id: str = "m-1") -> dict[str, Any]:
+    """One SQS record holding an event as a rule on the service's bus delivers it to a queue."""
+    event = {
+        "version": "0",
+        "id": f"bus-{message_id}",
+        "detail-type": detail_type,
+        "source": "coupons",
+        "account": "123456789012",
+        "time": detail.get("occurred_at", "2030-05-09T12:00:00Z"),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+    return sqs_message(json.dumps(event), message_id)
+
+
 # --- concurrency ----------------------------------------------------------------------------------------
 
 # What the invariant tests run under: no faults; 15% of writes refused (conflicts, throttling); 30% of

@@ -156,3 +156,13 @@ def test_the_reminder_schedule_sample_reminds_a_due_coupon():
     # Then the coupon is reminded, once
     assert (summary["due"], summary["reminded"]) == (1, 1)
     assert Table().get(keys.claim(due["claim_id"]))["reminded_at"]
+
+
+def test_aggregator_sample_counts_a_claim_once():
+    from coupon_service.figures.reading import summed
+    from coupon_service.store.figures import FiguresStore
+
+    assert invoke("aggregator", sample("aggregator-queue.json")) == {"batchItemFailures": []}
+    assert invoke("aggregator", sample("aggregator-queue.json")) == {"batchItemFailures": []}  # again
+    cells = summed(FiguresStore().cells(SAMPLE_COUPON, "2030-05-01", "2030-06-30"))
+    assert cells[("2030-05-09", "wechat", "-")]["claimed"] == 1

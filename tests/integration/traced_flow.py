@@ -27,6 +27,7 @@ from devstack.streams import StreamReader
 from tests import support
 from tests.support import (
     FakeContext,
+    bus_message,
     call,
     coupon_body,
     customer,
@@ -296,6 +297,12 @@ def rest_of_the_routes(
     assert invoke("stock", {"Records": records}) == {"batchItemFailures": []}
     # And its third: the holders function, extending held coupons to the longer validity
     assert invoke("holders", {"Records": records}, 900_000) == {"batchItemFailures": []}
+    # The figures aggregator, fed from the bus (its rule's queue) with the events the outbox published
+    from coupon_service.events import derive
+
+    events = [found for record in records for found in derive(record)]
+    messages = [bus_message(e.detail_type, e.model_dump(mode="json"), str(i)) for i, e in enumerate(events)]
+    assert invoke("aggregator", {"Records": messages}) == {"batchItemFailures": []}
     return {
         "gift": [cancelled["token"]],
         "codes": [other["code"], held["code"]],

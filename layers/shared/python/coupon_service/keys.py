@@ -230,3 +230,45 @@ def budget_shard(coupon_id: str, index: int) -> dict[str, str]:
 def merchant_settings(merchant_id: str) -> dict[str, str]:
     """A merchant's settings (how many stackable coupons an order at the merchant takes)."""
     return {"PK": f"MERCHANT#{merchant_id}", "SK": "SETTINGS"}
+
+
+# --- figures: the aggregator's records and counters -------------------------------------------------------
+
+FIGURE_SHARDS = 8  # counter partitions per coupon (and per merchant's totals), chosen by the event's id
+
+
+def figure_shard(event_id: str) -> int:
+    return zlib.crc32(event_id.encode()) % FIGURE_SHARDS
+
+
+def figures_claim(claim_id: str) -> dict[str, str]:
+    """What the aggregator was told of one claimed coupon (its events' facts and contribution)."""
+    return {"PK": f"FIGCLAIM#{claim_id}", "SK": "FIGURES"}
+
+
+def figures_customer(merchant_id: str, customer_id: str) -> dict[str, str]:
+    """What the aggregator was told of one customer's orders and redemptions at one merchant."""
+    return {"PK": f"FIGCUSTOMER#{merchant_id}#{customer_id}", "SK": "FIGURES"}
+
+
+def figures_partition(coupon_id: str, shard_index: int) -> str:
+    return f"FIGURES#{coupon_id}#{shard_index:02d}"
+
+
+def figures_cell(coupon_id: str, shard_index: int, day: str, channel: str, store_id: str) -> dict[str, str]:
+    """One shard of a coupon's counters for a day (the merchant's zone), channel and store (`-`: none)."""
+    return {"PK": f"FIGURES#{coupon_id}#{shard_index:02d}", "SK": f"{day}#{channel}#{store_id}"}
+
+
+def figures_day_bound(day: str) -> str:
+    """Sorts after every cell of the day (`~` after any channel character)."""
+    return f"{day}#~"
+
+
+def figures_totals_partition(merchant_id: str, shard_index: int) -> str:
+    return f"FIGTOTALS#{merchant_id}#{shard_index:02d}"
+
+
+def figures_total(merchant_id: str, shard_index: int, coupon_id: str) -> dict[str, str]:
+    """One shard of a coupon's all-time totals, in its merchant's partition (the overview reads them)."""
+    return {"PK": f"FIGTOTALS#{merchant_id}#{shard_index:02d}", "SK": f"{coupon_id}"}

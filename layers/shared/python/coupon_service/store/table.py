@@ -205,6 +205,16 @@ class Table:
             raise
         return [from_item(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
 
+    def scan(
+        self, start_key: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of the whole table (strongly consistent): operators' commands, never a request."""
+        params: dict[str, Any] = {"TableName": self.name, "ConsistentRead": True}
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        response = with_retries(lambda: self._db.scan(**params))
+        return [from_item(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+
     def query_all(self, **request: Any) -> Iterator[dict[str, Any]]:
         start: dict[str, Any] | None = None
         while True:

@@ -1,0 +1,107 @@
+"""Figures: the events the aggregator reads off its queue (only the fields it counts; anything else an
+event carries is ignored), and what the figures routes answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+
+from coupon_service.validity import from_iso, to_iso
+
+INSTANTS = ("occurred_at", "valid_until", "placed_at", "refunded_at")
+
+
+class Fact(BaseModel):
+    """An event's detail as the aggregator reads it; instants are normalised to the table's UTC form."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+    event_id: str = Field(min_length=1)
+    occurred_at: str
+
+    @field_validator(*INSTANTS, mode="after", check_fields=False)
+    @classmethod
+    def _utc(cls, value: str) -> str:
+        return to_iso(from_iso(value))
+
+
+class ClaimedFact(Fact):
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    channel: str
+    valid_until: str
+
+
+class RedeemedFact(Fact):
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    redeemed_at_merchant: str | None = None
+    store_id: str | None = None
+    order_id: str | None = None
+    order_amount: int | None = None
+    discount: int | None = None
+
+
+class ReversedFact(Fact):
+    redemption_id: str
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+
+
+class ClaimFact(Fact):
+    """A void or an accepted gift: what happened to which claimed coupon, when."""
+
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+
+
+class OrderPlacedFact(Fact):
+    order_id: str
+    merchant_id: str
+    customer_id: str
+    store_id: str | None = None
+    amount: int = Field(ge=0)
+    placed_at: str
+
+
+class OrderRefundedFact(Fact):
+    order_id: str
+    merchant_id: str
+    customer_id: str
+    refund_id: str
+    amount: int = Field(ge=0)
+    refunded_at: str
+
+
+FACTS: dict[str, type[Fact]] = {
+    "CouponClaimed": ClaimedFact,
+    "CouponRedeemed": RedeemedFact,
+    "RedemptionReversed": ReversedFact,
+    "CouponVoided": ClaimFact,
+    "GiftAccepted": ClaimFact,
+    "OrderPlaced": OrderPlacedFact,
+    "OrderRefunded": OrderRefundedFact,
+}
+
+
+class BusEvent(EventBridgeModel):
+    """An event as the bus's rule puts it on the aggregator's queue."""
+
+    detail: dict[str, Any]
+
+    def fact(self) -> Fact | None:
+        """Its detail parsed for counting; None for an event the figures do not count."""
+        model = FACTS.get(self.detail_type)
+        return model.model_validate(self.detail) if model else None
+
+
+class FiguresRecord(SqsRecordModel):
+    body: Json[BusEvent]

@@ -1,0 +1,139 @@
+"""Figures in the table: the aggregator's records (per claimed coupon, per customer at a merchant) and the
+counters they move, written together in one transaction; the counters read back per coupon and per
+merchant; the records the reconciliation recounts from.
+
+A record is written on condition it is still the version read, with the event's id in its `seen` list and
+the counters moved by the record's change of contribution: a re-delivered event finds its id there and
+writes nothing, and a retry after a lost answer either carries the transaction's request token or reads
+its own write back. Counter cells are spread over `keys.FIGURE_SHARDS` partitions by the event's id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from coupon_service import keys
+from coupon_service.errors import Changed
+from coupon_service.store.table import Cancelled, Table, to_item, values
+
+CLAIM_TYPE, CUSTOMER_TYPE = "figures_claim", "figures_customer"
+CELL_TYPE, TOTAL_TYPE = "figures_cell", "figures_total"
+
+
+@dataclass(frozen=True)
+class Move:
+    """Counters to move: a coupon's cell (day, channel, store) and its merchant's total for the coupon."""
+
+    merchant_id: str
+    coupon_id: str
+    day: str
+    channel: str
+    store_id: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Written:
+    """A record to write: its key, its new body and the version it was read at (0: did not exist)."""
+
+    key: dict[str, str]
+    kind: str
+    body: dict[str, Any]
+    as_read: int
+
+
+def _adds(counts: dict[str, int], extra: dict[str, Any]) -> dict[str, Any]:
+    names = {f"#f{i}": name for i, name in enumerate(counts)}
+    named = {f"f{i}": value for i, value in enumerate(counts.values())}
+    sets = {f"#s{i}": name for i, name in enumerate(extra)}
+    set_values = {f"s{i}": value for i, value in enumerate(extra.values())}
+    return {
+        "UpdateExpression": "ADD "
+        + ", ".join(f"#f{i} :f{i}" for i in range(len(counts)))
+        + " SET "
+        + ", ".join(f"#s{i} = :s{i}" for i in range(len(extra))),
+        "ExpressionAttributeNames": {**names, **sets},
+        "ExpressionAttributeValues": values(**named, **set_values),
+    }
+
+
+class FiguresStore:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or Table()
+
+    def records(self, key_list: list[dict[str, str]]) -> list[dict[str, Any] | None]:
+        """The records at these keys (strongly consistent), None where there is none yet, in order."""
+        found = {(i["PK"], i["SK"]): i for i in self.table.batch_get(key_list)}
+        return [found.get((k["PK"], k["SK"])) for k in key_list]
+
+    def commit(self, written: list[Written], moves: list[Move], shard: int) -> None:
+        """Records and counters in one transaction; `Changed` when a record is no longer as read."""
+        operations: list[dict[str, Any]] = []
+        for record in written:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+            if record.as_read:
+                condition = {
+                    "ConditionExpression": "#v = :v",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": values(v=record.as_read),
+                }
+            item = {**record.body, **record.key, "type": record.kind}
+            operations.append({"Put": {"Item": to_item(item), **condition}})
+        totals: dict[tuple[str, str], dict[str, int]] = {}
+        for move in moves:
+            key = keys.figures_cell(move.coupon_id, shard, move.day, move.channel, move.store_id)
+            extra = {"type": CELL_TYPE, "coupon_id": move.coupon_id, "day": move.day,
+                     "channel": move.channel, "store_id": move.store_id}  # fmt: skip
+            operations.append({"Update": {"Key": to_item(key), **_adds(move.counts, extra)}})
+            summed = totals.setdefault((move.merchant_id, move.coupon_id), {})
+            for name, n in move.counts.items():
+                summed[name] = summed.get(name, 0) + n
+        for (merchant_id, coupon_id), counts in totals.items():
+            counts = {k: v for k, v in counts.items() if v}
+            if counts:
+                key = keys.figures_total(merchant_id, shard, coupon_id)
+                extra = {"type": TOTAL_TYPE, "coupon_id": coupon_id, "merchant_id": merchant_id}
+                operations.append({"Update": {"Key": to_item(key), **_adds(counts, extra)}})
+        try:
+            self.table.transact(operations)
+        except Cancelled as refused:
+            raise Changed("a figures record changed since it was read") from refused
+
+    def cells(self, coupon_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
+        """Every shard's counter cells of the coupon from `first_day` to `last_day` (inclusive)."""
+        found: list[dict[str, Any]] = []
+        for shard in range(keys.FIGURE_SHARDS):
+            found.extend(
+                self.table.query_all(
+                    key_condition="PK = :pk AND SK BETWEEN :a AND :b",
+                    ExpressionAttributeValues=values(
+                        pk=keys.figures_partition(coupon_id, shard),
+                        a=first_day,
+                        b=keys.figures_day_bound(last_day),
+                    ),
+                )
+            )
+        return found
+
+    def totals(self, merchant_id: str) -> list[dict[str, Any]]:
+        """Every shard of every coupon's totals of the merchant (one item per coupon and shard)."""
+        found: list[dict[str, Any]] = []
+        for shard in range(keys.FIGURE_SHARDS):
+            found.extend(
+                self.table.query_all(
+                    key_condition="PK = :pk",
+                    ExpressionAttributeValues=values(pk=keys.figures_totals_partition(merchant_id, shard)),
+                )
+            )
+        return found
+
+    def everything(self) -> Iterator[dict[str, Any]]:
+        """Every item of the table, page by page: the reconciliation's recount (an operator's command)."""
+        start: dict[str, Any] | None = None
+        while True:
+            page = self.table.scan(start)
+            yield from page[0]
+            start = page[1]
+            if not start:
+                return
