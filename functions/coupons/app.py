@@ -1,5 +1,6 @@
 """Merchant coupon management: the /coupons routes and the public /offers route."""
 
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -43,8 +44,11 @@ from coupon_service.models.promotion import (
     LogoUpload,
     Promotion,
 )
+from coupon_service.models.records import RecordKind, RecordSearch, RecordsPage, RecordStateName
+from coupon_service.models.stores import StoreIdPattern
 from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
 from coupon_service.promotion import Promotions
+from coupon_service.records import Records
 from coupon_service.voiding import Voiding
 
 app = resolver()
@@ -196,6 +200,48 @@ def void_claim(couponId: CouponId, claimId: ClaimId, body: Annotated[VoidRequest
     logger.info("coupon voided", extra={"coupon_id": couponId, "claim_id": claimId})
     metrics.add_metric(name="CouponVoided", unit=MetricUnit.Count, value=1)
     return voided
+
+
+@app.get("/coupons/<couponId>/records", responses=responses(RecordsPage, *MERCHANT_ERRORS, 503))
+@tracer.capture_method
+def coupon_records(
+    couponId: CouponId,
+    *,  # one argument per filter of the query string, passed by name
+    from_: Annotated[
+        datetime | None, Query(alias="from", description="Range start (included); default: to - 7 days")
+    ] = None,
+    to: Annotated[
+        datetime | None, Query(description="Range end (excluded); default: now; at most 90 days")
+    ] = None,
+    nickname: Annotated[str | None, Query(min_length=1, max_length=128, description="Exact nickname")] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=128, description="Exact name")] = None,
+    phone: Annotated[
+        str | None, Query(min_length=1, max_length=32, description="A whole phone number")
+    ] = None,
+    channel: Annotated[str | None, Query(min_length=1, max_length=64, pattern=CHANNEL_PATTERN)] = None,
+    store: Annotated[
+        str | None, Query(pattern=StoreIdPattern, description="Redemptions at this store")
+    ] = None,
+    state: Annotated[RecordStateName | None, Query()] = None,
+    kind: Annotated[RecordKind | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> RecordsPage:
+    owner = merchant_scope(current_caller(app))
+    search = RecordSearch(
+        start=from_,
+        end=to,
+        nickname=nickname,
+        name=name,
+        phone=phone,
+        channel=channel,
+        store=store,
+        state=state,
+        kind=kind,
+    )
+    page = Records(clock=clock(app)).search(owner, couponId, search, limit, next_token)
+    metrics.add_metric(name="RecordsRead", unit=MetricUnit.Count, value=1)
+    return page
 
 
 @app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))

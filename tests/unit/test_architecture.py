@@ -41,6 +41,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "voiding": ("coupon_service.voiding",),
     "stock": ("coupon_service.stock",),
     "figures": ("coupon_service.figures",),
+    "records": ("coupon_service.records",),
 }
 # Beyond the services, what a handler (functions/<name>/app.py) may import of the layer and outside it.
 HANDLER_LAYER_IMPORTS = ("coupon_service.api", "coupon_service.identity", "coupon_service.models")

@@ -35,7 +35,7 @@ from coupon_service.errors import (
 from coupon_service.identity import Caller
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
-from coupon_service.privacy import keyed_hash, mask_phone, normalise_phone
+from coupon_service.privacy import PHONE_PURPOSE, keyed_hash, mask_phone, normalise_phone
 from coupon_service.secret import hmac_key
 from coupon_service.store import pool as pool_store
 from coupon_service.store.claims import ClaimStore
@@ -53,7 +53,7 @@ from coupon_service.validity import (
 
 TERMS_TTL = 5.0  # seconds a claim may use cached coupon terms; the shard's condition is the authority
 EMPTY_TTL = 2.0  # seconds a shard seen empty is skipped before it is tried again
-PHONE = "customer-phone"
+PHONE = PHONE_PURPOSE
 _VALIDITY: dict[str, type[FixedValidity] | type[RelativeDaysValidity] | type[HoursValidity]] = {
     "fixed": FixedValidity,
     "relative_days": RelativeDaysValidity,

@@ -246,6 +246,13 @@ class RedemptionItem(BaseModel):
     reversed_at: str | None = None
     reversed_by: str | None = None
     usable_again: bool | None = None
+    # Who claimed the coupon and through which channel, copied from the claim (the merchant's records search
+    # redemptions by them; a phone only as its keyed hash and masked). Absent on redemptions written before.
+    nickname: str | None = None
+    name: str | None = None
+    phone_hash: str | None = None
+    phone_masked: str | None = None
+    channel: str | None = None
 
 
 class GuardItem(BaseModel):

@@ -11,6 +11,8 @@ _PHONE_NOISE = re.compile(r"[\s\-.()]")
 _E164_DIGITS = re.compile(r"[1-9][0-9]{7,14}")
 _KEPT_PREFIX = 2
 _KEPT_SUFFIX = 4
+# The keyed hash's purpose for a customer's phone number: claims store it, the records search matches it.
+PHONE_PURPOSE = "customer-phone"
 
 
 def keyed_hash(secret: bytes, purpose: str, value: str) -> str:
@@ -47,3 +49,15 @@ def mask_phone(e164: str) -> str:
         raise ValueError("mask_phone takes a number from normalise_phone")
     hidden = len(digits) - _KEPT_PREFIX - _KEPT_SUFFIX
     return "+" + digits[:_KEPT_PREFIX] + "*" * hidden + digits[-_KEPT_SUFFIX:]
+
+
+def phone_from_search(raw: str, country_code: str) -> str | None:
+    """The E.164 form of a number a person typed to search by: international ('+' or '00') in any common
+    spelling, or national (digits, one trunk '0' dropped) in the country of `country_code`; None when it is
+    not a whole number."""
+    text = _PHONE_NOISE.sub("", raw)
+    if text.startswith(("+", "00")):
+        return normalise_phone(text)
+    if not re.fullmatch(r"[0-9]+", text):
+        return None
+    return normalise_phone(f"+{country_code}{text.removeprefix('0')}")

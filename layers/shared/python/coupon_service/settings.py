@@ -19,6 +19,8 @@ class Settings(BaseModel):
     import_bucket: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_queue_url: str = ""
+    # The calling code a phone number typed without one (national digits) is read in, to search records.
+    phone_country_code: str = Field(default="86", pattern=r"^[1-9][0-9]{0,2}$")
     # Where customers reach the API (share and promotion links): "" or http(s)://host[:port][/path].
     public_base_url: str = Field(
         default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"

@@ -177,6 +177,12 @@ def _redemption(
             "stackable": True if stacking.Hold.of(claim).stackable else None,
             "order_cart": stacking.cart_digest(asked.order) if asked.order and asked.order_id else None,
             "redeemed_at": now,
+            # For the merchant's records: found by who claimed it and where it was claimed.
+            "nickname": claim.nickname,
+            "name": claim.name,
+            "phone_hash": claim.phone_hash,
+            "phone_masked": claim.phone_masked,
+            "channel": claim.channel,
         }
     )
 
