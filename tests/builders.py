@@ -229,3 +229,28 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
         items.append({**item, **placed.record(), **changes})
     Table().batch_write(items)
     return items
+
+
+# --- the orders feed ------------------------------------------------------------------------------------
+
+
+def order_body(order_id="o-1", **overrides):
+    """An order as a merchant's order system reports it: two lines summing to the amount."""
+    body = {
+        "order_id": order_id,
+        "customer_id": "u1",
+        "amount": 16000,
+        "currency": "CNY",
+        "lines": [
+            {"sku": "tea", "quantity": 2, "unit_price": 6000, "amount": 12000},
+            {"sku": "cake", "quantity": 1, "unit_price": 4000, "amount": 4000},
+        ],
+        "placed_at": "2026-01-01T08:00:00+08:00",
+    }
+    body.update(overrides)
+    return body
+
+
+def feed_items(kind):
+    """Every item of the orders feed of one `type` (`reported_order`, `order_refund`) in this test's table."""
+    return [item for item in table_snapshot() if item.get("type") == kind]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from devstack.apigw import routes
 from devstack.emulator import READS, WRITES
-from tests.builders import CART, claim, claim_items, make_coupon, scan, shards
+from tests.builders import CART, claim, claim_items, make_coupon, order_body, scan, shards
 from tests.support import call, coupon_body, customer, merchant, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.slow]
@@ -63,6 +63,8 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("POST", "/stores", claims=merchant(), body=store).status == 201
     store_before = call("GET", "/stores/sh-001", claims=merchant()).json
     settings_before = call("GET", "/merchant/settings", claims=merchant()).json
+    assert call("POST", "/orders", claims=merchant(), body=order_body()).status == 201
+    order_before = call("GET", "/orders/o-1", claims=merchant()).json
 
     requests = {
         ("POST", "/coupons"): dict(path="/coupons", claims=merchant(), body=coupon_body()),
@@ -133,6 +135,13 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant()),
         ("PATCH", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant(), body={"name": "C"}),
         ("DELETE", "/stores/{storeId}"): dict(path="/stores/sh-001", claims=merchant()),
+        ("POST", "/orders"): dict(path="/orders", claims=merchant(), body=order_body("o-2")),
+        ("GET", "/orders/{orderId}"): dict(path="/orders/o-1", claims=merchant()),
+        ("POST", "/orders/{orderId}/refunds"): dict(
+            path="/orders/o-1/refunds",
+            claims=merchant(),
+            body={"refund_id": "rf-1", "amount": 100, "refunded_at": "2026-01-02T00:00:00Z"},
+        ),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -171,4 +180,6 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("GET", "/stores/sh-001", claims=merchant()).json == store_before
     assert call("GET", "/stores/sh-002", claims=merchant()).status == 404
     assert call("GET", "/merchant/settings", claims=merchant()).json == settings_before
+    assert call("GET", "/orders/o-1", claims=merchant()).json == order_before
+    assert call("GET", "/orders/o-2", claims=merchant()).status == 404
     assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False

@@ -231,6 +231,23 @@ def journey() -> dict[str, list[str]]:
     return {kind: found + more.get(kind, []) for kind, found in seen.items()}
 
 
+def orders_feed(m1: dict[str, str]) -> None:
+    """The orders feed: an order at the store sh-001, a refund of part of it, the order read back."""
+    order = {
+        "order_id": "o-feed-1",
+        "customer_id": "u3",
+        "store_id": "sh-001",
+        "amount": 12000,
+        "currency": "CNY",
+        "lines": [{"sku": "tea", "quantity": 2, "unit_price": 6000, "amount": 12000}],
+        "placed_at": "2026-01-01T00:00:00Z",
+    }
+    ok(call("POST", "/orders", claims=m1, body=order))
+    refund = {"refund_id": "rf-feed-1", "amount": 6000, "refunded_at": "2026-01-02T00:00:00Z"}
+    ok(call("POST", "/orders/o-feed-1/refunds", claims=m1, body=refund))
+    ok(call("GET", "/orders/o-feed-1", claims=m1), 200)
+
+
 def rest_of_the_routes(
     coupon_id: str, imported_id: str, form: dict[str, Any], redemption_id: str
 ) -> dict[str, list[str]]:
@@ -254,6 +271,7 @@ def rest_of_the_routes(
     ok(call("PATCH", "/stores/sh-002", claims=m1, body={"name": "Bund"}), 200)
     ok(call("GET", "/stores/sh-002", claims=m1), 200)
     ok(call("DELETE", "/stores/sh-002", claims=m1), 200)
+    orders_feed(m1)
     limited = ok(call("POST", "/coupons", claims=m1, body=coupon_body(stores=["sh-001"])))
     held = ok(call("POST", f"/coupons/{limited['coupon_id']}/claims", claims=customer("u3")))
     till = staff("m1", user="till-sh-001", store="sh-001")

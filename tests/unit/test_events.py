@@ -81,3 +81,53 @@ def test_a_record_read_twice_has_the_same_event_id_so_consumers_can_drop_the_dup
     assert [e.detail_type for e in first] == ["RedemptionReversed"]
     assert [e.event_id for e in first] == [e.event_id for e in again]
     assert first[0].event_id == events.event_id("RedemptionReversed", "r1")
+
+
+ORDER = {
+    "type": "reported_order",
+    "order_id": "o-1",
+    "merchant_id": "m1",
+    "customer_id": "u1",
+    "amount": 16000,
+    "currency": "CNY",
+    "lines": [{"sku": "tea", "quantity": 2, "unit_price": 8000, "amount": 16000}],
+    "placed_at": "2026-01-01T00:00:00Z",
+    "received_at": "2026-01-01T00:00:05Z",
+    "reported_via": "bus",
+    "digest": "d",
+    "refunded": 0,
+    "refund_count": 0,
+}
+
+
+def test_an_order_and_a_refund_are_one_event_each_with_the_contracts_fields_and_a_null_store():
+    # Given an order without a store inserted, then refunded (the order's total moves, a refund is inserted)
+    refund = {
+        "type": "order_refund",
+        **{k: ORDER[k] for k in ("order_id", "merchant_id", "customer_id", "currency", "reported_via")},
+        "refund_id": "rf-1",
+        "amount": 500,
+        "refunded_at": "2026-01-02T00:00:00Z",
+        "received_at": "2026-01-02T00:00:01Z",
+    }
+    records = [
+        _lambda_record("INSERT", ORDER),
+        _lambda_record("MODIFY", {**ORDER, "refunded": 500, "refund_count": 1}, ORDER),
+        _lambda_record("INSERT", refund),
+    ]
+    # When the outbox derives them
+    derived = [e for r in records for e in events.derive(r)]
+    # Then one OrderPlaced and one OrderRefunded, exactly the contract's fields, store_id null
+    assert [e.detail_type for e in derived] == ["OrderPlaced", "OrderRefunded"]
+    placed, refunded = (json.loads(json.dumps(e.model_dump(mode="json"))) for e in derived)
+    assert set(placed) == {
+        "event_id", "occurred_at", "version", "order_id", "merchant_id", "customer_id", "store_id",
+        "amount", "currency", "line_count", "placed_at",
+    }  # fmt: skip
+    assert (placed["store_id"], placed["line_count"], placed["amount"]) == (None, 1, 16000)
+    assert set(refunded) == {
+        "event_id", "occurred_at", "version", "order_id", "merchant_id", "customer_id", "store_id",
+        "refund_id", "amount", "refunded_at",
+    }  # fmt: skip
+    assert (refunded["store_id"], refunded["amount"]) == (None, 500)
+    assert placed["event_id"] == events.event_id("OrderPlaced", "m1|o-1")

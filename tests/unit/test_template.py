@@ -231,6 +231,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/gifts/docs"),
         ("get", "/imports/docs"),
         ("get", "/stores/docs"),
+        ("get", "/orders/docs"),
     }
     operations = {
         (method, path): operation

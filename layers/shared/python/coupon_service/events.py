@@ -7,7 +7,6 @@ import base64
 import json
 import random
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from coupon_service.aws import client
+from coupon_service.event_ids import event_id
 from coupon_service.models.events import (
     CodeGuessingSuspected,
     CouponChanged,
@@ -31,6 +31,8 @@ from coupon_service.models.events import (
     RedemptionReversed,
     VerificationUnderAttack,
 )
+from coupon_service.models.order_events import OrderPlaced, OrderRefunded
+from coupon_service.order_outbox import DERIVERS as ORDER_DERIVERS
 from coupon_service.settings import settings
 
 __all__ = [  # the event models are re-exported: consumers and tests read them from here
@@ -46,6 +48,8 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "Event",
     "GiftAccepted",
     "ImportFinished",
+    "OrderPlaced",
+    "OrderRefunded",
     "RedemptionReversed",
     "VerificationUnderAttack",
     "derive",
@@ -53,12 +57,6 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "event_id",
     "put_events",
 ]
-
-_NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
-
-
-def event_id(detail_type: str, identity: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{detail_type}|{identity}"))
 
 
 def _json_value(value: Any) -> Any:
@@ -306,6 +304,7 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     "coupon_guard": _coupon_guard,
     "lookup_budget": _lookup_budget,
     "stock": _stock,
+    **ORDER_DERIVERS,
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from coupon_service.errors import Forbidden, Unauthorized
+from coupon_service.errors import Forbidden, Invalid, Unauthorized
 from coupon_service.models.common import DEFERRED, Text
 
 PLATFORM = "platform"  # the merchant id that owns platform coupons
@@ -92,3 +92,18 @@ def customer(caller: Caller | None) -> Caller:
     if "customers" not in caller.groups:
         raise Forbidden("this route is for customers")
     return caller
+
+
+def reporting_merchant(caller: Caller | None, named: str | None) -> str:
+    """The merchant whose orders the caller reports or reads: a merchant's own (naming another is refused);
+    for the platform, the merchant it names (it runs order systems on merchants' behalf)."""
+    caller = _require(caller)
+    if "platform" in caller.groups:
+        if not named:
+            raise Invalid("name the merchant the order is at", code="merchant_required", field="merchant_id")
+        return named
+    if "merchants" in caller.groups and caller.merchant_id:
+        if named is not None and named != caller.merchant_id:
+            raise Forbidden("a merchant reports only its own orders", field="merchant_id")
+        return caller.merchant_id
+    raise Forbidden("this route is for merchants")

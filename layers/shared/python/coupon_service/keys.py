@@ -272,3 +272,17 @@ def figures_totals_partition(merchant_id: str, shard_index: int) -> str:
 def figures_total(merchant_id: str, shard_index: int, coupon_id: str) -> dict[str, str]:
     """One shard of a coupon's all-time totals, in its merchant's partition (the overview reads them)."""
     return {"PK": f"FIGTOTALS#{merchant_id}#{shard_index:02d}", "SK": f"{coupon_id}"}
+
+
+# --- the orders feed: what merchants report of their orders and refunds ----------------------------------
+
+
+def reported_order(merchant_id: str, order_id: str) -> dict[str, str]:
+    """An order as its merchant reported it (the feed), beside the order's coupons (`order`): its own item,
+    so neither write ever replaces the other's."""
+    return {"PK": f"ORDER#{merchant_id}#{order_id}", "SK": "REPORTED"}
+
+
+def order_refund(merchant_id: str, refund_id: str) -> dict[str, str]:
+    """One refund a merchant reported, by the merchant's own refund id (unique per merchant)."""
+    return {"PK": f"REFUND#{merchant_id}#{refund_id}", "SK": "REFUND"}

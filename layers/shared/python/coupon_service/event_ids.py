@@ -1,0 +1,12 @@
+"""Event ids: the same change always makes the same id, so consumers drop the duplicates of
+at-least-once delivery."""
+
+from __future__ import annotations
+
+import uuid
+
+_NAMESPACE = uuid.UUID("6f1f7f4e-3d0c-4d55-9a53-1c8f0c6c2b11")
+
+
+def event_id(detail_type: str, identity: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{detail_type}|{identity}"))
