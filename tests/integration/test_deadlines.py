@@ -142,6 +142,10 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             claims=merchant(),
             body={"refund_id": "rf-1", "amount": 100, "refunded_at": "2026-01-02T00:00:00Z"},
         ),
+        ("POST", "/coupons/{couponId}/exports"): dict(
+            path=f"/coupons/{coupon_id}/exports", claims=merchant(), body={"kind": "redemptions"}
+        ),
+        ("GET", "/exports/{jobId}"): dict(path=f"/exports/{job_id}", claims=merchant()),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}

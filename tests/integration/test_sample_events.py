@@ -166,3 +166,58 @@ def test_aggregator_sample_counts_a_claim_once():
     assert invoke("aggregator", sample("aggregator-queue.json")) == {"batchItemFailures": []}  # again
     cells = summed(FiguresStore().cells(SAMPLE_COUPON, "2030-05-01", "2030-06-30"))
     assert cells[("2030-05-09", "wechat", "-")]["claimed"] == 1
+def test_export_samples_ask_for_an_export_and_the_worker_writes_it(stack, monkeypatch):
+    for function in ("ExportFunction", "ExportWorkerFunction"):
+        for name, value in stack.environment(function).items():
+            monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    # Given a coupon from the create sample, redeemed twice in January 2030 (Shanghai) and once after
+    coupon_id = json.loads(invoke("coupons", sample("coupons-create.json"))["body"])["coupon_id"]
+    redeemed = [
+        ("r1", "2029-12-31T16:00:00Z"),
+        ("r2", "2030-01-15T09:30:00Z"),
+        ("r3", "2030-01-31T16:00:00Z"),
+    ]
+    Table().batch_write(
+        {
+            **keys.redemption(rid),
+            **keys.redemption_index(coupon_id, at, rid),
+            "type": "redemption",
+            "redemption_id": rid,
+            "claim_id": f"c-{rid}",
+            "coupon_id": coupon_id,
+            "merchant_id": "m1",
+            "customer_id": "u1",
+            "method": "staff",
+            "redeemed_by": "till-1",
+            "order_id": f"o-{rid}",
+            "order_amount": 12_000,
+            "discount": 1000,
+            "redeemed_at": at,
+        }
+        for rid, at in redeemed
+    )
+    # When the merchant asks for the export sample (redemptions in January, Shanghai time)
+    asked = invoke("exports", with_coupon(sample("export-create.json"), coupon_id))
+    assert asked["statusCode"] == 202, asked["body"]
+    job_id = json.loads(asked["body"])["job_id"]
+    # Then the queue holds the job in the worker sample's shape
+    queued = client("sqs").receive_message(QueueUrl=os.environ["EXPORT_QUEUE_URL"], MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in queued["Messages"]]
+    assert bodies == [{"job_id": job_id}]
+    assert set(json.loads(sample("export-requested.json")["Records"][0]["body"])) == set(bodies[0])
+    # When the worker sample brings it, next to a message that is not one of ours
+    requested = with_body(sample("export-requested.json"), json.dumps(bodies[0]), '{"job_id": "../etc"}')
+    answer = invoke("export_worker", requested, remaining_ms=900_000)
+    # Then only the broken message failed, and the job is done with January's two redemptions
+    assert answer == {"batchItemFailures": [{"itemIdentifier": requested["Records"][1]["messageId"]}]}
+    read = sample("export-create.json")
+    read.update(
+        resource="/exports/{jobId}",
+        path=f"/exports/{job_id}",
+        httpMethod="GET",
+        body=None,
+        pathParameters={"jobId": job_id},
+    )
+    done = json.loads(invoke("exports", read)["body"])
+    assert (done["state"], done["rows"]) == ("done", 2) and done["url"]

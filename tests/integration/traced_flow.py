@@ -82,6 +82,7 @@ class CallLog:
             os.environ["IDEMPOTENCY_TABLE_NAME"]: "IdempotencyTable",
             os.environ["IMPORT_BUCKET"]: "ImportBucket",
             os.environ["IMPORT_QUEUE_URL"]: "ImportQueue",
+            os.environ["EXPORT_QUEUE_URL"]: "ExportQueue",
             os.environ["HMAC_SECRET_ARN"]: "HmacSecret",
             os.environ["EVENT_BUS_NAME"]: "CouponsBus",
         }
@@ -145,11 +146,21 @@ def _dynamodb(operation: str, params: dict[str, Any], resource: Resource) -> set
     return {(f"dynamodb:{operation}", resource(params["TableName"], index))}
 
 
+# S3 operations IAM authorises under another action: a multipart upload's steps are PutObject, HEAD GetObject.
+_S3_ACTIONS = {
+    "CreateMultipartUpload": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+    "HeadObject": "GetObject",
+}
+
+
 def _s3(operation: str, params: dict[str, Any], resource: Resource) -> set[tuple[str, str]]:
     if operation.startswith("ListObjects"):
         return {("s3:ListBucket", resource(params["Bucket"]))}
     version = "Version" if params.get("VersionId") else ""
-    return {(f"s3:{operation}{version}", resource(params["Bucket"], "/" + params.get("Key", "")))}
+    action = _S3_ACTIONS.get(operation, operation)
+    return {(f"s3:{action}{version}", resource(params["Bucket"], "/" + params.get("Key", "")))}
 
 
 def _events(operation: str, params: dict[str, Any], resource: Resource) -> set[tuple[str, str]]:
@@ -308,6 +319,7 @@ def rest_of_the_routes(
     jobs = ok(call("GET", f"/coupons/{imported_id}/imports", claims=m1), 200)["items"]
     assert jobs and jobs[0]["status"] == "finished", jobs
     ok(call("GET", f"/coupons/{imported_id}/imports/{jobs[0]['job_id']}", claims=m1), 200)
+    link = exported(imported_id)
     # The schedule and the outbox
     invoke("reminders", scheduled("RemindersFunction"))
     records = StreamReader(os.environ["AWS_ENDPOINT_URL"], os.environ["TABLE_NAME"]).drain()
@@ -324,9 +336,28 @@ def rest_of_the_routes(
     assert invoke("aggregator", {"Records": messages}) == {"batchItemFailures": []}
     return {
         "gift": [cancelled["token"]],
-        "codes": [other["code"], held["code"]],
-        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1]],
+        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], link.split("?", 1)[1]],
+        "codes": [other["code"], held["code"], "POS-00001"],
     }
+
+
+def exported(imported_id: str) -> str:
+    """The imported pool exported: the request, its message run by the worker, the job read with its link."""
+    m1 = merchant("m1")
+    keyed = {"Idempotency-Key": "export-codes-0001"}
+    job = ok(
+        call("POST", f"/coupons/{imported_id}/exports", claims=m1, body={"kind": "codes"}, headers=keyed), 202
+    )
+    from coupon_service.aws import client
+
+    sqs = client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=os.environ["EXPORT_QUEUE_URL"])["Messages"]
+    handler = load_function("export_worker").lambda_handler
+    event = {"Records": [sqs_message(message["Body"])]}
+    assert handler(event, FakeContext(900_000)) == {"batchItemFailures": []}
+    done = ok(call("GET", f"/exports/{job['job_id']}", claims=m1), 200)
+    assert done["state"] == "done" and done["rows"] == 1, done
+    return str(done["url"])
 
 
 def main(out: str) -> None:

@@ -43,6 +43,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "figures": ("coupon_service.figures",),
     "records": ("coupon_service.records",),
     "orders feed": ("coupon_service.order_feed",),
+    "exports": ("coupon_service.exports",),
 }
 # Beyond the services, what a handler (functions/<name>/app.py) may import of the layer and outside it.
 HANDLER_LAYER_IMPORTS = ("coupon_service.api", "coupon_service.identity", "coupon_service.models")

@@ -232,6 +232,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/imports/docs"),
         ("get", "/stores/docs"),
         ("get", "/orders/docs"),
+        ("get", "/exports/docs"),
     }
     operations = {
         (method, path): operation
@@ -374,9 +375,10 @@ def test_every_dead_letter_queue_and_the_5xx_rate_raise_an_alarm_on_an_encrypted
         "PublisherDeadLetterQueue",
         "RemindersDeadLetterQueue",
         "HoldersDeadLetterQueue",
+        "ExportDeadLetterQueue",
     }
     assert "FiguresDeadLetterQueue" in queues
-    assert len(queues) == 7, queues
+    assert len(queues) == 8, queues
     assert queues <= watched, queues - watched
     # And the API's share of 5xx answers is watched
     (errors,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "5XXError"]

@@ -10,16 +10,15 @@ from collections.abc import Iterable
 
 from coupon_service.import_reader import REASONS, Failure
 from coupon_service.models.imports import ImportJobItem
+from coupon_service.spreadsheet import safe_cell
 
 REPORTS = "reports/"
 HEADER = b"line,code,reason\n"
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_cell(text: str) -> str:
     """A report cell a spreadsheet shows as text: one that would start a formula gets a leading quote."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return safe_cell(text)
 
 
 def parts_prefix(job_id: str) -> str:

@@ -335,3 +335,44 @@ class MerchantSettingsItem(BaseModel):
 
     max_stacked_coupons: int
     updated_at: str
+
+
+ExportKind = Literal["records", "redemptions", "codes"]
+ExportState = Literal["queued", "running", "done", "failed"]
+
+
+class ExportJobItem(BaseModel):
+    """A CSV export of one coupon (`EXPORT#{jobId}` / `JOB`): what was asked, by whom, and how far the file
+    is: the multipart upload's id, its parts' ETags in order, the page cursor after the last part, rows and
+    bytes so far. `runner` and `lease_until` name the one run that may move it (coupon_service.exports)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    type: Literal["export_job"] = "export_job"
+    job_id: str
+    merchant_id: str
+    coupon_id: str
+    kind: ExportKind
+    from_at: str | None = None  # records and redemptions: [from_at, to_at), fixed-width UTC
+    to_at: str | None = None
+    request_hash: str
+    state: ExportState
+    created_at: str
+    expires_at: int  # TTL: the file's lifecycle ends then, and so does the job
+    bucket: str
+    key: str
+    runner: str | None = None
+    lease_until: str | None = None
+    runs: int = 0
+    upload_id: str | None = None
+    parts: list[str] = []
+    cursor: dict[str, Any] | None = None  # where the rows after the last uploaded part start
+    completing: bool = False  # every part is uploaded: only the upload's completion is left
+    rows: int = 0
+    size: int = 0
+    finished_at: str | None = None
+    reason: str | None = None  # failed: why
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ("done", "failed")

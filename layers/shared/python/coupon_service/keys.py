@@ -286,3 +286,8 @@ def reported_order(merchant_id: str, order_id: str) -> dict[str, str]:
 def order_refund(merchant_id: str, refund_id: str) -> dict[str, str]:
     """One refund a merchant reported, by the merchant's own refund id (unique per merchant)."""
     return {"PK": f"REFUND#{merchant_id}#{refund_id}", "SK": "REFUND"}
+
+
+def export_job(job_id: str) -> dict[str, str]:
+    """A merchant's export of one coupon's records, redemptions or code pool to a CSV file."""
+    return {"PK": f"EXPORT#{job_id}", "SK": "JOB"}

@@ -21,6 +21,9 @@ class Settings(BaseModel):
     import_queue_url: str = ""
     # The calling code a phone number typed without one (national digits) is read in, to search records.
     phone_country_code: str = Field(default="86", pattern=r"^[1-9][0-9]{0,2}$")
+    export_bucket: str = ""
+    export_queue_url: str = ""
+    export_retention_days: int = Field(default=7, ge=1, le=365)
     # Where customers reach the API (share and promotion links): "" or http(s)://host[:port][/path].
     public_base_url: str = Field(
         default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"

@@ -1,0 +1,47 @@
+"""CSV exports, the worker: runs each job the export queue announces (new ones, and jobs handed on by a
+run that ran short of time), reporting failed messages one by one."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from coupon_service import api
+from coupon_service.api import clock, logger, metrics, tracer
+from coupon_service.exports import Exports
+from coupon_service.models.exports import ExportRecord
+
+# Each record is parsed by Powertools into `ExportRecord`; one that does not parse is reported failed, as is
+# one whose run raised (the queue delivers it again, then moves it to the dead-letter queue). A batch whose
+# every message failed is answered like any other, not raised.
+processor = BatchProcessor(event_type=EventType.SQS, model=ExportRecord, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def record_handler(record: ExportRecord, lambda_context: LambdaContext) -> None:
+    job_id = record.body.job_id
+    try:
+        status = Exports(clock=clock(lambda_context)).run(
+            job_id, time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000
+        )
+    except Exception:
+        logger.exception("export failed; the queue will deliver it again", extra={"job_id": job_id})
+        raise
+    logger.info("export", extra={"job_id": job_id, "status": status})
+    if status == "continue":  # too long for one invocation: the next message goes on from the checkpoint
+        Exports.send(job_id)
+    else:
+        metrics.add_metric(name=f"Export_{status}", unit=MetricUnit.Count, value=1)
+
+
+def run_exports(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    failed = response.get("batchItemFailures") or []
+    if failed:
+        logger.warning("messages failed; the queue will deliver them again", extra={"failed": len(failed)})
+    return dict(response)
+
+
+lambda_handler = api.lambda_handler(run_exports, correlation_id_path=None)
