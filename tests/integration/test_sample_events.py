@@ -166,6 +166,8 @@ def test_aggregator_sample_counts_a_claim_once():
     assert invoke("aggregator", sample("aggregator-queue.json")) == {"batchItemFailures": []}  # again
     cells = summed(FiguresStore().cells(SAMPLE_COUPON, "2030-05-01", "2030-06-30"))
     assert cells[("2030-05-09", "wechat", "-")]["claimed"] == 1
+
+
 def test_export_samples_ask_for_an_export_and_the_worker_writes_it(stack, monkeypatch):
     for function in ("ExportFunction", "ExportWorkerFunction"):
         for name, value in stack.environment(function).items():

@@ -319,7 +319,6 @@ def rest_of_the_routes(
     jobs = ok(call("GET", f"/coupons/{imported_id}/imports", claims=m1), 200)["items"]
     assert jobs and jobs[0]["status"] == "finished", jobs
     ok(call("GET", f"/coupons/{imported_id}/imports/{jobs[0]['job_id']}", claims=m1), 200)
-    link = exported(imported_id)
     # The schedule and the outbox
     invoke("reminders", scheduled("RemindersFunction"))
     records = StreamReader(os.environ["AWS_ENDPOINT_URL"], os.environ["TABLE_NAME"]).drain()
@@ -336,7 +335,7 @@ def rest_of_the_routes(
     assert invoke("aggregator", {"Records": messages}) == {"batchItemFailures": []}
     return {
         "gift": [cancelled["token"]],
-        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], link.split("?", 1)[1]],
+        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], exported(imported_id).split("?", 1)[1]],
         "codes": [other["code"], held["code"], "POS-00001"],
     }
 
