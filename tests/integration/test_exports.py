@@ -19,7 +19,7 @@ from coupon_service.exports import Exports
 from coupon_service.store.table import Table, values
 
 from devstack.functions import load_function
-from tests.builders import claim, make_coupon, scan, shards
+from tests.builders import claim, claim_items, make_coupon, redemptions_of, scan, seed_held, shards
 from tests.support import call, concurrently, invoke, merchant, sqs_message
 
 pytestmark = pytest.mark.usefixtures("stack", "exporting")
@@ -399,7 +399,7 @@ def test_lost_answers_on_the_workers_writes_still_make_one_file_and_one_done_sta
 
 def test_a_run_that_failed_is_resumed_by_the_message_delivered_again(monkeypatch):
     coupon = make_coupon()
-    items = seed_redemptions(coupon["coupon_id"], 60)
+    items = seed_redemptions(coupon["coupon_id"], 20)
     job_id = ask(coupon["coupon_id"], {"kind": "redemptions"}).json["job_id"]
     queued()
     # Given a run whose completion fails (S3 refused it)
@@ -542,3 +542,86 @@ def test_two_workers_on_one_job_at_once_make_one_file():
     assert sorted(outcomes).count("done") >= 1 and set(outcomes) <= {"done", "elsewhere"}, outcomes
     assert len(_versions(job_id)) == 1
     assert rows_of(file_of(job_id))[1:] == redemption_rows(items)
+
+
+# --- records: claims and redemptions -----------------------------------------------------------------------
+
+
+def test_records_export_every_claim_and_redemption_newest_first_a_phone_only_masked():
+    # Given customers whose profiles a spreadsheet would run (a nickname, a name), one with a phone
+    coupon = make_coupon(shard_count=2)
+    coupon_id = coupon["coupon_id"]
+    phone = "+86 138 0013 8000"
+    hostile = claim(
+        coupon_id, user="p1", nickname='=HYPERLINK("http://x.example")', name=" +Bob", phone_number=phone
+    )
+    assert hostile.status == 201, hostile.json
+    held = [claim(coupon_id, user=f"u{i}", nickname=f"n{i}").json for i in range(3)]
+    for code, order in ((hostile.json["code"], "o-1"), (held[0]["code"], "o-2")):
+        assert scan(code, order_id=order).status == 201
+    seed_held(coupon_id, 30, prefix="s", claimed_at=lambda i: f"2030-01-01T00:00:{i:02d}Z", nickname="@cmd")
+
+    # When the records are exported, 7 to a page
+    job_id = export(coupon_id, {"kind": "records"}, page_rows=7)
+    data = file_of(job_id)
+    found = rows_of(data)
+
+    # Then every claim and every redemption of the coupon is a row, once, newest first
+    header, body = found[0], found[1:]
+    assert header[:5] == ["kind", "at", "state", "claim_id", "redemption_id"]
+    column = {name: i for i, name in enumerate(header)}
+    claims = claim_items(coupon_id)
+    redemptions = redemptions_of(coupon_id)
+    assert sorted(
+        (r[column["kind"]], r[column["claim_id"]], r[column["redemption_id"]]) for r in body
+    ) == sorted(
+        [("claim", c["claim_id"], c.get("redemption_id", "")) for c in claims]
+        + [("redemption", r["claim_id"], r["redemption_id"]) for r in redemptions]
+    )
+    stored_at = {c["claim_id"]: c["claimed_at"] for c in claims} | {
+        r["redemption_id"]: r["redeemed_at"] for r in redemptions
+    }
+    for row in body:
+        key = row[column["claim_id"]] if row[column["kind"]] == "claim" else row[column["redemption_id"]]
+        assert row[column["at"]] == stored_at[key]
+    ats = [row[column["at"]] for row in body]
+    assert ats == sorted(ats, reverse=True) and len(body) == 36
+    assert {row[column["state"]] for row in body} == {"available", "used", "redeemed"}
+    # And the profile cells a spreadsheet would run are text; the phone is there only masked
+    mine = [row for row in body if row[column["customer_id"]] == "p1"]
+    assert {row[column["nickname"]] for row in mine} == {'\'=HYPERLINK("http://x.example")'}
+    assert {row[column["name"]] for row in mine} == {"' +Bob"}
+    assert {row[column["nickname"]] for row in body if row[column["customer_id"]].startswith("s")} == {
+        "'@cmd"
+    }
+    masked = {c["phone_masked"] for c in claims if c.get("phone_masked")}
+    # (a masked number starts with its "+": a spreadsheet would compute it, so it is quoted too)
+    assert masked and {row[column["phone_masked"]] for row in mine} == {f"'{m}" for m in masked}
+    hashed = {c["phone_hash"] for c in claims if c.get("phone_hash")}
+    text = data.decode("utf-8-sig")
+    assert "13800138000" not in text.replace(" ", "") and not any(h in text for h in hashed)
+
+
+def test_a_records_range_exports_the_records_made_inside_it():
+    coupon = make_coupon()
+    seed_held(coupon["coupon_id"], 20, claimed_at=lambda i: f"2030-01-01T00:{i:02d}:00Z")
+    body = {"kind": "records", "from": "2030-01-01T00:05:00Z", "to": "2030-01-01T08:15:00+08:00"}
+    found = rows_of(file_of(export(coupon["coupon_id"], body, page_rows=4)))[1:]
+    assert [row[1] for row in found] == [f"2030-01-01T00:{i:02d}:00Z" for i in range(14, 4, -1)]
+
+
+def test_a_records_file_made_over_parts_and_runs_is_the_file_one_run_makes(small_parts):
+    coupon = make_coupon(shard_count=3)
+    seed_held(coupon["coupon_id"], 45, claimed_at=lambda i: f"2030-01-01T00:00:{i:02d}Z", nickname="Ann")
+    whole = export(coupon["coupon_id"], {"kind": "records"}, page_rows=6)
+    calls = {"n": 0}
+
+    def short_of_time():
+        calls["n"] += 1
+        return 0.0 if calls["n"] in (1, 5) else 900.0
+
+    resumed = export(
+        coupon["coupon_id"], {"kind": "records"}, part_bytes=1024, page_rows=6, time_left=short_of_time
+    )
+    assert calls["n"] > 5 and parts_in(resumed) >= 3
+    assert file_of(resumed) == file_of(whole) and len(rows_of(file_of(whole))) == 46

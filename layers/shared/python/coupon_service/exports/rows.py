@@ -8,20 +8,27 @@ one run makes. Pages are read from the store as the file is written: nothing hol
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from coupon_service import keys, pool
 from coupon_service.items import CouponItem, ExportJobItem, ExportKind, RedemptionItem, ShardItem
+from coupon_service.models.records import RecordOut
 from coupon_service.spreadsheet import Cell
 from coupon_service.store.exports import ExportStore
+from coupon_service.store.records import EARLIEST, LATEST, Record, RecordFilter, RecordStore
+from coupon_service.validity import to_iso
 
 Cursor = dict[str, Any]
 Page = tuple[list[list[Cell]], Cursor]
 
 REDEMPTIONS_PER_PAGE = 500
+# Records are merged from one partition per inventory shard and the redemptions', each read a page's worth:
+# a coupon of 50 shards holds 51 x 100 items at once.
+RECORDS_PER_PAGE = 100
 CHUNKS_PER_PAGE = 100  # 10,000 codes: one BatchGetItem of chunks (or none for a seeded generated pool)
 
-HEADERS: dict[ExportKind, list[Cell]] = {
+HEADERS: dict[ExportKind, list[str]] = {
     "codes": ["code", "state", "shard", "position"],
     "redemptions": [
         "redeemed_at",
@@ -36,7 +43,27 @@ HEADERS: dict[ExportKind, list[Cell]] = {
         "redeemed_by",
         "reversed_at",
     ],
-    "records": [],
+    "records": [
+        "kind",
+        "at",
+        "state",
+        "claim_id",
+        "redemption_id",
+        "customer_id",
+        "nickname",
+        "name",
+        "phone_masked",
+        "channel",
+        "valid_from",
+        "valid_until",
+        "store_id",
+        "order_id",
+        "order_amount",
+        "discount",
+        "currency",
+        "method",
+        "reversed_at",
+    ],
 }
 
 # A pool position's state, one byte each while a shard is read (a shard of 200,000 codes: 200 KB).
@@ -125,3 +152,43 @@ def redemption_pages(
         if not last:
             return
         start = last
+
+
+# --- records: claims and redemptions, as the records search reads them ---------------------------------
+
+
+def record_row(record: Record, now: str) -> list[Cell]:
+    """A claim or a redemption as the records search answers it (`RecordOut`): a phone only masked."""
+    shown = RecordOut.from_item(record, now)
+    row: list[Cell] = []
+    for column in HEADERS["records"]:
+        value = getattr(shown, column)
+        row.append(to_iso(value) if isinstance(value, datetime) else value)
+    return row
+
+
+def record_pages(
+    records: RecordStore, job: ExportJobItem, shard_count: int, cursor: Cursor | None, per_page: int
+) -> Iterator[Page]:
+    """The coupon's claims and redemptions in the job's range (its whole life when none), newest first,
+    each claim's state as at the request; the cursor is the sort key the next page continues after."""
+    if cursor and cursor.get("end"):
+        return
+    after = cursor.get("after") if cursor else None
+    while True:
+        page, after = records.coupon_records_page(
+            job.coupon_id,
+            shard_count,
+            start=job.from_at or EARLIEST,
+            end=job.to_at or LATEST,
+            filters=RecordFilter(),
+            now=job.created_at,
+            limit=per_page,
+            after=after,
+        )
+        yield (
+            [record_row(record, job.created_at) for record in page],
+            ({"after": after} if after else {"end": True}),
+        )
+        if after is None:
+            return

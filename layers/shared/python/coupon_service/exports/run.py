@@ -23,6 +23,7 @@ from coupon_service.items import CouponItem, ExportJobItem
 from coupon_service.spreadsheet import Cell, csv_bytes
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.exports import ExportStore
+from coupon_service.store.records import RecordStore
 from coupon_service.validity import to_iso
 
 PART_BYTES = 8 * 1024 * 1024
@@ -146,4 +147,6 @@ class Run:
             return rows.redemption_pages(
                 self.store, job, job.cursor, self.page_rows or rows.REDEMPTIONS_PER_PAGE
             )
-        raise NotImplementedError(job.kind)
+        records = RecordStore(self.store.table)
+        per_page = self.page_rows or rows.RECORDS_PER_PAGE
+        return rows.record_pages(records, job, coupon.shard_count, job.cursor, per_page)
