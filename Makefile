@@ -10,7 +10,7 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint format run bench build deploy token events remind clean
+.PHONY: venv test lint format run bench build deploy token events remind reconcile clean
 
 venv: $(STAMP)
 
@@ -56,6 +56,9 @@ events:
 
 remind:
 	@curl -s -X POST http://127.0.0.1:$${COUPONS_PORT:-3000}/_local/schedules
+
+reconcile: venv
+	$(RUNPY) -m devstack.reconcile $(ARGS)
 
 bench: venv
 	$(RUNPY) -m bench

@@ -199,6 +199,7 @@ class LocalStack:
         return {
             "url": self.url,
             "emulator": self.emulator.url,
+            "table": self.stack.refs["CouponsTable"],
             "tokens": {
                 "merchant_m1": mint("merchant", "owner-m1", merchant="m1"),
                 "staff_m1": mint("staff", "staff-m1", merchant="m1"),

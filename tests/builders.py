@@ -199,7 +199,7 @@ def table_snapshot():
 # --- held coupons in bulk ---------------------------------------------------------------------------------
 
 
-def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
+def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, channel=None, write=True, **changes):
     """`count` claimed coupons of the coupon, claimed at `claimed_at` (or `claimed_at(i)`; default now),
     each held by its own customer (`{prefix}{i}`), built by the
     claim path's own builders (the claimed coupon as claimed, placed on a shard with a system code, in the
@@ -220,14 +220,15 @@ def seed_held(coupon_id, count, *, prefix="s", claimed_at=None, **changes):
             terms,
             caller_for(customer(user)),
             claim_id=f"{prefix}-{coupon_id[:8]}-{i:06d}",
-            channel="other",
+            channel=channel(i) if channel else "other",
             digest="seeded",
             body=ClaimRequest(),
             now=now,
         )
         placed = claims._placed(terms, item, i % terms.shard_count, new_system_code(), now)
         items.append({**item, **placed.record(), **changes})
-    Table().batch_write(items)
+    if write:
+        Table().batch_write(items)
     return items
 
 
@@ -254,3 +255,108 @@ def order_body(order_id="o-1", **overrides):
 def feed_items(kind):
     """Every item of the orders feed of one `type` (`reported_order`, `order_refund`) in this test's table."""
     return [item for item in table_snapshot() if item.get("type") == kind]
+
+
+# --- a coupon's history, for the figures ------------------------------------------------------------------
+
+
+def _image(item):
+    from coupon_service.store.table import to_item
+
+    return to_item({k: v for k, v in item.items() if v is not None})
+
+
+def stream_record(new, old=None):
+    """A change of the table as the stream delivers it (what the outbox derives events from)."""
+    change = {"NewImage": _image(new), "SequenceNumber": "1", "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    if old is not None:
+        change["OldImage"] = _image(old)
+    return {"eventName": "MODIFY" if old is not None else "INSERT", "dynamodb": change}
+
+
+def seed_figures_history(coupon_id, *, claims, redeemed, reversed_, gifts, orders, voided, days=10):
+    """A coupon's history written with BatchWriteItem as the services leave it, and the events it made.
+
+    `claims` claimed coupons over the last `days` days and four channels; `gifts` of them given and accepted
+    (the first ones); `redeemed` of them redeemed (from claim `gifts // 2` on, so some by the friend they
+    were given to) at three stores with an order each, the first `reversed_` of those reversed; `voided`
+    others voided; `orders` orders reported by the merchant's order system: each redemption's order while
+    they last, then later orders of the same customers. Returns (events, orders_events): the events the
+    outbox derives from each record's changes (`events.derive`), and the orders feed's events as its
+    contract words them (order ids, customer, store, amount, placed_at)."""
+    from datetime import timedelta
+
+    from coupon_service.events import derive
+    from coupon_service.validity import from_iso, to_iso
+
+    now = SYSTEM.now().replace(microsecond=0)
+    start = now - timedelta(days=days)
+    step = (days * 86400 - 7200) // claims
+
+    def at(seconds):
+        return to_iso(start + timedelta(seconds=seconds))
+
+    channels = ["wechat", "poster", "sms", "other"]
+    held = seed_held(coupon_id, claims, prefix="fig", claimed_at=lambda i: at(i * step),
+                     channel=lambda i: channels[i % 4], write=False)  # fmt: skip
+    final = {c["claim_id"]: dict(c) for c in held}
+    changes = [stream_record(c) for c in held]
+    gift_items = []
+    for n, c in enumerate(held[:gifts]):
+        gift = {**keys.gift(f"g{n:040d}"), "type": "gift", "gift_id": f"gift-{n}", "claim_id": c["claim_id"],
+                "coupon_id": coupon_id, "merchant_id": c["merchant_id"], "giver_id": c["owner_id"],
+                "giver_name": "Giver", "state": "pending", "title": c["title"]}  # fmt: skip
+        accepted = {**gift, "state": "accepted", "friend_id": f"friend{n}", "friend_name": "Friend",
+                    "accepted_at": to_iso(from_iso(c["claimed_at"]) + timedelta(seconds=30))}  # fmt: skip
+        changes.append(stream_record(accepted, gift))
+        gift_items.append(accepted)
+        final[c["claim_id"]]["owner_id"] = f"friend{n}"
+    redemptions, order_events = [], []
+    for n, c in enumerate(held[gifts // 2 : gifts // 2 + redeemed]):
+        when = to_iso(from_iso(c["claimed_at"]) + timedelta(seconds=60))
+        owner = final[c["claim_id"]]["owner_id"]
+        rid = f"red-{n:05d}"
+        red = {**keys.redemption(rid), "type": "redemption", "redemption_id": rid, "claim_id": c["claim_id"],
+               "coupon_id": coupon_id, "merchant_id": c["merchant_id"], "customer_id": owner,
+               "method": "staff", "redeemed_by": "till-1", "store_id": f"sh-00{n % 3 + 1}",
+               "order_id": f"ord-{n:05d}", "order_amount": 10000 + 10 * n, "currency": "CNY",
+               "discount": 1000, "redeemed_at": when}  # fmt: skip
+        changes.append(stream_record(red))
+        final[c["claim_id"]].update(state="used", redemption_id=rid, used_at=when)
+        if n < reversed_:
+            undone = to_iso(from_iso(when) + timedelta(seconds=600))
+            back = {**red, "reversed_at": undone, "usable_again": True}
+            changes.append(stream_record(back, red))
+            final[c["claim_id"]].update(state="available", redemption_id=None, used_at=None)
+            red = back
+        redemptions.append(red)
+    for c in held[gifts // 2 + redeemed : gifts // 2 + redeemed + voided]:
+        when = to_iso(from_iso(c["claimed_at"]) + timedelta(seconds=90))
+        void = {**final[c["claim_id"]], "state": "void", "voided_at": when, "voided_by": "owner-m1",
+                "void_reason": "mistake"}  # fmt: skip
+        changes.append(stream_record(void, final[c["claim_id"]]))
+        final[c["claim_id"]] = void
+    order_items = []
+    carried = min(orders * 2 // 3, len(redemptions))
+    for n in range(orders):
+        red = redemptions[n if n < carried else (n - carried) * 7 % len(redemptions)]
+        later = n >= carried
+        # a redemption's own order a few seconds before it; then other orders of its customer, some days
+        # after it (repeat orders), some before it (the customer was not new)
+        shift = timedelta(seconds=-5)
+        if later:
+            shift = timedelta(days=-2) if n % 3 == 0 else timedelta(days=n % 9 + 1, seconds=n)
+        placed = min(from_iso(red["redeemed_at"]) + shift, now - timedelta(minutes=1))
+        order = {"PK": f"TESTORDER#{n}", "SK": "ORDER", "type": "reported_order",
+                 "merchant_id": red["merchant_id"], "customer_id": red["customer_id"],
+                 "order_id": f"later-{n:05d}" if later else red["order_id"],
+                 "store_id": red["store_id"], "amount": red["order_amount"] + 500, "currency": "CNY",
+                 "line_count": 1, "placed_at": to_iso(placed)}  # fmt: skip
+        order_items.append(order)
+        detail = {k: order[k] for k in ("merchant_id", "order_id", "customer_id", "store_id", "amount",
+                                         "currency", "line_count", "placed_at")}  # fmt: skip
+        order_events.append(("OrderPlaced", {"event_id": f"order-{n}", "occurred_at": order["placed_at"],
+                                              "version": "1", **detail}))  # fmt: skip
+    Table().batch_write([*final.values(), *redemptions, *gift_items, *order_items])
+    events = [(e.detail_type, e.model_dump(mode="json")) for r in changes for e in derive(r)]
+    return events + order_events

@@ -1,7 +1,8 @@
 """The figures aggregator: the service's events, put on its queue by a rule on the bus, counted into each
 coupon's figures. Each message is parsed by Powertools into `FiguresRecord` (an EventBridge event in an
-SQS body); one that does not parse or whose count failed is reported failed, alone: the queue delivers it
-again, then to the dead-letter queue. Counting is idempotent by the event's id."""
+SQS body); the readable ones are counted together (one read, one transaction per batch); a message that
+does not parse, or whose count failed, is reported failed alone: the queue delivers it again, then to the
+dead-letter queue. Counting is idempotent by the event's id."""
 
 from typing import Any
 
@@ -9,26 +10,29 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import logger, metrics, tracer
-from coupon_service.figures.aggregator import Aggregator
-from coupon_service.models.figures import FiguresRecord
+from coupon_service.api import logger, metrics
+from coupon_service.figures.aggregator import Aggregator, Outcome
+from coupon_service.models.figures import FiguresRecord, readable
 
 processor = BatchProcessor(event_type=EventType.SQS, model=FiguresRecord, raise_on_entire_batch_failure=False)
 
 
-@tracer.capture_method
-def record_handler(record: FiguresRecord) -> None:
-    event = record.body
-    try:
-        counted = Aggregator().count(event)
-    except Exception:
-        logger.exception("counting failed; the queue delivers it again", extra={"type": event.detail_type})
-        raise
-    name = "FiguresCounted" if counted else "FiguresSkipped"
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 def aggregate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = readable(event.get("Records") or [])
+    try:
+        counted = Aggregator().count([record.body for record in parsed.values()])
+    except Exception as error:  # the whole batch: every message goes back to the queue
+        logger.exception("counting failed; the queue delivers the batch again")
+        counted = [error] * len(parsed)
+    outcomes: dict[str, Outcome] = dict(zip(parsed, counted, strict=True))
+
+    def record_handler(record: FiguresRecord) -> None:
+        outcome = outcomes[record.messageId]
+        if isinstance(outcome, Exception):
+            raise outcome
+        name = "FiguresCounted" if outcome else "FiguresSkipped"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

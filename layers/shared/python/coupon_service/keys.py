@@ -260,6 +260,13 @@ def figures_cell(coupon_id: str, shard_index: int, day: str, channel: str, store
     return {"PK": f"FIGURES#{coupon_id}#{shard_index:02d}", "SK": f"{day}#{channel}#{store_id}"}
 
 
+def figures_cell_of(key: dict[str, str]) -> tuple[str, str, str, str]:
+    """(coupon, day, channel, store) of a counter cell's key (none of them holds `#`)."""
+    coupon_id = key["PK"].split("#")[1]
+    day, channel, store_id = key["SK"].split("#")
+    return coupon_id, day, channel, store_id
+
+
 def figures_day_bound(day: str) -> str:
     """Sorts after every cell of the day (`~` after any channel character)."""
     return f"{day}#~"

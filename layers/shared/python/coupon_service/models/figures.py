@@ -105,3 +105,15 @@ class BusEvent(EventBridgeModel):
 
 class FiguresRecord(SqsRecordModel):
     body: Json[BusEvent]
+
+
+def readable(records: list[dict[str, Any]]) -> dict[str, FiguresRecord]:
+    """The messages of an SQS batch that parse, by message id (the batch processor reports the others)."""
+    found: dict[str, FiguresRecord] = {}
+    for raw in records:
+        try:
+            record = FiguresRecord.model_validate(raw)
+        except ValueError:
+            continue
+        found[record.messageId] = record
+    return found

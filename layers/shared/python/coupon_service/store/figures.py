@@ -31,6 +31,7 @@ class Move:
     channel: str
     store_id: str
     counts: dict[str, int]
+    shard: int
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def _adds(counts: dict[str, int], extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def cell_of(item: dict[str, Any]) -> dict[str, Any]:
+    coupon_id, day, channel, store_id = keys.figures_cell_of(item)
+    return {**item, "coupon_id": coupon_id, "day": day, "channel": channel, "store_id": store_id}
+
+
 class FiguresStore:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or Table()
@@ -67,7 +73,7 @@ class FiguresStore:
         found = {(i["PK"], i["SK"]): i for i in self.table.batch_get(key_list)}
         return [found.get((k["PK"], k["SK"])) for k in key_list]
 
-    def commit(self, written: list[Written], moves: list[Move], shard: int) -> None:
+    def commit(self, written: list[Written], moves: list[Move]) -> None:
         """Records and counters in one transaction; `Changed` when a record is no longer as read."""
         operations: list[dict[str, Any]] = []
         for record in written:
@@ -80,20 +86,19 @@ class FiguresStore:
                 }
             item = {**record.body, **record.key, "type": record.kind}
             operations.append({"Put": {"Item": to_item(item), **condition}})
-        totals: dict[tuple[str, str], dict[str, int]] = {}
+        totals: dict[tuple[int, str, str], dict[str, int]] = {}
         for move in moves:
-            key = keys.figures_cell(move.coupon_id, shard, move.day, move.channel, move.store_id)
-            extra = {"type": CELL_TYPE, "coupon_id": move.coupon_id, "day": move.day,
-                     "channel": move.channel, "store_id": move.store_id}  # fmt: skip
+            key = keys.figures_cell(move.coupon_id, move.shard, move.day, move.channel, move.store_id)
+            extra = {"type": CELL_TYPE}  # the rest is in its key (`cell_of`)
             operations.append({"Update": {"Key": to_item(key), **_adds(move.counts, extra)}})
-            summed = totals.setdefault((move.merchant_id, move.coupon_id), {})
+            summed = totals.setdefault((move.shard, move.merchant_id, move.coupon_id), {})
             for name, n in move.counts.items():
                 summed[name] = summed.get(name, 0) + n
-        for (merchant_id, coupon_id), counts in totals.items():
+        for (shard, merchant_id, coupon_id), counts in totals.items():
             counts = {k: v for k, v in counts.items() if v}
             if counts:
                 key = keys.figures_total(merchant_id, shard, coupon_id)
-                extra = {"type": TOTAL_TYPE, "coupon_id": coupon_id, "merchant_id": merchant_id}
+                extra = {"type": TOTAL_TYPE}
                 operations.append({"Update": {"Key": to_item(key), **_adds(counts, extra)}})
         try:
             self.table.transact(operations)
@@ -101,7 +106,8 @@ class FiguresStore:
             raise Changed("a figures record changed since it was read") from refused
 
     def cells(self, coupon_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every shard's counter cells of the coupon from `first_day` to `last_day` (inclusive)."""
+        """Every shard's counter cells of the coupon from `first_day` to `last_day` (inclusive), each with
+        its coupon, day, channel and store read from its key."""
         found: list[dict[str, Any]] = []
         for shard in range(keys.FIGURE_SHARDS):
             found.extend(
@@ -114,10 +120,11 @@ class FiguresStore:
                     ),
                 )
             )
-        return found
+        return [cell_of(item) for item in found]
 
     def totals(self, merchant_id: str) -> list[dict[str, Any]]:
-        """Every shard of every coupon's totals of the merchant (one item per coupon and shard)."""
+        """Every shard of every coupon's totals of the merchant (one item per coupon and shard; its
+        `coupon_id` is its sort key)."""
         found: list[dict[str, Any]] = []
         for shard in range(keys.FIGURE_SHARDS):
             found.extend(
@@ -126,14 +133,14 @@ class FiguresStore:
                     ExpressionAttributeValues=values(pk=keys.figures_totals_partition(merchant_id, shard)),
                 )
             )
-        return found
+        return [{**item, "coupon_id": item["SK"]} for item in found]
 
     def everything(self) -> Iterator[dict[str, Any]]:
         """Every item of the table, page by page: the reconciliation's recount (an operator's command)."""
         start: dict[str, Any] | None = None
         while True:
             page = self.table.scan(start)
-            yield from page[0]
+            yield from (cell_of(item) if item.get("type") == CELL_TYPE else item for item in page[0])
             start = page[1]
             if not start:
                 return
