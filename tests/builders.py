@@ -281,9 +281,8 @@ def seed_figures_history(coupon_id, *, claims, redeemed, reversed_, gifts, order
     (the first ones); `redeemed` of them redeemed (from claim `gifts // 2` on, so some by the friend they
     were given to) at three stores with an order each, the first `reversed_` of those reversed; `voided`
     others voided; `orders` orders reported by the merchant's order system: each redemption's order while
-    they last, then later orders of the same customers. Returns (events, orders_events): the events the
-    outbox derives from each record's changes (`events.derive`), and the orders feed's events as its
-    contract words them (order ids, customer, store, amount, placed_at)."""
+    they last, then other orders of the same customers. Returns the events the outbox derives from each
+    record's change (`events.derive`), the orders feed's included."""
     from datetime import timedelta
 
     from coupon_service.events import derive
@@ -311,7 +310,7 @@ def seed_figures_history(coupon_id, *, claims, redeemed, reversed_, gifts, order
         changes.append(stream_record(accepted, gift))
         gift_items.append(accepted)
         final[c["claim_id"]]["owner_id"] = f"friend{n}"
-    redemptions, order_events = [], []
+    redemptions = []
     for n, c in enumerate(held[gifts // 2 : gifts // 2 + redeemed]):
         when = to_iso(from_iso(c["claimed_at"]) + timedelta(seconds=60))
         owner = final[c["claim_id"]]["owner_id"]
@@ -347,16 +346,14 @@ def seed_figures_history(coupon_id, *, claims, redeemed, reversed_, gifts, order
         if later:
             shift = timedelta(days=-2) if n % 3 == 0 else timedelta(days=n % 9 + 1, seconds=n)
         placed = min(from_iso(red["redeemed_at"]) + shift, now - timedelta(minutes=1))
-        order = {"PK": f"TESTORDER#{n}", "SK": "ORDER", "type": "reported_order",
+        order_id = f"later-{n:05d}" if later else red["order_id"]
+        order = {**keys.reported_order(red["merchant_id"], order_id), "type": "reported_order",
                  "merchant_id": red["merchant_id"], "customer_id": red["customer_id"],
-                 "order_id": f"later-{n:05d}" if later else red["order_id"],
+                 "order_id": order_id, "received_at": to_iso(placed),
                  "store_id": red["store_id"], "amount": red["order_amount"] + 500, "currency": "CNY",
-                 "line_count": 1, "placed_at": to_iso(placed)}  # fmt: skip
+                 "placed_at": to_iso(placed), "refunded": 0, "refund_count": 0,
+                 "lines": [{"sku": "tea", "quantity": 1, "unit_price": 1, "amount": 1}]}  # fmt: skip
         order_items.append(order)
-        detail = {k: order[k] for k in ("merchant_id", "order_id", "customer_id", "store_id", "amount",
-                                         "currency", "line_count", "placed_at")}  # fmt: skip
-        order_events.append(("OrderPlaced", {"event_id": f"order-{n}", "occurred_at": order["placed_at"],
-                                              "version": "1", **detail}))  # fmt: skip
+        changes.append(stream_record(order))
     Table().batch_write([*final.values(), *redemptions, *gift_items, *order_items])
-    events = [(e.detail_type, e.model_dump(mode="json")) for r in changes for e in derive(r)]
-    return events + order_events
+    return [(e.detail_type, e.model_dump(mode="json")) for r in changes for e in derive(r)]

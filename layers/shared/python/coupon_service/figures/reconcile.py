@@ -4,8 +4,7 @@ command (`make reconcile`): it reads the whole table.
 
 The recount builds each claimed coupon's and each customer's facts from what the records say now, as if
 every event had arrived, and sums their contributions (`facts`, `customers`); the counters must equal it
-cell by cell. Orders and refunds are recognised by their fields (the orders feed's contract: an order id,
-customer, amount and `placed_at`; a refund id, order id, amount and `refunded_at`)."""
+cell by cell. Orders and refunds are the orders feed's items (`reported_order`, `order_refund`)."""
 
 from __future__ import annotations
 
@@ -78,10 +77,7 @@ def _kind(item: dict[str, Any]) -> Callable[[Recount, dict[str, Any]], None] | N
         return _redemption
     if kind == "gift":
         return _gift if item.get("accepted_at") else None
-    order = {"order_id", "customer_id", "merchant_id", "amount"} <= item.keys()
-    if order and ("placed_at" in item or {"refund_id", "refunded_at"} <= item.keys()):
-        return _order
-    return None
+    return _order if kind in ("reported_order", "order_refund") else None
 
 
 def recount_items(items: Iterable[dict[str, Any]], zone: Callable[[str], ZoneInfo]) -> Recount:
