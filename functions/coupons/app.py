@@ -44,7 +44,7 @@ from coupon_service.models.promotion import (
     LogoUpload,
     Promotion,
 )
-from coupon_service.models.records import RecordKind, RecordSearch, RecordsPage, RecordStateName
+from coupon_service.models.records import AuditPage, RecordKind, RecordSearch, RecordsPage, RecordStateName
 from coupon_service.models.stores import StoreIdPattern
 from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
 from coupon_service.promotion import Promotions
@@ -227,7 +227,9 @@ def coupon_records(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> RecordsPage:
-    owner = merchant_scope(current_caller(app))
+    caller = current_caller(app)
+    owner = merchant_scope(caller)  # refuses anyone but a merchant or the platform
+    by = caller.user_id if caller is not None else owner
     search = RecordSearch(
         start=from_,
         end=to,
@@ -239,9 +241,26 @@ def coupon_records(
         state=state,
         kind=kind,
     )
-    page = Records(clock=clock(app)).search(owner, couponId, search, limit, next_token)
+    page = Records(clock=clock(app)).search(owner, by, couponId, search, limit=limit, token=next_token)
+    # Which filters, never their values: a nickname, name or phone is personal data (the audit item holds
+    # them, the phone hashed, where the merchant reads them).
+    used = sorted(k for k, v in search.model_dump(exclude={"start", "end"}).items() if v is not None)
+    rows = len(page.items)
+    logger.info(
+        "records read",
+        extra={"merchant_id": owner, "by": by, "coupon_id": couponId, "filters": used, "rows": rows},
+    )
     metrics.add_metric(name="RecordsRead", unit=MetricUnit.Count, value=1)
     return page
+
+
+@app.get("/merchant/audit", responses=responses(AuditPage, 401, 403, 413))
+@tracer.capture_method
+def merchant_audit(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> AuditPage:
+    return Records(clock=clock(app)).audit(merchant_scope(current_caller(app)), limit, next_token)
 
 
 @app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))

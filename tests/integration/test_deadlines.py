@@ -77,6 +77,7 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/coupons/{couponId}/stats"): dict(path=f"/coupons/{coupon_id}/stats", claims=merchant()),
         ("GET", "/coupons/{couponId}/history"): dict(path=f"/coupons/{coupon_id}/history", claims=merchant()),
         ("GET", "/coupons/{couponId}/records"): dict(path=f"/coupons/{coupon_id}/records", claims=merchant()),
+        ("GET", "/merchant/audit"): dict(path="/merchant/audit", claims=merchant()),
         ("GET", "/coupons/{couponId}/promotion"): dict(
             path=f"/coupons/{coupon_id}/promotion", claims=merchant()
         ),

@@ -270,6 +270,7 @@ def rest_of_the_routes(
     paused = call("PATCH", f"/coupons/{coupon_id}", claims=m1, body={"version": version, "status": "paused"})
     ok(call("GET", f"/coupons/{coupon_id}/history", claims=m1), 200)
     ok(call("GET", f"/coupons/{coupon_id}/records", claims=m1, query={"phone": PHONE}), 200)
+    ok(call("GET", "/merchant/audit", claims=m1), 200)
     spare = ok(
         call("POST", "/coupons", claims=m1, body=coupon_body(), headers={"Idempotency-Key": "spare-0001"})
     )

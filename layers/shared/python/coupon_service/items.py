@@ -376,3 +376,21 @@ class ExportJobItem(BaseModel):
     @property
     def ended(self) -> bool:
         return self.state in ("done", "failed")
+
+
+class RecordsAuditItem(BaseModel):
+    """One read of a coupon's records (`AUDIT#{merchantId}` / `RECORDS#{at}#{auditId}`): who read, when,
+    which coupon, with which filters (a phone only as its keyed hash) and how many rows they were shown."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    audit_id: str
+    merchant_id: str
+    by: str  # the caller's user id (the token's `sub`)
+    role: str  # merchants or platform
+    at: str
+    coupon_id: str
+    filters: dict[str, str]  # from, to and each filter given; `phone_hash`, never the phone
+    continued: bool = False  # a later page (the read carried a next_token)
+    rows: int
+    expires_at: int  # the table's TTL (epoch seconds)

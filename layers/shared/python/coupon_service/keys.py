@@ -298,3 +298,19 @@ def order_refund(merchant_id: str, refund_id: str) -> dict[str, str]:
 def export_job(job_id: str) -> dict[str, str]:
     """A merchant's export of one coupon's records, redemptions or code pool to a CSV file."""
     return {"PK": f"EXPORT#{job_id}", "SK": "JOB"}
+
+
+# --- the audit of a merchant's reads of customer records ------------------------------------------------
+
+
+def merchant_audit(merchant_id: str) -> str:
+    return f"AUDIT#{merchant_id}"
+
+
+def records_audit(merchant_id: str, at: str, audit_id: str) -> dict[str, str]:
+    """One read of a coupon's records, in its merchant's audit partition by time (newest first when read)."""
+    return {"PK": f"AUDIT#{merchant_id}", "SK": f"RECORDS#{at}#{audit_id}"}
+
+
+def records_audit_prefix() -> str:
+    return "RECORDS#"

@@ -3,15 +3,27 @@ name or phone (matched by its keyed hash), channel, store and state; each read a
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Invalid
-from coupon_service.items import CouponItem
-from coupon_service.models.records import DEFAULT_DAYS, MAX_DAYS, RecordOut, RecordSearch, RecordsPage
+from coupon_service.identity import PLATFORM
+from coupon_service.items import CouponItem, RecordsAuditItem
+from coupon_service.models.records import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    AuditEntryOut,
+    AuditPage,
+    RecordOut,
+    RecordSearch,
+    RecordsPage,
+)
 from coupon_service.privacy import PHONE_PURPOSE, keyed_hash, phone_from_search
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
+from coupon_service.store.audit import AuditStore
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.records import RecordFilter, RecordStore, decode_cursor, encode_cursor
 from coupon_service.store.stores import StoreRegistry
@@ -20,6 +32,7 @@ from coupon_service.validity import to_iso
 
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+AUDIT_KEPT = timedelta(days=400)  # a year of reads and a month to answer a question about them
 
 
 def window(search: RecordSearch, now: datetime) -> tuple[str, str]:
@@ -72,9 +85,10 @@ class Records:
         )
 
     def search(
-        self, owner: str, coupon_id: str, search: RecordSearch, limit: int, token: str | None
+        self, owner: str, by: str, coupon_id: str, search: RecordSearch, *, limit: int, token: str | None
     ) -> RecordsPage:
-        """One page of the coupon's records matching `search`, newest first."""
+        """One page of the coupon's records matching `search`, newest first; the read audited (who, when,
+        what, how many rows) before it answers: an audit that cannot be written fails the read."""
         now = self.clock.now()
         start, end = window(search, now)
         coupon = CouponStore(self.table).coupon_of(owner, coupon_id, deleted=True)
@@ -90,9 +104,42 @@ class Records:
             limit=limit,
             after=after,
         )
+        searched = {"from": start, "to": end, **{k: str(v) for k, v in asdict(filters).items() if v}}
+        self._audit(owner, by, coupon_id, searched, continued=token is not None, rows=len(found), now=now)
         return RecordsPage(
             items=[RecordOut.from_item(r, to_iso(now)) for r in found],
             start=datetime.fromisoformat(start),
             end=datetime.fromisoformat(end),
             next_token=encode_cursor(after, merchant_id=owner, coupon_id=coupon_id, filters=filters),
         )
+
+    def _audit(
+        self,
+        owner: str,
+        by: str,
+        coupon_id: str,
+        searched: dict[str, str],
+        *,
+        continued: bool,
+        rows: int,
+        now: datetime,
+    ) -> None:
+        AuditStore(self.table).record_read(
+            RecordsAuditItem(
+                audit_id=uuid.uuid4().hex,
+                merchant_id=owner,
+                by=by,
+                role="platform" if owner == PLATFORM else "merchants",
+                at=to_iso(now),
+                coupon_id=coupon_id,
+                filters=searched,
+                continued=continued,
+                rows=rows,
+                expires_at=int((now + AUDIT_KEPT).timestamp()),
+            )
+        )
+
+    def audit(self, owner: str, limit: int, token: str | None) -> AuditPage:
+        """The merchant's audited reads of records, newest first."""
+        entries, next_token = AuditStore(self.table).merchant_audit_page(owner, limit, token)
+        return AuditPage(items=[AuditEntryOut.from_item(e) for e in entries], next_token=next_token)

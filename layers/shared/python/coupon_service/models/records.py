@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from coupon_service.items import ClaimItem, RedemptionItem
+from coupon_service.items import ClaimItem, RecordsAuditItem, RedemptionItem
 from coupon_service.lifecycle import wallet_status
 from coupon_service.models.common import DEFERRED
 
@@ -109,3 +109,29 @@ class RecordSearch(BaseModel):
     store: str | None = None
     state: RecordStateName | None = None
     kind: RecordKind | None = None
+
+
+class AuditEntryOut(BaseModel):
+    """One read of a coupon's records: who read, when, what they searched for, how many rows they saw."""
+
+    model_config = DEFERRED
+    audit_id: str
+    at: datetime
+    by: str = Field(description="The user who read (their sign-in id)")
+    role: str = Field(description="merchants or platform")
+    coupon_id: str
+    filters: dict[str, str] = Field(
+        description="The range (`from`, `to`) and each filter given; a phone only as `phone_hash` (keyed)"
+    )
+    continued: bool = Field(description="A later page of a search")
+    rows: int = Field(description="How many records the read answered")
+
+    @classmethod
+    def from_item(cls, item: RecordsAuditItem) -> AuditEntryOut:
+        return cls.model_validate({k: v for k, v in item.model_dump().items() if k in cls.model_fields})
+
+
+class AuditPage(BaseModel):
+    model_config = DEFERRED
+    items: list[AuditEntryOut] = Field(description="Newest first")
+    next_token: str | None = None

@@ -1,0 +1,40 @@
+"""The audit of reads of customer records: one item per read in the merchant's audit partition, put by the
+request that read (before it answers), and listed newest first."""
+
+from __future__ import annotations
+
+from coupon_service import keys
+from coupon_service.items import RecordsAuditItem
+from coupon_service.store.table import Table, decode_token, encode_token, values
+
+LISTING = "records-audit"  # what page tokens of a merchant's audit are signed for
+
+
+class AuditStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def record_read(self, entry: RecordsAuditItem) -> None:
+        """Put the entry (its id is new: a put refused after a lost answer that finds this very entry was
+        ours). Any failure raises, so the read it audits answers an error, never unaudited records."""
+        item = {
+            **keys.records_audit(entry.merchant_id, entry.at, entry.audit_id),
+            "type": "records_audit",
+            **entry.model_dump(exclude_none=True),
+        }
+        self.table.put(item, ConditionExpression="attribute_not_exists(PK)")
+
+    def merchant_audit_page(
+        self, merchant_id: str, limit: int, token: str | None
+    ) -> tuple[list[RecordsAuditItem], str | None]:
+        """One page of the merchant's audited reads, newest first, with the token of the next page."""
+        partition = keys.merchant_audit(merchant_id)
+        start = decode_token(token, partition=("PK", partition), listing=LISTING)
+        items, last = self.table.query(
+            key_condition="PK = :p AND begins_with(SK, :kind)",
+            ExpressionAttributeValues=values(p=partition, kind=keys.records_audit_prefix()),
+            forward=False,
+            limit=limit,
+            start_key=start,
+        )
+        return [RecordsAuditItem.model_validate(i) for i in items], encode_token(last, listing=LISTING)
