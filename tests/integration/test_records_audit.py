@@ -46,9 +46,9 @@ def audit_of(who="m1", **query):
 
 
 def audit_items(merchant_id="m1"):
-    table = Table()
-    items, _ = table.query(
-        key_condition="PK = :p",
+    items, _ = Table().query(
+        index="GSI1",
+        key_condition="GSI1PK = :p",
         ExpressionAttributeValues={":p": {"S": keys.merchant_audit(merchant_id)}},
     )
     return items

@@ -303,14 +303,15 @@ def export_job(job_id: str) -> dict[str, str]:
 # --- the audit of a merchant's reads of customer records ------------------------------------------------
 
 
+def records_audit(audit_id: str) -> dict[str, str]:
+    """One read of a coupon's records by its merchant."""
+    return {"PK": f"AUDIT#{audit_id}", "SK": "AUDIT"}
+
+
 def merchant_audit(merchant_id: str) -> str:
-    return f"AUDIT#{merchant_id}"
+    return f"AUDITS#{merchant_id}"
 
 
-def records_audit(merchant_id: str, at: str, audit_id: str) -> dict[str, str]:
-    """One read of a coupon's records, in its merchant's audit partition by time (newest first when read)."""
-    return {"PK": f"AUDIT#{merchant_id}", "SK": f"RECORDS#{at}#{audit_id}"}
-
-
-def records_audit_prefix() -> str:
-    return "RECORDS#"
+def audit_listing(merchant_id: str, at: str, audit_id: str) -> dict[str, str]:
+    """GSI1 keys of an audited read: its merchant's audit by time (read newest first)."""
+    return {"GSI1PK": merchant_audit(merchant_id), "GSI1SK": f"{at}#{audit_id}"}

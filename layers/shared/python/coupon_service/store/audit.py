@@ -1,5 +1,5 @@
-"""The audit of reads of customer records: one item per read in the merchant's audit partition, put by the
-request that read (before it answers), and listed newest first."""
+"""The audit of reads of customer records: one item per read, put by the request that read (before it
+answers), and listed per merchant newest first (GSI1)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ class AuditStore:
         """Put the entry (its id is new: a put refused after a lost answer that finds this very entry was
         ours). Any failure raises, so the read it audits answers an error, never unaudited records."""
         item = {
-            **keys.records_audit(entry.merchant_id, entry.at, entry.audit_id),
+            **keys.records_audit(entry.audit_id),
+            **keys.audit_listing(entry.merchant_id, entry.at, entry.audit_id),
             "type": "records_audit",
             **entry.model_dump(exclude_none=True),
         }
@@ -29,10 +30,11 @@ class AuditStore:
     ) -> tuple[list[RecordsAuditItem], str | None]:
         """One page of the merchant's audited reads, newest first, with the token of the next page."""
         partition = keys.merchant_audit(merchant_id)
-        start = decode_token(token, partition=("PK", partition), listing=LISTING)
+        start = decode_token(token, partition=("GSI1PK", partition), listing=LISTING)
         items, last = self.table.query(
-            key_condition="PK = :p AND begins_with(SK, :kind)",
-            ExpressionAttributeValues=values(p=partition, kind=keys.records_audit_prefix()),
+            index="GSI1",
+            key_condition="GSI1PK = :p",
+            ExpressionAttributeValues=values(p=partition),
             forward=False,
             limit=limit,
             start_key=start,
