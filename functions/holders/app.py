@@ -1,29 +1,41 @@
-"""Validity edits reach holders: a coupon's lengthened validity, read from the table's stream, extends every
-held, unused coupon's window (coupon_service.holders)."""
+"""Validity edits reach holders: each `CouponChanged` event of an edit that lengthens a coupon's validity,
+queued by a rule on the bus, extends every held, unused coupon's window (coupon_service.holders)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
 from coupon_service.api import clock, logger, metrics
 from coupon_service.holders import Holders
+from coupon_service.models.holders import HoldersRecord
+
+# A record that does not parse, or whose extension raised, is reported failed: the queue delivers it again
+# (the checkpoint resumes it) and, after its retries, to the dead-letter queue.
+processor = BatchProcessor(event_type=EventType.SQS, model=HoldersRecord, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: HoldersRecord, lambda_context: LambdaContext) -> None:
+    progress = Holders(clock=clock(lambda_context)).extend_change(
+        record.body.detail, lambda: lambda_context.get_remaining_time_in_millis() / 1000
+    )
+    if progress is None:
+        return
+    metrics.add_metric(name="HeldCouponsExtended", unit=MetricUnit.Count, value=progress.extended)
+    if not progress.finished:  # out of time: the checkpoint holds the progress, the next invocation resumes
+        logger.info("extension continues", extra={"extended": progress.extended})
+        Holders.hand_on(record.body.model_dump_json(by_alias=True))
 
 
 def extend(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
-    done = Holders(clock=clock(context)).extend_records(
-        records, lambda: context.get_remaining_time_in_millis() / 1000
+    return dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
     )
-    metrics.add_metric(name="HeldCouponsExtended", unit=MetricUnit.Count, value=done.extended)
-    if done.resume_from is None:
-        return {"batchItemFailures": []}
-    # Out of time: the checkpoint holds the progress, and the stream delivers the change again from here.
-    logger.info("extension continues", extra={"from_sequence": done.resume_from, "extended": done.extended})
-    return {"batchItemFailures": [{"itemIdentifier": done.resume_from}]}
 
 
 lambda_handler = api.lambda_handler(extend, correlation_id_path=None)

@@ -4,6 +4,7 @@ one leaves every holder as they were."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -11,20 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from coupon_service import keys
 from coupon_service.clock import SYSTEM
 from coupon_service.gifts import Gifts
 from coupon_service.holders import Holders
+from coupon_service.models.holders import HoldersRecord
 from coupon_service.models.redemptions import StaffRedemption
 from coupon_service.redemptions import Redemptions
 from coupon_service.store.table import Table
 from coupon_service.validity import from_iso, to_iso
 
 from devstack.emulator import DEFAULT_KINDS, WITH_LOST
-from devstack.streams import StreamReader
+from devstack.provision import client
+from devstack.streams import StreamReader, published
 from tests.builders import CART, claim_items, claim_now, make_coupon, seed_held
-from tests.support import call, caller_for, customer, invoke, merchant, outcome, staff
+from tests.support import call, caller_for, customer, invoke, merchant, outcome, sqs_message, staff
 
 pytestmark = [pytest.mark.usefixtures("stack"), pytest.mark.concurrency]
 BASE = "https://coupons.example/v1"
@@ -33,11 +35,46 @@ LEAD = timedelta(hours=24)
 ROOMY = 900_000  # the function's own timeout, in ms, as its context reports it
 
 
+class Bus:
+    """The way an edit reaches the holders function, as deployed: the table's stream to the publisher, the
+    bus's rule to the holders queue, the queue's messages to the function."""
+
+    def __init__(self, emulator, stack):
+        self.stream = StreamReader(emulator.url, stack.tables["CouponsTable"])
+        self.sqs = client("sqs", emulator.url)
+        self.queue_url = stack.refs["HoldersQueue"]
+        self.skip()
+
+    def skip(self):
+        """Forget what the table committed so far (seeded data: nothing to publish)."""
+        self.stream.drain()
+
+    def drain(self):
+        """Publish what the table committed since the last call; the holders queue's messages, taken."""
+        records = self.stream.drain()
+        if records:
+            assert invoke("publisher", {"Records": records}, ROOMY) == {"batchItemFailures": []}
+        messages = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            messages += batch
+            for message in batch:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return {"Records": [sqs_message(m["Body"], m["MessageId"]) for m in messages]}
+
+
 @pytest.fixture
 def stream(emulator, stack):
-    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
-    reader.drain()
-    return reader
+    return Bus(emulator, stack)
+
+
+def extend_all(event, time_left):
+    """What the function's record handler does for each record, for tests that read its progress."""
+    return [
+        Holders(settle=timedelta(0)).extend_change(HoldersRecord.model_validate(r).body.detail, time_left)
+        for r in event["Records"]
+    ]
 
 
 def fixed_coupon(**overrides):
@@ -123,7 +160,7 @@ def test_extension_over_5000_held_coupons_while_customers_claim_redeem_and_give(
     }
     assert {c["valid_until"] for c in held} == {OLD_END}
     assert {c["remind_at"] for c in held} == {to_iso(from_iso(OLD_END) - LEAD)}
-    stream.drain()
+    stream.skip()
 
     # When the merchant moves the end a year later while, on other threads, new customers claim, tills
     # redeem 40 of the held coupons and 40 holders give theirs to friends who accept
@@ -136,9 +173,10 @@ def test_extension_over_5000_held_coupons_while_customers_claim_redeem_and_give(
         reply = edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": NEW_END})
         assert (reply.status, reply.json["holders"]) == (200, "extending")
         started = time.monotonic()
-        # The table's stream delivers the coupon's change to the holders function
+        # The coupon's change reaches the holders function (one message on its queue)
         records = stream.drain()
-        assert invoke("holders", {"Records": records}, ROOMY) == {"batchItemFailures": []}
+        assert len(records["Records"]) == 1
+        assert invoke("holders", records, ROOMY) == {"batchItemFailures": []}
         took = time.monotonic() - started
         stop.set()
         for future in busy:
@@ -157,8 +195,8 @@ def test_extension_over_5000_held_coupons_while_customers_claim_redeem_and_give(
 
     # And the same change delivered again, to a consumer that lost its checkpoint, extends nothing twice
     Table().delete(keys.holder_extension(coupon_id, 2))
-    again = Holders(settle=timedelta(0)).extend_records([DynamoDBRecord(r) for r in records], lambda: 900.0)
-    assert (again.changes, again.extended) == (1, 0)
+    [again] = extend_all(records, lambda: 900.0)
+    assert (again.finished, again.extended) == (True, 0)
     assert {c["claim_id"]: c for c in claim_items(coupon_id)} == items
 
 
@@ -166,24 +204,24 @@ def test_a_change_delivered_again_extends_nothing_twice(stream, dynamodb_request
     # Given 300 held coupons extended once by the change's delivery
     coupon = fixed_coupon()
     seed_held(coupon["coupon_id"], 300, claimed_at=hours_ago(1))
-    stream.drain()
+    stream.skip()
     edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": NEW_END})
-    records = [r for r in stream.drain()]
-    first = Holders(settle=timedelta(0)).extend_records([DynamoDBRecord(r) for r in records], lambda: 900.0)
-    assert (first.changes, first.extended, first.resume_from) == (1, 300, None)
+    records = stream.drain()
+    [first] = extend_all(records, lambda: 900.0)
+    assert (first.finished, first.extended) == (True, 300)
     after_first = {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])}
 
-    # When the stream delivers the same record again, to the function
+    # When the queue delivers the same message again, to the function
     dynamodb_requests.reset()
-    assert invoke("holders", {"Records": records}, ROOMY) == {"batchItemFailures": []}
+    assert invoke("holders", records, ROOMY) == {"batchItemFailures": []}
     # Then it wrote no claimed coupon (the change's checkpoint says it finished)
     assert dynamodb_requests.calls["UpdateItem"] <= 1, dynamodb_requests.calls
 
     # And even with its checkpoint gone, a delivery extends nothing twice: each write's condition (and
     # the window already at the new end) refuses it
     Table().delete(keys.holder_extension(coupon["coupon_id"], 2))
-    again = Holders(settle=timedelta(0)).extend_records([DynamoDBRecord(r) for r in records], lambda: 900.0)
-    assert (again.changes, again.extended) == (1, 0)
+    [again] = extend_all(records, lambda: 900.0)
+    assert (again.finished, again.extended) == (True, 0)
     assert {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])} == after_first
 
 
@@ -200,39 +238,44 @@ def test_an_interrupted_extension_resumes_and_extends_each_coupon_once(emulator,
         coupon["coupon_id"], 300, claimed_at=lambda i: to_iso(moment - timedelta(seconds=48 * i))
     )
     assert len(items) == 300
-    stream.drain()
+    stream.skip()
     reply = edit(coupon, {"type": "hours", "hours": 10})
     assert reply.json["holders"] == "extending"
-    records = [DynamoDBRecord(r) for r in stream.drain()]
+    records = stream.drain()
     if kinds is not None:
         emulator.faults.set(0.15, kinds)
 
     # When the consumer runs out of time after two pages
     pages = iter(range(10_000))
-    interrupted = Holders(settle=timedelta(0)).extend_records(
-        records, lambda: 900.0 if next(pages) < 2 else 0.0
-    )
-    assert interrupted.resume_from is not None and 0 < interrupted.extended < 300, interrupted
-    # And the stream delivers the change again
-    resumed = Holders(settle=timedelta(0)).extend_records(records, lambda: 900.0)
+    [interrupted] = extend_all(records, lambda: 900.0 if next(pages) < 2 else 0.0)
+    assert not interrupted.finished and 0 < interrupted.extended < 300, interrupted
+    # And the change is delivered again
+    [resumed] = extend_all(records, lambda: 900.0)
     emulator.faults.set(0.0)
 
     # Then every coupon was extended exactly once: its own claim time + 10 hours
-    assert resumed.resume_from is None
+    assert resumed.finished
     assert interrupted.extended + resumed.extended == 300, (interrupted, resumed)
     for item in claim_items(coupon["coupon_id"]):
         assert item["valid_until"] == to_iso(from_iso(item["claimed_at"]) + timedelta(hours=10))
         check_entries(item)
 
 
-def test_a_shorter_validity_leaves_every_holder_as_they_were(stream):
+def test_a_shorter_validity_leaves_every_holder_as_they_were(stream, emulator, stack):
     coupon = fixed_coupon()
     seed_held(coupon["coupon_id"], 50, claimed_at=hours_ago(1))
     before = {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])}
-    stream.drain()
+    stream.skip()
     reply = edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": "2030-12-01T00:00:00Z"})
     assert (reply.status, reply.json["holders"]) == (200, "unchanged")
-    assert invoke("holders", {"Records": stream.drain()}, ROOMY) == {"batchItemFailures": []}
+    # The edit's event does not reach the holders queue, and the function given it anyway changes nothing
+    assert stream.drain() == {"Records": []}
+    [changed] = [
+        e for e in published(emulator.url, stack.events_queue_url) if e["detail-type"] == "CouponChanged"
+    ]
+    assert (changed["detail"]["holders"], changed["detail"]["validity"]) == ("unchanged", None)
+    delivered = {"Records": [sqs_message(json.dumps(changed))]}
+    assert invoke("holders", delivered, ROOMY) == {"batchItemFailures": []}
     assert {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])} == before
 
 
@@ -241,9 +284,9 @@ def test_coupons_expired_when_the_coupon_was_edited_stay_expired(stream):
     long_ago = hours_ago(6)
     seed_held(coupon["coupon_id"], 10, prefix="old", claimed_at=long_ago)
     fresh = seed_held(coupon["coupon_id"], 10, prefix="new", claimed_at=hours_ago(1))
-    stream.drain()
+    stream.skip()
     edit(coupon, {"type": "hours", "hours": 10})
-    assert invoke("holders", {"Records": stream.drain()}, ROOMY) == {"batchItemFailures": []}
+    assert invoke("holders", stream.drain(), ROOMY) == {"batchItemFailures": []}
     ends = {c["claim_id"]: c["valid_until"] for c in claim_items(coupon["coupon_id"])}
     assert sum(end == to_iso(from_iso(long_ago) + timedelta(hours=5)) for end in ends.values()) == 10
     assert all(ends[c["claim_id"]] == to_iso(from_iso(c["claimed_at"]) + timedelta(hours=10)) for c in fresh)

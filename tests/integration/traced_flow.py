@@ -83,6 +83,7 @@ class CallLog:
             os.environ["IMPORT_BUCKET"]: "ImportBucket",
             os.environ["IMPORT_QUEUE_URL"]: "ImportQueue",
             os.environ["EXPORT_QUEUE_URL"]: "ExportQueue",
+            os.environ["HOLDERS_QUEUE_URL"]: "HoldersQueue",
             os.environ["HMAC_SECRET_ARN"]: "HmacSecret",
             os.environ["EVENT_BUS_NAME"]: "CouponsBus",
         }
@@ -294,7 +295,7 @@ def rest_of_the_routes(
     # A second gift, cancelled by its giver
     active = {"version": ok(paused, 200)["version"], "status": "active"}
     reactivated = ok(call("PATCH", f"/coupons/{coupon_id}", claims=m1, body=active), 200)
-    # A longer validity, which the holders function extends held coupons to from the stream
+    # A longer validity, which the holders function extends held coupons to (its event, through the bus)
     longer = {"type": "relative_days", "starts_after_days": 0, "days": 60}
     ok(
         call(
@@ -327,8 +328,11 @@ def rest_of_the_routes(
     assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
     # The stream's other reader: the stock watch, over the same changes (claims moved the shards)
     assert invoke("stock", {"Records": records}) == {"batchItemFailures": []}
-    # And its third: the holders function, extending held coupons to the longer validity
-    assert invoke("holders", {"Records": records}, 900_000) == {"batchItemFailures": []}
+    # The holders function, extending held coupons to the longer validity: the bus's rule queued the edit
+    sqs, queue_url = client("sqs"), os.environ["HOLDERS_QUEUE_URL"]
+    queued = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    changes = {"Records": [sqs_message(m["Body"], m["MessageId"]) for m in queued]}
+    assert len(queued) == 1 and invoke("holders", changes, 900_000) == {"batchItemFailures": []}
     # The figures aggregator, fed from the bus (its rule's queue) with the events the outbox published
     from coupon_service.events import derive
 

@@ -450,3 +450,34 @@ def test_claim_and_redeem_resume_from_snapshots_of_versions_the_api_invokes_thro
     # And no other function has SnapStart (the others take no bursts)
     others = [n for n, f in functions.items() if n not in ("ClaimFunction", "RedeemFunction")]
     assert all("SnapStart" not in functions[n]["Properties"] for n in others)
+
+
+def test_the_table_stream_has_at_most_two_readers_and_bus_rules_feed_only_queues_allowed_to_take_them():
+    # Given the translated template
+    output = translated()
+    mappings = resources_of(output, "AWS::Lambda::EventSourceMapping").values()
+    # When the mappings reading the table's stream are counted
+    readers = [
+        m["Properties"]["FunctionName"]
+        for m in mappings
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["CouponsTable", "StreamArn"]}
+    ]
+    # Then there are two, as DynamoDB Streams advises (the publisher and the stock watch)
+    assert sorted(r["Ref"] for r in readers) == ["PublisherFunction", "StockFunction"]
+    # And every rule that feeds a queue is on the service's bus, and the queue lets only that rule send
+    policies = resources_of(output, "AWS::SQS::QueuePolicy").values()
+    for name, rule in resources_of(output, "AWS::Events::Rule").items():
+        for target in rule["Properties"]["Targets"]:
+            if "Fn::GetAtt" not in target["Arn"]:
+                continue
+            queue = target["Arn"]["Fn::GetAtt"][0]
+            assert rule["Properties"]["EventBusName"] == {"Ref": "CouponsBus"}, name
+            allowed = [
+                s
+                for p in policies
+                if p["Properties"]["Queues"] == [{"Ref": queue}]
+                for s in p["Properties"]["PolicyDocument"]["Statement"]
+            ]
+            assert allowed and all(
+                s["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": [name, "Arn"]} for s in allowed
+            ), (name, allowed)

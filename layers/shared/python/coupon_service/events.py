@@ -261,6 +261,7 @@ def _coupon_change(new: dict[str, Any], old: dict[str, Any], name: str) -> list[
             changed=list(new.get("fields") or []),
             changed_by=new["by"],
             holders=new.get("holders", "unchanged"),
+            validity=(new.get("after") or {}).get("validity") if new.get("holders") == "extending" else None,
         )
     ]
 

@@ -1,13 +1,14 @@
 """Validity edits reach holders: when a merchant lengthens a coupon's validity, every held, unused coupon's
 window grows to what the new validity gives it, and never shrinks.
 
-Driven by the coupon item's change on the table's stream (its old and new image), in a function of its own
-(`HoldersFunction`), so a long extension never holds up the outbox. For each change that lengthens the
-validity (`validity.lengthens`): the coupon's claim records, shard by shard and page by page, oldest first;
-each claimed coupon whose new end (`window_for_claim` of the new validity at its own claim time, in its
-time zone) is later than its end gets one conditional write that only lets the window grow, with its
-wallet entry and its reminder entry moved in the same write. A checkpoint per change records each shard's
-last record done, so a consumer that runs out of time stops cleanly and the stream's retry resumes there;
+Driven by the `CouponChanged` events of edits that lengthen the validity (`validity.lengthens`; the event
+says `extending` and carries the new validity), which a rule on the bus queues for a function of its own
+(`HoldersFunction`), so a long extension never holds up the outbox or the table's stream. For each: the
+coupon's claim records, shard by shard and page by page, oldest first; each claimed coupon whose new end
+(`window_for_claim` of the new validity at its own claim time, in its time zone) is later than its end
+gets one conditional write that only lets the window grow, with its wallet entry and its reminder entry
+moved in the same write. A checkpoint per change records each shard's last record done, so a consumer
+that runs out of time stops cleanly and hands the change on to its queue, and the next run resumes there;
 a change delivered again after it finished extends nothing (and the writes' condition would refuse to
 extend anything twice anyway).
 
@@ -19,22 +20,23 @@ claimed since `LATE` before it once more.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import TypeAdapter
 
+from coupon_service.aws import client
 from coupon_service.clock import SYSTEM, Clock
+from coupon_service.models.events import CouponChanged
+from coupon_service.settings import settings
 from coupon_service.store.holders import Extension, HolderStore
 from coupon_service.store.table import Table
 from coupon_service.validity import (
     AnyValidity,
     Validity,
     from_iso,
-    lengthens,
     reminder_time,
     to_iso,
     window_for_claim,
@@ -67,46 +69,18 @@ class Progress:
     finished: bool = False
 
 
-@dataclass(frozen=True)
-class Extended:
-    """What a batch of stream records did: where the stream must resume (None: all done)."""
-
-    changes: int
-    extended: int
-    resume_from: str | None
-
-
-def change_of(record: DynamoDBRecord) -> Change | None:
-    """The lengthening a coupon's stream record stands for, or None (another item, another edit)."""
-    stream = record.dynamodb
-    name = record.event_name.name if record.event_name is not None else ""
-    if stream is None or name != "MODIFY":
-        return None
-    new, old = stream.new_image or {}, stream.old_image or {}
-    if new.get("type") != "coupon" or new.get("validity") == old.get("validity") or not old.get("validity"):
-        return None
-    before, after = (
-        _validity.validate_python(_plain(old["validity"])),
-        _validity.validate_python(_plain(new["validity"])),
-    )
-    if not lengthens(before, after):
+def change_of(event: CouponChanged, shard_count: int) -> Change | None:
+    """The lengthening a `CouponChanged` event stands for (its edit said `extending` and carries the new
+    validity), or None."""
+    if event.holders != "extending" or event.validity is None:
         return None
     return Change(
-        coupon_id=str(new["coupon_id"]),
-        version=int(new["version"]),
-        edited_at=str(new["updated_at"]),
-        validity=after,
-        shard_count=int(new["shard_count"]),
+        coupon_id=event.coupon_id,
+        version=event.coupon_version,
+        edited_at=event.occurred_at,
+        validity=_validity.validate_python(event.validity),
+        shard_count=shard_count,
     )
-
-
-def _plain(value: Any) -> Any:
-    """A stream image's numbers (Decimal) as the ints a validity holds."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "to_integral_value"):
-        return int(value)
-    return value
 
 
 def new_end(validity: AnyValidity, claim: dict[str, Any]) -> str:
@@ -152,21 +126,17 @@ class Holders:
         self.clock = clock
         self.settle = settle
 
-    def extend_records(self, records: Sequence[DynamoDBRecord], time_left: Callable[[], float]) -> Extended:
-        """Every lengthening in a batch of stream records, in order; stops at the first that runs out of
-        time, which the stream delivers again (with those after it)."""
-        changes = extended = 0
-        for record in records:
-            change = change_of(record)
-            if change is None:
-                continue
-            changes += 1
-            progress = self.extend(change, time_left)
-            extended += progress.extended
-            if not progress.finished:
-                stream = record.dynamodb
-                return Extended(changes, extended, stream.sequence_number if stream is not None else None)
-        return Extended(changes, extended, None)
+    def extend_change(self, event: CouponChanged, time_left: Callable[[], float]) -> Progress | None:
+        """The held coupons one `CouponChanged` event lengthens (None: it lengthens nothing, or the coupon is
+        gone); `finished` False when the time ran out first and the change is to be handed on."""
+        shard_count = self.store.shard_count(event.coupon_id) if event.holders == "extending" else None
+        change = change_of(event, shard_count) if shard_count is not None else None
+        return self.extend(change, time_left) if change is not None else None
+
+    @staticmethod
+    def hand_on(body: str) -> None:
+        """Queue the change again for the next invocation, which resumes it from its checkpoint."""
+        client("sqs").send_message(QueueUrl=settings().holders_queue_url, MessageBody=body)
 
     def extend(self, change: Change, time_left: Callable[[], float]) -> Progress:
         """Extend the held coupons `change` lengthens, from its checkpoint on; `finished` False when the

@@ -158,6 +158,9 @@ class CouponChanged(Event):
     changed: list[str] = Field(description="The edit's field names, e.g. `validity`, `options.reminder`")
     changed_by: str
     holders: str = Field(description="`extending` when held coupons' windows are being extended")
+    validity: dict[str, Any] | None = Field(
+        default=None, description="The new validity, when held coupons' windows are being extended"
+    )
 
 
 class CouponLowStock(Event):

@@ -32,6 +32,11 @@ class HolderStore:
 
     # --- reads ------------------------------------------------------------------------------------
 
+    def shard_count(self, coupon_id: str) -> int | None:
+        """How many shards the coupon's claim records are spread over now (None: no such coupon)."""
+        item = self.table.get(keys.coupon(coupon_id))
+        return int(item["shard_count"]) if item else None
+
     def claim_records(
         self, coupon_id: str, shard: int, after: str | None, limit: int
     ) -> tuple[list[dict[str, Any]], bool]:
