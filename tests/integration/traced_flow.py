@@ -326,9 +326,21 @@ def rest_of_the_routes(
     invoke("reminders", scheduled("RemindersFunction"))
     records = StreamReader(os.environ["AWS_ENDPOINT_URL"], os.environ["TABLE_NAME"]).drain()
     assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
+    consumers(records)
+    return {
+        "gift": [cancelled["token"]],
+        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], exported(imported_id).split("?", 1)[1]],
+        "codes": [other["code"], held["code"], "POS-00001"],
+    }
+
+
+def consumers(records: list[dict[str, Any]]) -> None:
+    """The functions fed by what the table committed: over the stream, and through the bus's rules."""
     # The stream's other reader: the stock watch, over the same changes (claims moved the shards)
     assert invoke("stock", {"Records": records}) == {"batchItemFailures": []}
     # The holders function, extending held coupons to the longer validity: the bus's rule queued the edit
+    from coupon_service.aws import client
+
     sqs, queue_url = client("sqs"), os.environ["HOLDERS_QUEUE_URL"]
     queued = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     changes = {"Records": [sqs_message(m["Body"], m["MessageId"]) for m in queued]}
@@ -339,11 +351,6 @@ def rest_of_the_routes(
     events = [found for record in records for found in derive(record)]
     messages = [bus_message(e.detail_type, e.model_dump(mode="json"), str(i)) for i, e in enumerate(events)]
     assert invoke("aggregator", {"Records": messages}) == {"batchItemFailures": []}
-    return {
-        "gift": [cancelled["token"]],
-        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], exported(imported_id).split("?", 1)[1]],
-        "codes": [other["code"], held["code"], "POS-00001"],
-    }
 
 
 def exported(imported_id: str) -> str:
