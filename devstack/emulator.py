@@ -162,8 +162,6 @@ class Emulator:
                 body = environ["wsgi.input"].read(length) if length else b""
                 _, payload = _fault_response(kind, operation, body)
                 return _json_answer(start_response, "400 Bad Request", payload)
-            if operation in WRITES:
-                queries.written()
             # The whole response is produced inside the lock: moto does its work while we iterate.
             answer = list(self._app(environ, start_response if kind is None else _discard))
             hold = self.faults.hold

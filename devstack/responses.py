@@ -1,15 +1,18 @@
-"""DynamoDB's JSON answers from moto without its generic serializer's cost: the same bytes, far cheaper.
+"""DynamoDB's (and its streams') JSON answers from moto without its generic serializer's cost: the same
+bytes, far cheaper.
 
 moto 5 serializes every result by walking the operation's output shape and, for each member of each
 structure, asking a chain of alias providers under which name the value may be stored (the member's
 name, its snake_case form, the model's prefixes...). A query answer of a hundred items costs thousands
-of such look-ups, about half of the emulator's own time. DynamoDB's handlers already build their
-results as dicts keyed by the wire names, so this walks the same shape with plain dict look-ups and
-does what moto's JSON serializer does with each type (members in the shape's order, `None` left out,
-blobs in base64, numbers as int or float). Anything else (an error, a value that is not a dict where the
-shape wants a structure, a timestamp, a serialization alias) goes to moto's own serializer, as does
-every answer of other services. `DEVSTACK_CHECK_SERIALIZER=1` serializes every answer both ways and
-fails on any difference (how this was checked against the test suite).
+of such look-ups, about half of the emulator's own time; a stream's GetRecords of 1,000 records (every
+image's attributes) costs seconds. DynamoDB's and DynamoDB Streams' handlers already build their results
+as dicts keyed by the wire names, so this walks the same shape with plain dict look-ups and does what
+moto's JSON serializer does with each type (members in the shape's order, `None` left out, blobs in
+base64, numbers as int or float, timestamps by moto's own timestamp serializer). Anything else (an
+error, a value that is not a dict where the shape wants a structure, a serialization alias) goes to
+moto's own serializer, as does every answer of other services. `DEVSTACK_CHECK_SERIALIZER=1`
+serializes every answer both ways and fails on any difference (how this was checked against the test
+suite).
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from typing import Any
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 from moto import settings
 from moto.core.responses import ActionResult, BaseResponse
-from moto.core.serialize import JSONSerializer, get_serializer_class
+from moto.core.serialize import BaseJSONSerializer, JSONSerializer, TimestampSerializer, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 CHECK = os.environ.get("DEVSTACK_CHECK_SERIALIZER") == "1"
 
@@ -82,8 +86,13 @@ def _blob(value: Any, shape: Shape) -> Any:
     return base64.b64encode(data).strip().decode("utf-8")
 
 
-def _unsupported(value: Any, shape: Shape) -> Any:
-    raise _Unsupported
+_TIMESTAMPS = TimestampSerializer(BaseJSONSerializer.DEFAULT_TIMESTAMP_FORMAT)
+
+
+def _timestamp(value: Any, shape: Shape) -> Any:
+    """As moto's JSON serializer writes a timestamp: in the shape's format (by default epoch seconds)."""
+    form = shape.serialization.get("timestampFormat", _TIMESTAMPS.default_format)
+    return _TIMESTAMPS._convert_timestamp_to_str(value, form)
 
 
 # What moto's JSON serializer does with a value of each shape type; any other type is passed as it is.
@@ -97,7 +106,7 @@ _WALKERS: dict[str, Callable[[Any, Shape], Any]] = {
     "long": lambda value, shape: int(value),
     "float": lambda value, shape: float(value),
     "double": lambda value, shape: float(value),
-    "timestamp": _unsupported,
+    "timestamp": _timestamp,
 }
 
 
@@ -121,10 +130,10 @@ def _fast(handler: BaseResponse, action_result: ActionResult) -> tuple[int, dict
     return operation_model.http.get("responseCode", 200), headers, body
 
 
-_moto_serialized = DynamoHandler.serialized
+_moto_serialized = BaseResponse.serialized
 
 
-def serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
+def serialized(self: BaseResponse, action_result: ActionResult) -> Any:
     answer = _fast(self, action_result)
     if answer is None:
         return _moto_serialized(self, action_result)
@@ -135,4 +144,5 @@ def serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
 
 
 def install() -> None:
-    DynamoHandler.serialized = serialized  # type: ignore[method-assign,assignment]
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+    DynamoDBStreamsHandler.serialized = serialized  # type: ignore[method-assign]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 from devstack import responses
 from devstack.provision import client
@@ -43,6 +44,15 @@ def _requests(db, table):
     yield lambda: db.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")
 
 
+def _stream_requests(db, streams, table):
+    arn = db.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    yield lambda: streams.describe_stream(StreamArn=arn)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    yield lambda: streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    yield lambda: streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)
+
+
 def test_answers_are_the_bytes_moto_serializes(emulator, stack, monkeypatch):
     db, table = client("dynamodb", emulator.url), stack.tables["CouponsTable"]
     for n in range(3):
@@ -56,10 +66,19 @@ def test_answers_are_the_bytes_moto_serializes(emulator, stack, monkeypatch):
         return moto
 
     monkeypatch.setattr(DynamoHandler, "serialized", both)
+    monkeypatch.setattr(DynamoDBStreamsHandler, "serialized", both)
     answers = [request() for request in _requests(db, table)]
-    assert compared == [(action, True) for action, _ in compared] and len(compared) == len(answers)
+    # The table's stream: its description and records (images, keys, times) as GetRecords answers them
+    streamed = [request() for request in _stream_requests(db, client("dynamodbstreams", emulator.url), table)]
+    assert compared == [(action, True) for action, _ in compared]
+    assert {"GetRecords", "DescribeStream", "GetShardIterator"} <= {action for action, _ in compared}
+    assert len(compared) >= len(answers) + len(streamed)
     assert answers[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
     assert answers[-1]["Attributes"]["l"]["L"][1] == {"S": "é"}
+    records = streamed[-1]["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT"] * 3 + ["MODIFY", "REMOVE"]
+    assert records[0]["dynamodb"]["NewImage"]["bs"] == {"BS": [b"a", b"\x01\x02"]}
+    assert records[0]["dynamodb"]["ApproximateCreationDateTime"].year >= 2024
 
 
 def test_an_item_over_the_size_limit_is_refused_and_one_at_it_is_stored(emulator, stack):
@@ -72,3 +91,90 @@ def test_an_item_over_the_size_limit_is_refused_and_one_at_it_is_stored(emulator
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "Item size has exceeded the maximum allowed size" in refused.value.response["Error"]["Message"]
     assert db.get_item(TableName=table, Key={"PK": {"S": "P"}, "SK": {"S": "S"}})["Item"]["v"] == fits["v"]
+
+
+def _index_ids(db, table, value, index="GSI1"):
+    """The PKs an index partition answers, page by page (3 to a page), in the index's order."""
+    found, start = [], {}
+    while True:
+        page = db.query(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression=f"{index}PK = :p",
+            ExpressionAttributeValues={":p": {"S": value}},
+            Limit=3,
+            **start,
+        )
+        found += [item["PK"]["S"] for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return found
+        start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def test_an_index_partition_follows_every_kind_of_write(emulator, stack):
+    db, table = client("dynamodb", emulator.url), stack.tables["CouponsTable"]
+
+    def item(n, value):
+        return {"PK": {"S": f"P#{n}"}, "SK": {"S": "S"}, "GSI1PK": {"S": value}, "GSI1SK": {"S": f"{n:02d}"}}
+
+    def key(n):
+        return {"PK": {"S": f"P#{n}"}, "SK": {"S": "S"}}
+
+    def moved_to(value):
+        return {
+            "TableName": table,
+            "UpdateExpression": "SET GSI1PK = :v",
+            "ExpressionAttributeValues": {":v": {"S": value}},
+        }
+
+    for n in range(8):
+        db.put_item(TableName=table, Item=item(n, "a"))
+    # The first query groups the table; every later one reads the partitions as the writes left them
+    assert _index_ids(db, table, "a") == [f"P#{n}" for n in range(8)]
+    db.put_item(TableName=table, Item=item(8, "a"))  # a new item
+    db.put_item(TableName=table, Item=item(1, "b"))  # an item replaced under another value
+    db.update_item(Key=key(2), **moved_to("b"))  # an update moving an item
+    db.update_item(TableName=table, Key=key(3), UpdateExpression="REMOVE GSI1PK")  # out of the index
+    db.update_item(Key=key(9), **moved_to("b"))  # an update making an item (no GSI1SK: not indexed)
+    db.delete_item(TableName=table, Key=key(4))
+    db.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": item(10, "b")}}, {"DeleteRequest": {"Key": key(0)}}]}
+    )
+    db.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": item(11, "a")}},
+            {"Update": {"Key": key(5), **moved_to("b")}},
+        ]
+    )
+    with pytest.raises(ClientError):  # refused by a condition: nothing moves
+        db.transact_write_items(
+            TransactItems=[
+                {"Update": {"Key": key(6), **moved_to("b")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": key(7),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    with pytest.raises(ClientError):  # failing half way: undone, so nothing moves either
+        db.transact_write_items(
+            TransactItems=[
+                {"Update": {"Key": key(7), **moved_to("b")}},
+                {"Update": {"Key": key(6), **moved_to("b"), "UpdateExpression": "SET GSI1PK = GSI1SK + :v"}},
+            ]
+        )
+
+    assert _index_ids(db, table, "a") == ["P#6", "P#7", "P#8", "P#11"]
+    assert _index_ids(db, table, "b") == ["P#1", "P#2", "P#5", "P#10"]
+    # And every partition is what grouping the whole table afresh finds
+    everything = db.scan(TableName=table)["Items"]
+    for value in ("a", "b"):
+        expected = sorted(
+            (i["GSI1SK"]["S"], i["PK"]["S"])
+            for i in everything
+            if i.get("GSI1PK") == {"S": value} and "GSI1SK" in i
+        )
+        assert _index_ids(db, table, value) == [pk for _, pk in expected]
