@@ -20,12 +20,12 @@ processor = BatchProcessor(event_type=EventType.SQS, model=ExportRecord, raise_o
 @tracer.capture_method
 def record_handler(record: ExportRecord, lambda_context: LambdaContext) -> None:
     job_id = record.body.job_id
+    exports = Exports(clock=clock(lambda_context))
     try:
-        status = Exports(clock=clock(lambda_context)).run(
-            job_id, time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000
-        )
+        status = exports.run(job_id, time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000)
     except Exception:
         logger.exception("export failed; the queue will deliver it again", extra={"job_id": job_id})
+        exports.delivery_failed(job_id, int(record.attributes.ApproximateReceiveCount))
         raise
     logger.info("export", extra={"job_id": job_id, "status": status})
     if status == "continue":  # too long for one invocation: the next message goes on from the checkpoint

@@ -625,3 +625,28 @@ def test_a_records_file_made_over_parts_and_runs_is_the_file_one_run_makes(small
     )
     assert calls["n"] > 5 and parts_in(resumed) >= 3
     assert file_of(resumed) == file_of(whole) and len(rows_of(file_of(whole))) == 46
+
+
+def test_a_job_whose_message_fails_its_last_delivery_is_failed_not_left_running(monkeypatch):
+    from coupon_service.exports import files
+
+    coupon = make_coupon()
+    seed_redemptions(coupon["coupon_id"], 3)
+    job_id = ask(coupon["coupon_id"], {"kind": "redemptions"}).json["job_id"]
+    queued()
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("S3 answered 500")
+
+    monkeypatch.setattr(files, "complete", refused)
+    body = json.dumps({"job_id": job_id})
+    # When its runs fail on the first delivery, then on the fifth (the last before the dead-letter queue)
+    for receives in (1, 5):
+        message = sqs_message(body, f"m-{receives}")
+        message["attributes"]["ApproximateReceiveCount"] = str(receives)
+        answer = invoke("export_worker", {"Records": [message]}, 900_000)
+        assert answer == {"batchItemFailures": [{"itemIdentifier": f"m-{receives}"}]}
+        state = call("GET", f"/exports/{job_id}", claims=MERCHANT).json
+        # Then it stays to be retried after the first, and is failed after the last, with no link
+        expected = ("running", None) if receives == 1 else ("failed", "internal")
+        assert (state["state"], state["reason"], state["url"]) == (*expected, None)

@@ -31,6 +31,7 @@ from coupon_service.validity import from_iso, to_iso
 __all__ = ["Exports", "job_id_for"]
 
 POOLED = ("generated", "imported")
+MAX_RECEIVES = 5  # ExportQueue's maxReceiveCount: the delivery after which a message is dead-lettered
 
 
 def job_id_for(merchant_id: str, coupon_id: str, key: str | None) -> str:
@@ -126,3 +127,9 @@ class Exports:
         return Run(
             self.store, self.coupons, self.clock, time_left, part_bytes=part_bytes, page_rows=page_rows
         )(job_id)
+
+    def delivery_failed(self, job_id: str, receives: int) -> None:
+        """A run of the job raised on its message's `receives`-th delivery: after the last one (the message
+        goes to the dead-letter queue) the job is failed, so its merchant is not left reading `running`."""
+        if receives >= MAX_RECEIVES:
+            self.store.fail(job_id, "internal", to_iso(self.clock.now()))

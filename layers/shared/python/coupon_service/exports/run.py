@@ -40,6 +40,7 @@ class _File:
         self.store, self.job, self.runner, self.part_bytes = store, job, runner, part_bytes
         self.buffer = bytearray()
         self.buffered_rows = 0
+        self.cursor = job.cursor  # where the rows after the buffered ones start
         if not job.parts and job.cursor is None:  # the file's start: its header
             self.buffer += BOM + csv_bytes([rows.HEADERS[job.kind]])
 
@@ -60,7 +61,7 @@ class _File:
         self.job = job.model_copy(
             update={
                 "parts": [*job.parts, etag],
-                "cursor": getattr(self, "cursor", job.cursor),
+                "cursor": self.cursor,
                 "rows": job.rows + self.buffered_rows,
                 "size": job.size + len(self.buffer),
                 "completing": completing,
