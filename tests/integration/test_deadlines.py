@@ -78,6 +78,8 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/coupons/{couponId}/history"): dict(path=f"/coupons/{coupon_id}/history", claims=merchant()),
         ("GET", "/coupons/{couponId}/records"): dict(path=f"/coupons/{coupon_id}/records", claims=merchant()),
         ("GET", "/merchant/audit"): dict(path="/merchant/audit", claims=merchant()),
+        ("GET", "/coupons/{couponId}/figures"): dict(path=f"/coupons/{coupon_id}/figures", claims=merchant()),
+        ("GET", "/merchant/overview"): dict(path="/merchant/overview", claims=merchant()),
         ("GET", "/coupons/{couponId}/promotion"): dict(
             path=f"/coupons/{coupon_id}/promotion", claims=merchant()
         ),

@@ -327,6 +327,7 @@ def rest_of_the_routes(
     records = StreamReader(os.environ["AWS_ENDPOINT_URL"], os.environ["TABLE_NAME"]).drain()
     assert invoke("publisher", {"Records": records}) == {"batchItemFailures": []}
     consumers(records)
+    figure_routes(coupon_id)
     return {
         "gift": [cancelled["token"]],
         "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], exported(imported_id).split("?", 1)[1]],
@@ -370,6 +371,13 @@ def exported(imported_id: str) -> str:
     done = ok(call("GET", f"/exports/{job['job_id']}", claims=m1), 200)
     assert done["state"] == "done" and done["rows"] == 1, done
     return str(done["url"])
+
+
+def figure_routes(coupon_id: str) -> None:
+    """The figures routes read what the aggregator counted (it ran among the consumers)."""
+    m1 = merchant("m1")
+    ok(call("GET", f"/coupons/{coupon_id}/figures", claims=m1, query={"by": "channel"}), 200)
+    ok(call("GET", "/merchant/overview", claims=m1, query={"limit": "1"}), 200)
 
 
 def main(out: str) -> None:

@@ -335,6 +335,7 @@ class MerchantSettingsItem(BaseModel):
 
     max_stacked_coupons: int
     updated_at: str
+    time_zone: str | None = None  # the days of the merchant's figures; None: UTC
 
 
 ExportKind = Literal["records", "redemptions", "codes"]

@@ -3,11 +3,12 @@ event carries is ignored), and what the figures routes answer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel, SqsRecordModel
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
+from coupon_service.models.common import DEFERRED
 from coupon_service.validity import from_iso, to_iso
 
 INSTANTS = ("occurred_at", "valid_until", "placed_at", "refunded_at")
@@ -117,3 +118,62 @@ def readable(records: list[dict[str, Any]]) -> dict[str, FiguresRecord]:
             continue
         found[record.messageId] = record
     return found
+
+
+# --- what the figures routes answer ------------------------------------------------------------------------
+
+By = Literal["day", "channel", "store"]
+SortBy = Literal["claimed", "used", "redemption_rate", "discount", "order_value"]
+
+
+class FigureCounts(BaseModel):
+    model_config = DEFERRED
+    claimed: int = 0
+    used: int = Field(default=0, description="Redemptions standing (reversed ones are not used)")
+    reversed: int = 0
+    voided: int = 0
+    expired_unused: int = Field(default=0, description="On the coupon's last day, once that day ended")
+    gifted: int = Field(default=0, description="Gifts accepted")
+    discount: int = Field(default=0, description="Discount given by standing redemptions, minor units")
+    orders: int = Field(default=0, description="Orders that came with the coupon")
+    order_value: int = Field(default=0, description="Their value less refunds, minor units")
+    new_customers: int = Field(default=0, description="Customers whose first order here came with it")
+    repeat_orders: int = Field(default=0, description="Other orders within 30 days after a redemption")
+    redemption_rate: float | None = Field(default=None, description="used / claimed; None without claims")
+
+    @classmethod
+    def of(cls, counts: dict[str, int], **extra: Any) -> Any:
+        claimed, used = counts.get("claimed", 0), counts.get("used", 0)
+        rate = round(used / claimed, 4) if claimed else None
+        return cls.model_validate({**counts, "redemption_rate": rate, **extra})
+
+
+class FigureRow(FigureCounts):
+    day: str | None = None
+    channel: str | None = Field(default=None, description="None: figures of no channel (orders, customers)")
+    store_id: str | None = Field(default=None, description="None: figures of no store (claims, voids, gifts)")
+
+
+class CouponFigures(BaseModel):
+    model_config = DEFERRED
+    coupon_id: str
+    time_zone: str = Field(description="The merchant's zone the days are in")
+    first_day: str
+    last_day: str
+    by: By
+    channel: str | None = None
+    store_id: str | None = None
+    totals: FigureCounts
+    rows: list[FigureRow]
+
+
+class OverviewItem(FigureCounts):
+    coupon_id: str
+    title: str
+    status: str
+
+
+class OverviewPage(BaseModel):
+    model_config = DEFERRED
+    items: list[OverviewItem]
+    next_token: str | None = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from coupon_service.items import MerchantSettingsItem
 from coupon_service.models.common import DEFERRED, Strict
 from coupon_service.stacking import DEFAULT_MAX_STACKED, MAX_STACKED
+from coupon_service.validity import is_valid_time_zone
 
 
 class MerchantSettings(Strict):
@@ -18,12 +19,25 @@ class MerchantSettings(Strict):
         le=MAX_STACKED,
         description="How many stackable coupons one order takes (besides at most one that does not stack)",
     )
+    time_zone: str | None = Field(
+        default=None,
+        examples=["Asia/Shanghai"],
+        description="The days of the merchant's figures (default UTC)",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_time_zone(value):
+            raise ValueError("not a known time zone (IANA name, e.g. Asia/Shanghai)")
+        return value
 
 
 class MerchantSettingsOut(BaseModel):
     model_config = DEFERRED
     merchant_id: str
     max_stacked_coupons: int
+    time_zone: str | None = None
     updated_at: datetime | None = Field(default=None, description="None: never set, the defaults apply")
 
     @classmethod

@@ -15,7 +15,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Changed
-from coupon_service.store.table import Cancelled, Table, to_item, values
+from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
 
 CLAIM_TYPE, CUSTOMER_TYPE = "figures_claim", "figures_customer"
 CELL_TYPE, TOTAL_TYPE = "figures_cell", "figures_total"
@@ -134,6 +134,29 @@ class FiguresStore:
                 )
             )
         return [{**item, "coupon_id": item["SK"]} for item in found]
+
+    def merchant_coupons(self, merchant_id: str) -> list[dict[str, Any]]:
+        """The merchant's coupons (deleted ones left the listing): id, title and status of each."""
+        return list(
+            self.table.query_all(
+                index="GSI1",
+                key_condition="GSI1PK = :p",
+                ExpressionAttributeValues=values(p=keys.merchant_coupons(merchant_id)),
+                ProjectionExpression="coupon_id, title, #s",
+                ExpressionAttributeNames={"#s": "status"},
+            )
+        )
+
+    @staticmethod
+    def overview_token(merchant_id: str, offset: int, listing: str) -> str | None:
+        """A page token of the merchant's overview in one order: where the next page starts, signed."""
+        key = {"PK": {"S": keys.merchant_coupons(merchant_id)}, "offset": {"N": str(offset)}}
+        return encode_token(key, listing=listing)
+
+    @staticmethod
+    def overview_offset(merchant_id: str, token: str | None, listing: str) -> int:
+        found = decode_token(token, partition=("PK", keys.merchant_coupons(merchant_id)), listing=listing)
+        return int(found["offset"]["N"]) if found and "offset" in found else 0
 
     def everything(self) -> Iterator[dict[str, Any]]:
         """Every item of the table, page by page: the reconciliation's recount (an operator's command)."""
