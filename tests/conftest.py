@@ -145,3 +145,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if any(defs[-1].scope in SHARED_SCOPES for defs in info.name2fixturedefs.values() if defs):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    # The long tests first (xdist hands tests out in this order): one started last would leave the other
+    # worker idle while it runs. Long: the concurrency tests and those driving the emulator themselves
+    # (faults, streams); the order within each part stays the collection's.
+    items.sort(key=lambda item: 0 if _long(item) else 1)
+
+
+def _long(item: pytest.Item) -> bool:
+    if item.get_closest_marker("xdist_group") is not None:
+        return False  # a group's tests stay together, where the collection put them
+    info = getattr(item, "_fixtureinfo", None)
+    return item.get_closest_marker("concurrency") is not None or (
+        info is not None and "emulator" in info.argnames
+    )
