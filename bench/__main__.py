@@ -28,7 +28,7 @@ def main() -> None:
     os.environ.update(CLIENT_ENVIRONMENT)
     stack = provision(emulator.url, "bench")
     os.environ.update(stack.environment())
-    from bench import claims, coldstart, imports, reminders
+    from bench import claims, coldstart, exports, imports, reminders
 
     lines = [
         "# Benchmarks",
@@ -134,6 +134,7 @@ def main() -> None:
         "telling new, resumed, duplicate and existing codes apart without a read), and commits each batch",
         "of 500 lines with its pool chunks and checkpoint. Peak memory stays flat with the file's size.",
     ]
+    lines += ["", *exports.lines()]
     lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
