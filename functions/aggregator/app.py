@@ -4,29 +4,44 @@ SQS body); the readable ones are counted together (one read, one transaction per
 does not parse, or whose count failed, is reported failed alone: the queue delivers it again, then to the
 dead-letter queue. Counting is idempotent by the event's id."""
 
-from typing import Any
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import logger, metrics
-from coupon_service.figures.aggregator import Aggregator, Outcome
-from coupon_service.models.figures import FiguresRecord, readable
+from coupon_service.api import later, logger, metrics
 
-processor = BatchProcessor(event_type=EventType.SQS, model=FiguresRecord, raise_on_entire_batch_failure=False)
+if TYPE_CHECKING:
+    from coupon_service.figures import aggregator
+    from coupon_service.figures.aggregator import Outcome
+    from coupon_service.models import figures as models
+else:  # imported by the first invocation
+    aggregator = later("coupon_service.figures.aggregator")
+    models = later("coupon_service.models.figures")
+
+
+@cache
+def processor() -> BatchProcessor:
+    """The batch processor, made (with the model that parses each message) by the first invocation."""
+    return BatchProcessor(
+        event_type=EventType.SQS, model=models.FiguresRecord, raise_on_entire_batch_failure=False
+    )
 
 
 def aggregate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    parsed = readable(event.get("Records") or [])
+    parsed = models.readable(event.get("Records") or [])
     try:
-        counted = Aggregator().count([record.body for record in parsed.values()])
+        counted = aggregator.Aggregator().count([record.body for record in parsed.values()])
     except Exception as error:  # the whole batch: every message goes back to the queue
         logger.exception("counting failed; the queue delivers the batch again")
         counted = [error] * len(parsed)
     outcomes: dict[str, Outcome] = dict(zip(parsed, counted, strict=True))
 
-    def record_handler(record: FiguresRecord) -> None:
+    def record_handler(record: models.FiguresRecord) -> None:
         outcome = outcomes[record.messageId]
         if isinstance(outcome, Exception):
             raise outcome
@@ -34,7 +49,7 @@ def aggregate(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=record_handler, processor=processor(), context=context
     )
     failed = response.get("batchItemFailures") or []
     if failed:

@@ -1,6 +1,8 @@
 """Claiming a coupon and "my coupons": the customer's wallet, a coupon's detail and its QR code."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,15 +16,21 @@ from coupon_service.api import (
     Query,
     clock,
     current_caller,
+    later,
     logger,
     metrics,
     resolver,
     responses,
     tracer,
 )
-from coupon_service.claims import Claims
-from coupon_service.identity import customer
-from coupon_service.models.claims import ClaimedCouponOut, ClaimRequest, WalletPage, WalletStatus
+
+if TYPE_CHECKING:
+    from coupon_service import claims, identity
+    from coupon_service.models import claims as models
+else:  # imported by the first request of a route that uses them
+    claims = later("coupon_service.claims")
+    identity = later("coupon_service.identity")
+    models = later("coupon_service.models.claims")
 
 app = resolver()
 app.enable_swagger(path="/me/docs", title="Coupons: claiming and the wallet")
@@ -30,46 +38,48 @@ ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The claime
 ERRORS = (401, 403, 404, 413)
 
 
-@app.post("/coupons/<couponId>/claims", responses=responses(ClaimedCouponOut, *ERRORS, 409, 503, status=201))
+@app.post("/coupons/<couponId>/claims", responses=responses(*ERRORS, 409, 503, status=201))
 @tracer.capture_method
 def claim(
     couponId: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
-    body: Annotated[ClaimRequest | None, Body()] = None,
+    body: Annotated[models.ClaimRequest | None, Body()] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
-) -> Response[ClaimedCouponOut]:
-    caller = customer(current_caller(app))
-    claimed = Claims(clock=clock(app)).claim(
-        caller, couponId, idempotency_key, channel, body or ClaimRequest()
+) -> Response[models.ClaimedCouponOut]:
+    caller = identity.customer(current_caller(app))
+    claimed = claims.Claims(clock=clock(app)).claim(
+        caller, couponId, idempotency_key, channel, body or models.ClaimRequest()
     )
     logger.info("claimed", extra={"coupon_id": couponId, "claim_id": claimed.claim_id})
     metrics.add_metric(name="CouponClaimed", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=claimed, content_type="application/json")
 
 
-@app.get("/me/coupons", responses=responses(WalletPage, *ERRORS))
+@app.get("/me/coupons", responses=responses(*ERRORS))
 @tracer.capture_method
 def wallet(
-    status: Annotated[WalletStatus | None, Query()] = None,
+    status: Annotated[models.WalletStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> WalletPage:
-    return Claims(clock=clock(app)).wallet(customer(current_caller(app)), status, limit, next_token)
+) -> models.WalletPage:
+    return claims.Claims(clock=clock(app)).wallet(
+        identity.customer(current_caller(app)), status, limit, next_token
+    )
 
 
-@app.get("/me/coupons/<claimId>", responses=responses(ClaimedCouponOut, *ERRORS))
+@app.get("/me/coupons/<claimId>", responses=responses(*ERRORS))
 @tracer.capture_method
-def detail(claimId: ClaimId) -> ClaimedCouponOut:
-    return Claims(clock=clock(app)).detail(customer(current_caller(app)), claimId)
+def detail(claimId: ClaimId) -> models.ClaimedCouponOut:
+    return claims.Claims(clock=clock(app)).detail(identity.customer(current_caller(app)), claimId)
 
 
-@app.get("/me/coupons/<claimId>/qr", responses=responses("image/png", *ERRORS))
+@app.get("/me/coupons/<claimId>/qr", responses=responses(*ERRORS, media_type="image/png"))
 @tracer.capture_method
 def code_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertools would JSON-encode it
     claimId: ClaimId,
     size: Annotated[str, Query(pattern=QR_SIZE_PATTERN)] = "m",
 ):
-    png = Claims(clock=clock(app)).code_qr(customer(current_caller(app)), claimId, size)
+    png = claims.Claims(clock=clock(app)).code_qr(identity.customer(current_caller(app)), claimId, size)
     return Response(status_code=200, body=png, content_type="image/png")
 
 

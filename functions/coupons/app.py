@@ -1,7 +1,9 @@
 """Merchant coupon management: the /coupons routes and the public /offers route."""
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,6 +17,7 @@ from coupon_service.api import (
     base_url,
     clock,
     current_caller,
+    later,
     logger,
     metrics,
     register_context,
@@ -23,33 +26,32 @@ from coupon_service.api import (
     run_once,
     tracer,
 )
-from coupon_service.coupons import Coupons
-from coupon_service.identity import merchant_scope
-from coupon_service.models.coupons import (
-    CouponCreate,
-    CouponDeleted,
-    CouponEdited,
-    CouponOut,
-    CouponPage,
-    CouponPatch,
-    CouponStats,
-    OfferOut,
-)
-from coupon_service.models.history import HistoryPage
-from coupon_service.models.promotion import (
+from coupon_service.models.parameters import (
     CHANNEL_PATTERN,
     LOGO_BODY_BYTES,
     QR_SIZES_PATTERN,
-    LogoOut,
-    LogoUpload,
-    Promotion,
+    STORE_ID_PATTERN,
 )
-from coupon_service.models.records import AuditPage, RecordKind, RecordSearch, RecordsPage, RecordStateName
-from coupon_service.models.stores import StoreIdPattern
-from coupon_service.models.voiding import VoidedCouponOut, VoidRequest
-from coupon_service.promotion import Promotions
-from coupon_service.records import Records
-from coupon_service.voiding import Voiding
+
+if TYPE_CHECKING:
+    from coupon_service import coupons, identity, records, voiding
+    from coupon_service import promotion as promotion_service
+    from coupon_service.models import coupons as models
+    from coupon_service.models import history
+    from coupon_service.models import promotion as promotion_models
+    from coupon_service.models import records as records_models
+    from coupon_service.models import voiding as voiding_models
+else:  # imported by the first request of a route that uses them
+    coupons = later("coupon_service.coupons")
+    identity = later("coupon_service.identity")
+    promotion_service = later("coupon_service.promotion")
+    records = later("coupon_service.records")
+    voiding = later("coupon_service.voiding")
+    models = later("coupon_service.models.coupons")
+    history = later("coupon_service.models.history")
+    promotion_models = later("coupon_service.models.promotion")
+    records_models = later("coupon_service.models.records")
+    voiding_models = later("coupon_service.models.voiding")
 
 app = resolver()
 app.enable_swagger(path="/coupons/docs", title="Coupons: merchant coupon management")
@@ -58,71 +60,75 @@ ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The claime
 MERCHANT_ERRORS = (401, 403, 404, 413)
 
 
-@app.post("/coupons", responses=responses(CouponOut, 401, 403, 409, 413, 503, status=201))
+@app.post("/coupons", responses=responses(401, 403, 409, 413, 503, status=201))
 @tracer.capture_method
 def create_coupon(
-    body: Annotated[CouponCreate, Body()],
+    body: Annotated[models.CouponCreate, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
-) -> Response[CouponOut]:
-    owner = merchant_scope(current_caller(app))
+) -> Response[models.CouponOut]:
+    owner = identity.merchant_scope(current_caller(app))
     coupon = run_once(
         f"create-coupon#{owner}",
         idempotency_key,
         body,
-        lambda: Coupons(clock=clock(app)).create(owner, body),
-        CouponOut,
+        lambda: coupons.Coupons(clock=clock(app)).create(owner, body),
+        models.CouponOut,
     )
     logger.info("coupon created", extra={"coupon_id": coupon.coupon_id, "mode": coupon.codes.mode})
     metrics.add_metric(name="CouponCreated", unit=MetricUnit.Count, value=1)
     return Response(status_code=201, body=coupon, content_type="application/json")
 
 
-@app.get("/coupons", responses=responses(CouponPage, 401, 403, 413))
+@app.get("/coupons", responses=responses(401, 403, 413))
 @tracer.capture_method
 def list_coupons(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> CouponPage:
-    return Coupons(clock=clock(app)).list(merchant_scope(current_caller(app)), limit, next_token)
+) -> models.CouponPage:
+    return coupons.Coupons(clock=clock(app)).list(
+        identity.merchant_scope(current_caller(app)), limit, next_token
+    )
 
 
-@app.get("/coupons/<couponId>", responses=responses(CouponOut, *MERCHANT_ERRORS))
+@app.get("/coupons/<couponId>", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
-def get_coupon(couponId: CouponId) -> CouponOut:
-    return Coupons(clock=clock(app)).get(merchant_scope(current_caller(app)), couponId)
+def get_coupon(couponId: CouponId) -> models.CouponOut:
+    return coupons.Coupons(clock=clock(app)).get(identity.merchant_scope(current_caller(app)), couponId)
 
 
-@app.patch("/coupons/<couponId>", responses=responses(CouponEdited, *MERCHANT_ERRORS, 409, 503))
+@app.patch("/coupons/<couponId>", responses=responses(*MERCHANT_ERRORS, 409, 503))
 @tracer.capture_method
-def edit_coupon(couponId: CouponId, body: Annotated[CouponPatch, Body()]) -> CouponEdited:
+def edit_coupon(couponId: CouponId, body: Annotated[models.CouponPatch, Body()]) -> models.CouponEdited:
     caller = current_caller(app)
-    coupon = Coupons(clock=clock(app)).edit(
-        merchant_scope(caller), couponId, body, by=caller.user_id if caller else None
+    coupon = coupons.Coupons(clock=clock(app)).edit(
+        identity.merchant_scope(caller), couponId, body, by=caller.user_id if caller else None
     )
     metrics.add_metric(name="CouponEdited", unit=MetricUnit.Count, value=1)
     return coupon
 
 
-@app.get("/coupons/<couponId>/history", responses=responses(HistoryPage, *MERCHANT_ERRORS))
+@app.get("/coupons/<couponId>/history", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
 def coupon_history(
     couponId: CouponId,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> HistoryPage:
-    return Coupons(clock=clock(app)).changes(merchant_scope(current_caller(app)), couponId, limit, next_token)
+) -> history.HistoryPage:
+    return coupons.Coupons(clock=clock(app)).changes(
+        identity.merchant_scope(current_caller(app)), couponId, limit, next_token
+    )
 
 
-@app.delete("/coupons/<couponId>", responses=responses(CouponDeleted, *MERCHANT_ERRORS))
+@app.delete("/coupons/<couponId>", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
-def delete_coupon(couponId: CouponId) -> CouponDeleted:
-    return Coupons(clock=clock(app)).delete(merchant_scope(current_caller(app)), couponId)
+def delete_coupon(couponId: CouponId) -> models.CouponDeleted:
+    return coupons.Coupons(clock=clock(app)).delete(identity.merchant_scope(current_caller(app)), couponId)
 
 
-@app.get("/coupons/<couponId>/stats", responses=responses(CouponStats, *MERCHANT_ERRORS))
+@app.get("/coupons/<couponId>/stats", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
-def coupon_stats(couponId: CouponId) -> CouponStats:
-    return Coupons(clock=clock(app)).stats(merchant_scope(current_caller(app)), couponId)
+def coupon_stats(couponId: CouponId) -> models.CouponStats:
+    return coupons.Coupons(clock=clock(app)).stats(identity.merchant_scope(current_caller(app)), couponId)
 
 
 ChannelQuery = Annotated[
@@ -142,14 +148,18 @@ LogoQuery = Annotated[
 ]
 
 
-@app.get("/coupons/<couponId>/promotion", responses=responses(Promotion, *MERCHANT_ERRORS))
+@app.get("/coupons/<couponId>/promotion", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
-def promotion(couponId: CouponId, channel: ChannelQuery = None, logo: LogoQuery = None) -> Promotion:
-    owner = merchant_scope(current_caller(app))
-    return Promotions(clock=clock(app)).promotion(owner, couponId, base_url(), channel=channel, logo=logo)
+def promotion(
+    couponId: CouponId, channel: ChannelQuery = None, logo: LogoQuery = None
+) -> promotion_models.Promotion:
+    owner = identity.merchant_scope(current_caller(app))
+    return promotion_service.Promotions(clock=clock(app)).promotion(
+        owner, couponId, base_url(), channel=channel, logo=logo
+    )
 
 
-QR_RESPONSES = responses("image/png", *MERCHANT_ERRORS, 422)
+QR_RESPONSES = responses(*MERCHANT_ERRORS, 422, media_type="image/png")
 QR_RESPONSES[200]["content"]["application/zip"] = {}  # several sizes at once
 
 
@@ -163,8 +173,8 @@ def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertool
     channel: ChannelQuery = None,
     logo: LogoQuery = None,
 ):
-    owner = merchant_scope(current_caller(app))
-    download = Promotions(clock=clock(app)).qr(
+    owner = identity.merchant_scope(current_caller(app))
+    download = promotion_service.Promotions(clock=clock(app)).qr(
         owner, couponId, base_url(), sizes=size, channel=channel, logo=logo
     )
     return Response(
@@ -179,10 +189,14 @@ LOGO_ROUTE = "/coupons/{couponId}/promotion/logo"
 app.allow_body(LOGO_ROUTE, LOGO_BODY_BYTES)
 
 
-@app.put("/coupons/<couponId>/promotion/logo", responses=responses(LogoOut, *MERCHANT_ERRORS))
+@app.put("/coupons/<couponId>/promotion/logo", responses=responses(*MERCHANT_ERRORS))
 @tracer.capture_method
-def promotion_logo(couponId: CouponId, body: Annotated[LogoUpload, Body()]) -> LogoOut:
-    logo = Promotions(clock=clock(app)).upload_logo(merchant_scope(current_caller(app)), couponId, body)
+def promotion_logo(
+    couponId: CouponId, body: Annotated[promotion_models.LogoUpload, Body()]
+) -> promotion_models.LogoOut:
+    logo = promotion_service.Promotions(clock=clock(app)).upload_logo(
+        identity.merchant_scope(current_caller(app)), couponId, body
+    )
     logger.info("promotion logo stored", extra={"coupon_id": couponId, "width": logo.width})
     return logo
 
@@ -190,19 +204,21 @@ def promotion_logo(couponId: CouponId, body: Annotated[LogoUpload, Body()]) -> L
 VOID_ERRORS = (*MERCHANT_ERRORS, 409, 503)
 
 
-@app.post("/coupons/<couponId>/claims/<claimId>/void", responses=responses(VoidedCouponOut, *VOID_ERRORS))
+@app.post("/coupons/<couponId>/claims/<claimId>/void", responses=responses(*VOID_ERRORS))
 @tracer.capture_method
-def void_claim(couponId: CouponId, claimId: ClaimId, body: Annotated[VoidRequest, Body()]) -> VoidedCouponOut:
+def void_claim(
+    couponId: CouponId, claimId: ClaimId, body: Annotated[voiding_models.VoidRequest, Body()]
+) -> voiding_models.VoidedCouponOut:
     caller = current_caller(app)
-    owner = merchant_scope(caller)  # refuses anyone but a merchant or the platform
+    owner = identity.merchant_scope(caller)  # refuses anyone but a merchant or the platform
     by = caller.user_id if caller is not None else owner
-    voided = Voiding(clock=clock(app)).void(owner, couponId, claimId, reason=body.reason, by=by)
+    voided = voiding.Voiding(clock=clock(app)).void(owner, couponId, claimId, reason=body.reason, by=by)
     logger.info("coupon voided", extra={"coupon_id": couponId, "claim_id": claimId})
     metrics.add_metric(name="CouponVoided", unit=MetricUnit.Count, value=1)
     return voided
 
 
-@app.get("/coupons/<couponId>/records", responses=responses(RecordsPage, *MERCHANT_ERRORS, 503))
+@app.get("/coupons/<couponId>/records", responses=responses(*MERCHANT_ERRORS, 503))
 @tracer.capture_method
 def coupon_records(
     couponId: CouponId,
@@ -220,17 +236,17 @@ def coupon_records(
     ] = None,
     channel: Annotated[str | None, Query(min_length=1, max_length=64, pattern=CHANNEL_PATTERN)] = None,
     store: Annotated[
-        str | None, Query(pattern=StoreIdPattern, description="Redemptions at this store")
+        str | None, Query(pattern=STORE_ID_PATTERN, description="Redemptions at this store")
     ] = None,
-    state: Annotated[RecordStateName | None, Query()] = None,
-    kind: Annotated[RecordKind | None, Query()] = None,
+    state: Annotated[records_models.RecordStateName | None, Query()] = None,
+    kind: Annotated[records_models.RecordKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> RecordsPage:
+) -> records_models.RecordsPage:
     caller = current_caller(app)
-    owner = merchant_scope(caller)  # refuses anyone but a merchant or the platform
+    owner = identity.merchant_scope(caller)  # refuses anyone but a merchant or the platform
     by = caller.user_id if caller is not None else owner
-    search = RecordSearch(
+    search = records_models.RecordSearch(
         start=from_,
         end=to,
         nickname=nickname,
@@ -241,7 +257,9 @@ def coupon_records(
         state=state,
         kind=kind,
     )
-    page = Records(clock=clock(app)).search(owner, by, couponId, search, limit=limit, token=next_token)
+    page = records.Records(clock=clock(app)).search(
+        owner, by, couponId, search, limit=limit, token=next_token
+    )
     # Which filters, never their values: a nickname, name or phone is personal data (the audit item holds
     # them, the phone hashed, where the merchant reads them).
     used = sorted(k for k, v in search.model_dump(exclude={"start", "end"}).items() if v is not None)
@@ -254,19 +272,21 @@ def coupon_records(
     return page
 
 
-@app.get("/merchant/audit", responses=responses(AuditPage, 401, 403, 413))
+@app.get("/merchant/audit", responses=responses(401, 403, 413))
 @tracer.capture_method
 def merchant_audit(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
-) -> AuditPage:
-    return Records(clock=clock(app)).audit(merchant_scope(current_caller(app)), limit, next_token)
+) -> records_models.AuditPage:
+    return records.Records(clock=clock(app)).audit(
+        identity.merchant_scope(current_caller(app)), limit, next_token
+    )
 
 
-@app.get("/offers/<couponId>", responses=responses(OfferOut, 404, 413))
+@app.get("/offers/<couponId>", responses=responses(404, 413))
 @tracer.capture_method
-def offer(couponId: CouponId) -> OfferOut:
-    return Coupons(clock=clock(app)).offer(couponId)
+def offer(couponId: CouponId) -> models.OfferOut:
+    return coupons.Coupons(clock=clock(app)).offer(couponId)
 
 
 lambda_handler = api.lambda_handler(app, on_invoke=register_context)

@@ -3,23 +3,35 @@ queued by a rule on the bus, extends every held, unused coupon's window (coupon_
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import clock, logger, metrics
-from coupon_service.holders import Holders
-from coupon_service.models.holders import HoldersRecord
+from coupon_service.api import clock, later, logger, metrics
 
-# A record that does not parse, or whose extension raised, is reported failed: the queue delivers it again
-# (the checkpoint resumes it) and, after its retries, to the dead-letter queue.
-processor = BatchProcessor(event_type=EventType.SQS, model=HoldersRecord, raise_on_entire_batch_failure=False)
+if TYPE_CHECKING:
+    from coupon_service import holders
+    from coupon_service.models import holders as models
+else:  # imported by the first invocation
+    holders = later("coupon_service.holders")
+    models = later("coupon_service.models.holders")
 
 
-def record_handler(record: HoldersRecord, lambda_context: LambdaContext) -> None:
-    progress = Holders(clock=clock(lambda_context)).extend_change(
+@cache
+def processor() -> BatchProcessor:
+    """A record that does not parse, or whose extension raised, is reported failed: the queue delivers it
+    again (the checkpoint resumes it) and, after its retries, to the dead-letter queue. Made, with the model
+    that parses each message, by the first invocation."""
+    return BatchProcessor(
+        event_type=EventType.SQS, model=models.HoldersRecord, raise_on_entire_batch_failure=False
+    )
+
+
+def record_handler(record: models.HoldersRecord, lambda_context: LambdaContext) -> None:
+    progress = holders.Holders(clock=clock(lambda_context)).extend_change(
         record.body.detail, lambda: lambda_context.get_remaining_time_in_millis() / 1000
     )
     if progress is None:
@@ -27,13 +39,13 @@ def record_handler(record: HoldersRecord, lambda_context: LambdaContext) -> None
     metrics.add_metric(name="HeldCouponsExtended", unit=MetricUnit.Count, value=progress.extended)
     if not progress.finished:  # out of time: the checkpoint holds the progress, the next invocation resumes
         logger.info("extension continues", extra={"extended": progress.extended})
-        Holders.hand_on(record.body.model_dump_json(by_alias=True))
+        holders.Holders.hand_on(record.body.model_dump_json(by_alias=True))
 
 
 def extend(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return dict(
         process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+            event=event, record_handler=record_handler, processor=processor(), context=context
         )
     )
 

@@ -1,33 +1,47 @@
 """Bulk import of codes, the worker: imports each file the import queue announces (S3 notifications, and
 jobs handed on by a run that ran short of time), reporting failed messages one by one."""
 
-from typing import Any
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import clock, logger, metrics, tracer
-from coupon_service.imports import PREFIX, Imports
-from coupon_service.models.imports import ImportRecord
+from coupon_service.api import clock, later, logger, metrics, tracer
 
-# Each record is parsed by Powertools into `ImportRecord` (its body an S3 notification, S3's test event or
-# a continuation); one that does not parse is reported failed, as is one whose import raised. A batch whose
-# every message failed is answered like any other (each message reported), not raised: the queue then
-# redelivers exactly those, as it does for a partial failure.
-processor = BatchProcessor(event_type=EventType.SQS, model=ImportRecord, raise_on_entire_batch_failure=False)
+if TYPE_CHECKING:
+    from coupon_service import imports
+    from coupon_service.models import imports as models
+else:  # imported by the first invocation
+    imports = later("coupon_service.imports")
+    models = later("coupon_service.models.imports")
+
+
+@cache
+def processor() -> BatchProcessor:
+    """Each record is parsed by Powertools into `ImportRecord` (its body an S3 notification, S3's test event
+    or a continuation); one that does not parse is reported failed, as is one whose import raised. A batch
+    whose every message failed is answered like any other (each message reported), not raised: the queue
+    then redelivers exactly those, as it does for a partial failure. Made by the first invocation, with the
+    model."""
+    return BatchProcessor(
+        event_type=EventType.SQS, model=models.ImportRecord, raise_on_entire_batch_failure=False
+    )
 
 
 @tracer.capture_method
-def record_handler(record: ImportRecord, lambda_context: LambdaContext) -> None:
+def record_handler(record: models.ImportRecord, lambda_context: LambdaContext) -> None:
     try:
-        for found in record.body.objects(PREFIX):
-            status = Imports(clock=clock(lambda_context)).process(
+        for found in record.body.objects(imports.PREFIX):
+            status = imports.Imports(clock=clock(lambda_context)).process(
                 **found.model_dump(), time_left=lambda: lambda_context.get_remaining_time_in_millis() / 1000
             )
             logger.info("import", extra={"key": found.key, "status": status})
             if status == "continue":  # too long for one invocation: the queue hands it on
-                Imports.hand_on(found)
+                imports.Imports.hand_on(found)
             else:
                 metrics.add_metric(name=f"Import_{status}", unit=MetricUnit.Count, value=1)
     except Exception:
@@ -37,7 +51,7 @@ def record_handler(record: ImportRecord, lambda_context: LambdaContext) -> None:
 
 def run_imports(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=record_handler, processor=processor(), context=context
     )
     failed = response.get("batchItemFailures") or []
     if failed:  # unreadable messages among them: they reach the dead-letter queue after their retries

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
-from coupon_service.api import logger, metrics
-from coupon_service.outbox import publish as publish_records
+from coupon_service.api import later, logger, metrics
+
+if TYPE_CHECKING:
+    from coupon_service import outbox
+else:  # imported by the first invocation
+    outbox = later("coupon_service.outbox")
 
 
 def publish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = list(DynamoDBStreamEvent(event).records) if event.get("Records") else []
-    published = publish_records(records)
+    published = outbox.publish(records)
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published.published)
     if not published.failed:
         return {"batchItemFailures": []}

@@ -136,8 +136,18 @@ def _absolute(module: Module, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
+def _later(node: ast.AST) -> str | None:
+    """The module a `later("...")` call names (coupon_service.later: imported by its first use), else None."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Constant):
+        return None
+    function = node.func
+    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    return str(node.args[0].value) if name == "later" else None
+
+
 def imports(module: Module) -> Iterator[tuple[int, str, str | None]]:
-    """(line, module imported, name imported from it or None) for every import, however deep."""
+    """(line, module imported, name imported from it or None) for every import, however deep; a module
+    named to `later` is imported too (by its first use)."""
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -146,6 +156,8 @@ def imports(module: Module) -> Iterator[tuple[int, str, str | None]]:
             source = _absolute(module, node)
             for alias in node.names:
                 yield node.lineno, source, alias.name
+        elif (named := _later(node)) is not None:
+            yield node.lineno, named, None
 
 
 def imported_modules(module: Module) -> Iterator[tuple[int, str]]:
@@ -412,10 +424,13 @@ def private_names_used_elsewhere(modules: Iterable[Module] | None = None) -> lis
 
 
 def _module_names(module: Module) -> set[str]:
-    """The names a module binds to modules it imports (`import a.b` binds `a`)."""
+    """The names a module binds to modules it imports (`import a.b` binds `a`), or to modules it names to
+    `later`."""
     names = set()
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Assign) and _later(node.value) is not None:
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.Import):
             names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             source = _absolute(module, node)
@@ -435,6 +450,52 @@ def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _type_checking_bindings(module: Module, block: list[ast.stmt]) -> set[tuple[str, str]]:
+    """(name, module) for every module an `if TYPE_CHECKING:` block imports under a name."""
+    bound = set()
+    for node in block:
+        if isinstance(node, ast.Import):
+            bound.update((alias.asname, alias.name) for alias in node.names if alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(module, node)
+            bound.update(
+                (alias.asname or alias.name, f"{source}.{alias.name}")
+                for alias in node.names
+                if f"{source}.{alias.name}" in known_modules()
+            )
+    return bound
+
+
+def later_modules_unlike_their_types(modules: Iterable[Module] | None = None) -> list[str]:
+    """Where a module's `later` names (in the `else:` of `if TYPE_CHECKING:`) are not the modules its
+    type-checked branch imports under the same names: what runs would not be what mypy checked."""
+    violations = []
+    for module in modules or shipped():
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"):
+                continue
+            checked = {(n, m) for n, m in _type_checking_bindings(module, node.body) if m in known_modules()}
+            run = {
+                (target.id, named)
+                for statement in node.orelse
+                if isinstance(statement, ast.Assign) and (named := _later(statement.value)) is not None
+                for target in statement.targets
+                if isinstance(target, ast.Name)
+            }
+            if node.orelse or run:
+                violations += [
+                    f"{module.where}:{node.lineno}: {n} = later({m!r}) unchecked" for n, m in run - checked
+                ]
+                violations += [
+                    f"{module.where}:{node.lineno}: {n} ({m}) not made later" for n, m in checked - run
+                ]
+    return _listed(violations)
+
+
+def test_what_is_imported_later_is_what_the_type_checker_reads():
+    assert later_modules_unlike_their_types() == []
 
 
 # --- the checks check ----------------------------------------------------------------------------------
@@ -535,6 +596,35 @@ PLANTED = [
         "import json\n"
         "from aws_lambda_powertools.event_handler import Response\n"
         "from coupon_service.claims import Claims\n",
+    ),
+    (
+        handler_imports_beyond_the_api,
+        "functions.claim.app",
+        'from coupon_service.api import later\nboto3 = later("boto3")\n',
+        'from coupon_service.api import later\nclaims = later("coupon_service.claims")\n',
+    ),
+    (
+        later_modules_unlike_their_types,
+        "functions.claim.app",
+        "if TYPE_CHECKING:\n    from coupon_service import claims\nelse:\n"
+        '    claims = later("coupon_service.gifts")\n',
+        "if TYPE_CHECKING:\n    from coupon_service import claims\nelse:\n"
+        '    claims = later("coupon_service.claims")\n',
+    ),
+    (
+        later_modules_unlike_their_types,
+        "functions.claim.app",
+        "if TYPE_CHECKING:\n    from coupon_service import claims, gifts\nelse:\n"
+        '    claims = later("coupon_service.claims")\n',
+        "if TYPE_CHECKING:\n    from coupon_service import claims\n"
+        "    from coupon_service.models import claims as m\n"
+        'else:\n    claims = later("coupon_service.claims")\n    m = later("coupon_service.models.claims")\n',
+    ),
+    (
+        private_names_used_elsewhere,
+        "functions.claim.app",
+        'claims = later("coupon_service.claims")\nclaims._held(1)\n',
+        'claims = later("coupon_service.claims")\nclaims.held(1)\n',
     ),
     (
         service_imports_of_services,

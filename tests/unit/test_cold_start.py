@@ -1,6 +1,7 @@
-"""What a function imports when Lambda loads it: only what every invocation needs. QR rendering, the X-Ray SDK
-with tracing off, Powertools' OpenAPI models (the docs) and, for functions without routes, Powertools'
-REST resolver wait until something asks for them. Each function is imported in a fresh process, as Lambda
+"""What a function imports when Lambda loads it: only what every invocation needs. pydantic and the layer's
+models, services and store (each route's by its first request), QR rendering, the X-Ray SDK with tracing
+off, Powertools' OpenAPI models (the docs) and, for functions without routes, Powertools' REST resolver
+wait until something asks for them. Each function is imported in a fresh process, as Lambda
 imports its handler (`import app` from the function's folder, the layer on the path)."""
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from pydantic import Field
 from devstack.apigw import rest_event
 
 ROOT = Path(__file__).resolve().parents[2]
-API_FUNCTIONS = ("coupons", "claim", "redeem", "gift", "imports", "stores")
+API_FUNCTIONS = ("coupons", "claim", "redeem", "gift", "imports", "stores", "orders", "exports", "figures")
 LAZY = {
+    "pydantic": "pydantic (the layer's models, loaded by the first request of a route that uses them)",
+    "coupon_service.store": "the store (and boto3 with it)",
     "aws_xray_sdk.core": "the X-Ray SDK (tracing off)",
     "aws_lambda_powertools.event_handler.openapi.models": "Powertools' OpenAPI models (the docs)",
     "PIL": "Pillow (QR codes and logos)",
@@ -58,11 +61,24 @@ def _loaded_by_import(function: str, *, tracing: bool = False) -> set[str]:
     return set(json.loads(run.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("function", [*API_FUNCTIONS, "reminders", "publisher", "stock"])
+@pytest.mark.parametrize(
+    "function",
+    [
+        *API_FUNCTIONS,
+        "import_worker",
+        "export_worker",
+        "aggregator",
+        "reminders",
+        "publisher",
+        "stock",
+        "holders",
+    ],
+)
 def test_importing_a_function_leaves_what_only_some_requests_need_unloaded(function):
     # When Lambda imports the function's handler, with tracing off
     loaded = _loaded_by_import(function)
-    # Then neither the QR renderer, nor the X-Ray SDK, nor Powertools' OpenAPI models were imported
+    # Then neither pydantic, the layer's models and store, the QR renderer, the X-Ray SDK, nor Powertools'
+    # OpenAPI models were imported
     assert not {name for name in LAZY if name in loaded}, [LAZY[n] for n in LAZY if n in loaded]
 
 
@@ -198,10 +214,32 @@ VALIDATION_MODULES = {
 def test_importing_an_api_function_builds_no_model_and_loads_no_validation(function):
     # When Lambda imports an API function's handler
     found = _run_in_function(function, _STATE + "import app\nprint(json.dumps(state()))\n")
-    # Then none of the layer's models is built yet (each is built by the first request that uses it)
-    assert found["unbuilt"] and not found["built"], found["built"]
+    # Then none of the layer's models is even made (their modules are imported by the first request of a
+    # route that uses them, which builds them)
+    assert not found["unbuilt"] and not found["built"], found
     # And Powertools' validation and parameter classes wait for the first request
     assert not set(VALIDATION_MODULES) & set(found["loaded"]), found["loaded"]
+
+
+def test_a_routes_first_request_loads_what_that_route_uses_and_not_the_other_routes():
+    # Given the coupons function imported as Lambda imports it
+    script = (
+        "import json, os, sys\n"
+        "os.environ['TABLE_NAME'] = 'coupons'\n"
+        "import app\n"
+        "event = {'httpMethod': 'GET', 'path': '/coupons', 'resource': '/coupons', 'headers': {},\n"
+        "         'requestContext': {'stage': 'v1', 'path': '/v1/coupons'}}\n"
+        "reply = app.app.resolve(event, None)\n"
+        "print(json.dumps({'status': reply['statusCode'], 'loaded': sorted(sys.modules)}))\n"
+    )
+    # When its first request reaches the route that lists coupons (without a caller: refused before the store)
+    found = _run_in_function("coupons", script)
+    # Then the route answered from its own service and models, in the one error shape
+    assert found["status"] == 401
+    assert {"coupon_service.coupons", "coupon_service.models.coupons", "pydantic"} <= set(found["loaded"])
+    # And what only other routes use is still not imported: promotion, QR rendering, voiding
+    others = {"coupon_service.promotion", "coupon_service.models.promotion", "coupon_service.voiding", "PIL"}
+    assert not others & set(found["loaded"]), others & set(found["loaded"])
 
 
 def test_before_a_snapshot_the_whole_function_is_built():
@@ -219,8 +257,10 @@ def test_before_a_snapshot_the_whole_function_is_built():
         + "markers = [m for r in routes for p in inspect.signature(r.func).parameters.values()\n"
         + "           for m in getattr(p.annotation, '__metadata__', ()) if isinstance(m, Param)]\n"
         + "read = [r._dependant is not None for r in routes]\n"
+        + "services = ['coupon_service.claims', 'coupon_service.identity', 'coupon_service.store.table']\n"
         + "print(json.dumps({'before': before, 'after': state(), 'hooks': len(hooks),"
-        + " 'markers': len(markers), 'routes_read': read}))\n"
+        + " 'markers': len(markers), 'routes_read': read,"
+        + " 'services': [m in sys.modules for m in services]}))\n"
     )
     found = _run_in_function("claim", script, snapshot_hooks=True)
     # When the runtime runs the hook the entry point registered before taking the snapshot
@@ -232,6 +272,8 @@ def test_before_a_snapshot_the_whole_function_is_built():
     assert set(VALIDATION_MODULES) <= set(found["after"]["loaded"])
     assert found["markers"] == 0
     assert len(found["routes_read"]) == 4 and all(found["routes_read"])
+    # And what the routes' calls use (the service, the caller's identity, the store) is imported too
+    assert all(found["services"]), found["services"]
 
 
 def test_without_snapshot_hooks_nothing_is_built_ahead(monkeypatch):

@@ -1,7 +1,11 @@
 """What a function's handler uses, and nothing else: the one decorator stack (`lambda_handler`), the REST
 resolver (`resolver`, from `rest`), where a route's parameters come from (`Body`, `Header`, `Path`,
 `Query`), the documented answers of a route (`responses`), who is calling, the invocation's clock, the
-public base URL, and the observability a route reports to (`logger`, `metrics`, `tracer`)."""
+public base URL, the observability a route reports to (`logger`, `metrics`, `tracer`), and `later`: the
+modules a route uses (its models, its service), imported by the first request that uses them.
+
+Importing this module loads neither pydantic nor any of the layer's models: a function's import registers
+its routes, and each route's first request loads what it needs (`coupon_service.later`)."""
 
 from __future__ import annotations
 
@@ -12,52 +16,45 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel, TypeAdapter
 
 from coupon_service.clock import SYSTEM, Clock, ManualClock
-from coupon_service.identity import Caller, caller_from_event
-from coupon_service.models.common import DEFERRED
+
+# Re-exported: modules a handler's routes use, imported by their first use (see coupon_service.later).
+from coupon_service.later import later as later
 
 # Re-exported: a route's Idempotency-Key (its pattern here; the once-only run of a write and the Lambda
 # context the record's expiry reads below) and the QR sizes a route offers, without the handler importing
 # their modules.
-from coupon_service.models.common import KEY_PATTERN as KEY_PATTERN
+from coupon_service.models.parameters import KEY_PATTERN as KEY_PATTERN
+from coupon_service.models.parameters import QR_SIZE_PATTERN as QR_SIZE_PATTERN
 
 # Re-exported: handlers log, count and trace through the API, never importing observability themselves.
 from coupon_service.observability import logger as logger
 from coupon_service.observability import metrics as metrics
 from coupon_service.observability import tracer as tracer
-from coupon_service.qr import SIZES
 
 # Re-exported: a route's parameters, written as with Powertools' classes and made into them by the first
 # request (`coupon_service.route_params`).
 from coupon_service.route_params import Body as Body
 from coupon_service.route_params import Header as Header
+from coupon_service.route_params import Named
 from coupon_service.route_params import Path as Path
 from coupon_service.route_params import Query as Query
-from coupon_service.settings import settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+    from pydantic import BaseModel
 
+    from coupon_service import identity, settings
+    from coupon_service.identity import Caller
     from coupon_service.rest import Resolver
+else:  # each loaded by the first request that needs it (they load pydantic)
+    identity = later("coupon_service.identity")
+    settings = later("coupon_service.settings")
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-M = TypeVar("M", bound=BaseModel)
-QR_SIZE_PATTERN = "^(" + "|".join(SIZES) + ")$"  # a QR route's `size`: one of the rendered sizes
-
-
-class ErrorDetail(BaseModel):
-    model_config = DEFERRED
-    code: str
-    message: str
-    field: str | None = None
-    details: dict[str, Any] | None = None
-
-
-class ErrorBody(BaseModel):
-    model_config = DEFERRED
-    error: ErrorDetail
+M = TypeVar("M", bound="BaseModel")
+ERROR_BODY = Named("coupon_service.models.errors", "ErrorBody")  # the one error shape, documented
 
 
 def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:
@@ -65,28 +62,26 @@ def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:
     return {
         code: {
             "description": HTTPStatus(code).phrase,
-            "content": {"application/json": {"model": ErrorBody}},
+            "content": {"application/json": {"model": ERROR_BODY}},
         }
         for code in codes
     }
 
 
-def responses(
-    success: type[BaseModel] | str | None, *errors: int, status: int = 200
-) -> dict[int, OpenAPIResponse]:
-    """A route's documented answers: its success (a model, a media type such as image/png, or no body)
-    and the errors it can give. Every route also answers 422 for invalid input (added by the resolver),
-    415 for a body that is not JSON, and 500 when something unexpected fails."""
+def responses(*errors: int, status: int = 200, media_type: str | None = None) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: its success, and the errors it can give. The success is what the route
+    returns, as its return annotation says (Powertools documents it when the route's first request reads the
+    annotation; `Response[Model]` documents Model), or a body of `media_type` (image/png, say). Every route
+    also answers 422 for invalid input (added by the resolver), 415 for a body that is not JSON, and 500
+    when something unexpected fails."""
+    if not all(isinstance(code, int) for code in errors):
+        raise TypeError(
+            "responses() takes error statuses: the success model is the route's return annotation"
+        )
     documented = error_responses(415, 500, *errors)
-    if success is None:
-        documented[status] = {"description": HTTPStatus(status).phrase}
-    elif isinstance(success, str):
-        documented[status] = {"description": HTTPStatus(status).phrase, "content": {success: {}}}
-    else:
-        documented[status] = {
-            "description": HTTPStatus(status).phrase,
-            "content": {"application/json": {"model": success}},
-        }
+    documented[status] = {"description": HTTPStatus(status).phrase}
+    if media_type is not None:
+        documented[status]["content"] = {media_type: {}}
     return documented
 
 
@@ -98,7 +93,7 @@ def resolver() -> Resolver:
 
 
 def current_caller(app: Resolver) -> Caller | None:
-    return caller_from_event(app.current_event.raw_event)
+    return identity.caller_from_event(app.current_event.raw_event)
 
 
 def clock(invocation: Any) -> Clock:
@@ -117,7 +112,7 @@ def base_url() -> str:
     friend or a printed QR code at whatever site the caller named. Unset is a deployment fault, answered
     as one rather than with a link to a guessed address.
     """
-    configured = settings().public_base_url
+    configured = settings.settings().public_base_url
     if not configured:
         raise RuntimeError("PUBLIC_BASE_URL is not set: the stack's PublicBaseUrl parameter gives it")
     return configured
@@ -182,8 +177,14 @@ def build_before_snapshot(entry: Resolver | Handler) -> bool:
 
 
 def build_everything(entry: Resolver | Handler | None = None) -> None:
-    """Build what first use would: the resolver's routes and validation (and their parameters' models),
-    then every model and type adapter of the layer that is not built yet."""
+    """Build what first use would: the modules named to be loaded later, the resolver's routes and
+    validation (and their parameters' models), then every model and type adapter of the layer that is not
+    built yet."""
+    from pydantic import BaseModel, TypeAdapter
+
+    from coupon_service.later import load_all
+
+    load_all()
     prepare = getattr(entry, "prepare_everything", None)
     if prepare is not None:
         prepare()

@@ -1,8 +1,9 @@
 """The REST resolver every API function resolves through: Powertools' resolver with validation, refusing
 before validation what it would crash on or misread, mapping every error to the one error shape, and giving
 the store the invocation's deadline. Imported by `api.resolver()`, so functions without routes never load
-Powertools' event handler; what only requests need (validation's modules, the routes' parameters in
-Powertools' classes, the docs) is set up by the first request, or before a SnapStart snapshot."""
+Powertools' event handler; what only requests need (validation's modules, a route's parameters in
+Powertools' classes and the models its signature and answers name, the store, the docs) is set up by the
+first request that needs it (each route by its own first request), or before a SnapStart snapshot."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
@@ -22,9 +23,17 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
+from coupon_service.later import later
 from coupon_service.observability import logger
-from coupon_service.route_params import powertools_signature
-from coupon_service.store.table import invocation
+from coupon_service.route_params import make_responses, powertools_signature
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Route
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI
+
+    from coupon_service.store import table
+else:
+    table = later("coupon_service.store.table")  # the store's plumbing, loaded by the first request
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
@@ -73,7 +82,7 @@ class Resolver(APIGatewayRestResolver):
     """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
     or too deeply nested bodies, and bodies that are not JSON; giving the store the invocation's deadline
     (every API function resolves through here); and setting up what only requests need when the first one
-    comes (`prepare`), and its docs only when they are asked for."""
+    comes: each route when its own first request comes (`prepare_route`), its docs when they are asked for."""
 
     def __init__(self, *, enable_validation: bool = False, **options: Any) -> None:
         super().__init__(**options)
@@ -81,10 +90,9 @@ class Resolver(APIGatewayRestResolver):
         # then when its resolver has none, and importing them loads its OpenAPI machinery.
         self._enable_validation = enable_validation
         self._docs: dict[str, dict[str, Any]] = {}
-        self._docs_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._body_limits: dict[str, int] = {}
-        self._functions: list[Callable[..., Any]] = []
-        self._prepared = False
+        self._unprepared: set[Callable[..., Any]] = set()
 
     def allow_body(self, resource: str, max_bytes: int) -> None:
         """Bodies of up to `max_bytes` (instead of MAX_BODY_BYTES) on the route of `resource`, its path in the
@@ -95,31 +103,45 @@ class Resolver(APIGatewayRestResolver):
         register = super().route(*args, **kwargs)
 
         def remembered(function: Any) -> Any:
-            self._functions.append(function)
+            self._unprepared.add(function)
             return register(function)
 
         return remembered
 
-    def prepare(self) -> None:
-        """What the first request needs and no import does: each route's signature with Powertools'
-        parameter classes in place of `route_params`' markers, set before Powertools first reads it."""
-        if self._prepared:
+    def prepare_route(self, route: Route) -> None:
+        """What a route's first request needs and no import does, set before Powertools first reads the
+        route: its signature read (its models imported) with Powertools' parameter classes in place of
+        `route_params`' markers, and the models its documented answers name."""
+        if route.func not in self._unprepared:
             return
-        with self._docs_lock:
-            if not self._prepared:
-                for function in self._functions:
-                    signature = powertools_signature(function)
-                    if signature is not None:
-                        function.__signature__ = signature  # type: ignore[attr-defined]
-                self._prepared = True
+        with self._lock:
+            if route.func in self._unprepared:
+                signature = powertools_signature(route.func)
+                if signature is not None:
+                    route.func.__signature__ = signature  # type: ignore[attr-defined]
+                make_responses(route.responses)
+                self._unprepared.discard(route.func)
+
+    def prepare(self) -> None:
+        """Every route prepared (the OpenAPI document reads them all)."""
+        for route in self._static_routes + self._dynamic_routes:
+            self.prepare_route(route)
 
     def prepare_everything(self) -> None:
         """What the first request of each route would set up, set up now (before a SnapStart snapshot):
-        the signatures, validation's modules, and each route's parameters read with their models built
+        the routes, validation's modules, and each route's parameters read with their models built
         (which generating the OpenAPI document does)."""
         self.prepare()
         import_module("aws_lambda_powertools.event_handler.middlewares.openapi_validation")
         self.get_openapi_schema()
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
+        self.prepare()
+        return super().get_openapi_schema(*args, **kwargs)
+
+    def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder[Any]:
+        self.prepare_route(route)
+        return super()._call_route(route, route_arguments)
 
     def enable_swagger(self, *, path: str = "/swagger", **options: Any) -> None:
         """Powertools' Swagger UI and OpenAPI document at `path`, set up by the first request for them:
@@ -128,20 +150,19 @@ class Resolver(APIGatewayRestResolver):
         self._docs[path.rstrip("/") or "/"] = options
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        with invocation(context):
+        with table.invocation(context):
             limit = self._body_limits.get(str(event.get("resource") or ""), MAX_BODY_BYTES)
             refusal = _refuse_body(event, limit)
             if refusal is not None:
                 logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
                 return _refusal(refusal)
-            self.prepare()
             if self._docs:
                 self._set_up_docs(str(event.get("path") or ""))
             return super().resolve(event, context)
 
     def _set_up_docs(self, path: str) -> None:
         path = path.rstrip("/") or "/"  # Powertools' REST routes match with trailing slashes too
-        with self._docs_lock:
+        with self._lock:
             options = self._docs.pop(path, None)
             if options is not None:
                 super().enable_swagger(path=path, **options)

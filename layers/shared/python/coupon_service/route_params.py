@@ -1,17 +1,21 @@
 """Where a route's parameters come from (`Body`, `Header`, `Path`, `Query`), written in a handler's signature
-as with Powertools' own classes, and made into them when the resolver first reads its routes.
+as with Powertools' own classes, and made into them when the resolver first reads the route; and the models
+its documented answers name (`Named`), imported then too.
 
 Powertools' classes live in its OpenAPI parameter module, which loads its OpenAPI compatibility layer and
 builds a pydantic model when imported: a fifth of a function's import, for signatures that a request reads
 one route of. These markers keep the same arguments; `powertools_signature` gives a route's signature with
 Powertools' classes in their place, which the resolver sets on the function before Powertools reads it
 (`rest.Resolver.prepare`), so validation and the OpenAPI document read the signature as it was written.
+Annotations written as strings (`from __future__ import annotations`) are read then, in the handler's module:
+the models they name (through `coupon_service.later`) are imported by the route's first request.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from importlib import import_module
 from typing import Annotated, Any, get_args, get_origin
 
 
@@ -49,6 +53,30 @@ def Query(**options: Any) -> Param:
     return Param("Query", options)
 
 
+class Named:
+    """A class by module and name, in a route's documented answers: imported when the route is first read."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    def powertools(self) -> Any:
+        return getattr(import_module(self.module), self.name)
+
+
+def make_responses(responses: Mapping[int, Any] | None) -> None:
+    """The classes `Named` in a route's documented answers, imported and put in their place."""
+    for response in (responses or {}).values():
+        for content in (response.get("content") or {}).values():
+            if isinstance(content.get("model"), Named):
+                content["model"] = content["model"].powertools()
+
+
 def _made(annotation: Any) -> Any:
     if get_origin(annotation) is not Annotated:
         return annotation
@@ -61,10 +89,10 @@ def _made(annotation: Any) -> Any:
 
 def powertools_signature(function: Callable[..., Any]) -> inspect.Signature | None:
     """`function`'s signature (the traced function's, through the tracer's wrapper; annotations written as
-    strings read in its module) with Powertools' parameter classes for the markers; None without markers."""
+    strings read in its module) with Powertools' parameter classes for the markers; None when that is the
+    signature as Powertools would read it."""
     signature = inspect.signature(function, eval_str=True)
-    written = list(signature.parameters.values())
-    made = [parameter.replace(annotation=_made(parameter.annotation)) for parameter in written]
-    if all(new.annotation is old.annotation for new, old in zip(made, written, strict=True)):
-        return None
-    return signature.replace(parameters=made)
+    made = signature.replace(
+        parameters=[p.replace(annotation=_made(p.annotation)) for p in signature.parameters.values()]
+    )
+    return None if made == inspect.signature(function) else made

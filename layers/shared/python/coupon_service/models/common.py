@@ -13,8 +13,6 @@ MAX_INVENTORY = 10_000_000
 MAX_GENERATED_CODES = 100_000  # generated in the request that creates or grows the coupon
 Money = Annotated[int, Field(ge=1, le=100_000_000_00, description="Integer minor units (cents, fen)")]
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-# An Idempotency-Key header: what a client may send to make a retried request run once.
-KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
 # Every model is built (its validator and serializer made) when first used, not when its module is
 # imported: a function imports the models of all its routes, and a request needs those of one. Before a
 # SnapStart snapshot they are all built (`api.build_before_snapshot`), so a resumed environment builds none.

@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field, Json, ValidationInfo, field_validator
 
 from coupon_service.items import ExportJobItem, ExportKind, ExportState
 from coupon_service.models.common import DEFERRED, Strict
+from coupon_service.models.parameters import EXPORT_JOB_ID_PATTERN as JOB_ID_PATTERN
 from coupon_service.validity import Instant
-
-JOB_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
 class ExportRequest(Strict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from coupon_service.models.common import DEFERRED, Name, Strict
+from coupon_service.models.parameters import MERCHANT_PATTERN, ORDER_ID_PATTERN
 from coupon_service.models.stores import StoreIdPattern
 from coupon_service.order_items import OrderRefundItem, ReportedOrderItem
 from coupon_service.validity import Instant
@@ -13,7 +14,7 @@ from coupon_service.validity import Instant
 MAX_AMOUNT = 100_000_000_00
 MAX_LINES = 200
 # Ids the merchant chooses (orders, refunds, SKUs) and merchant ids: 1-64 characters safe in a key and a URL.
-OrderIdPattern = MerchantPattern = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+OrderIdPattern, MerchantPattern = ORDER_ID_PATTERN, MERCHANT_PATTERN
 Amount = Field(ge=0, le=MAX_AMOUNT, description="Integer minor units (cents, fen)")
 MerchantId = Field(
     default=None,

@@ -8,13 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from coupon_service.models.common import DEFERRED, Strict
-from coupon_service.qr import LOGO_MAX_BYTES, SIZES
-
-# A QR route's `size`: one of the print sizes, or several separated by commas (answered as a ZIP).
-QR_SIZES_PATTERN = "^({0})(,({0}))*$".format("|".join(SIZES))
-# A QR route's `channel`: one of the coupon's channels (models.rules.Name), or empty for the plain URL.
-CHANNEL_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9_.:-]*)?$"
-LOGO_BODY_BYTES = 4 * -(-LOGO_MAX_BYTES // 3) + 1024  # the upload's JSON: base64 of the image and a little
+from coupon_service.models.parameters import CHANNEL_PATTERN as CHANNEL_PATTERN
+from coupon_service.models.parameters import LOGO_BODY_BYTES as LOGO_BODY_BYTES
+from coupon_service.models.parameters import QR_SIZES_PATTERN as QR_SIZES_PATTERN
+from coupon_service.qr import LOGO_MAX_BYTES
 
 
 class ChannelLink(BaseModel):

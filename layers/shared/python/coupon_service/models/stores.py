@@ -6,10 +6,10 @@ from pydantic import BaseModel, Field, field_validator
 
 from coupon_service.items import StoreItem
 from coupon_service.models.common import DEFERRED, Strict, Text
+from coupon_service.models.parameters import STORE_ID_PATTERN
 from coupon_service.validity import is_valid_time_zone
 
-# A store's id is the merchant's own store code, which staff accounts carry (`custom:store_id`).
-StoreIdPattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+StoreIdPattern = STORE_ID_PATTERN  # a store's id is the merchant's own store code
 StoreId = Field(pattern=StoreIdPattern, examples=["sh-001"], description="The merchant's own store code")
 
 
