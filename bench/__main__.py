@@ -28,7 +28,7 @@ def main() -> None:
     os.environ.update(CLIENT_ENVIRONMENT)
     stack = provision(emulator.url, "bench")
     os.environ.update(stack.environment())
-    from bench import claims, coldstart, exports, imports, reminders
+    from bench import claims, coldstart, exports, figures, imports, reminders
 
     lines = [
         "# Benchmarks",
@@ -135,6 +135,7 @@ def main() -> None:
         "of 500 lines with its pool chunks and checkpoint. Peak memory stays flat with the file's size.",
     ]
     lines += ["", *exports.lines()]
+    lines += figures.section(figures.measure())
     lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

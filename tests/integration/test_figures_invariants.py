@@ -139,3 +139,36 @@ def test_figures_equal_the_records_whatever_the_order_and_the_faults(emulator, m
             if item["SK"] == coupon_id and item["PK"] == keys.figures_totals_partition("m1", shard):
                 merchant_totals.update({k: item.get(k, 0) for k in totals})
     assert {k: v for k, v in merchant_totals.items() if v} == {k: v for k, v in totals.items() if v}
+
+
+def test_a_flash_sales_claims_spread_their_counter_writes_over_the_shards():
+    from coupon_service.events import derive
+
+    from tests.builders import claim_items, claim_now, stream_record
+
+    # Given a flash sale: 2,000 customers claim 300 units at once from 32 threads
+    coupon_id = make_coupon(codes={"mode": "random_on_claim", "inventory": 300}, shard_count=4)["coupon_id"]
+    replies = concurrently(lambda i: claim_now(coupon_id, f"c{i}"), 2000, threads=32)
+    assert sum(1 for r in replies if r.status == 201) == 300
+    # When the outbox's events of the claims reach the aggregator, 32 threads at once, in batches of 10
+    claims = claim_items(coupon_id)
+    events = [(e.detail_type, e.model_dump(mode="json")) for c in claims for e in derive(stream_record(c))]
+    assert deliver(events, seed=7, threads=32) == 300
+    # Then the counter writes spread over the 8 shards: each holds some, none more than twice its share
+    per_shard = []
+    for shard in range(keys.FIGURE_SHARDS):
+        partition = {":p": {"S": keys.figures_partition(coupon_id, shard)}}
+        cells = FiguresStore().table.query_all(key_condition="PK = :p", ExpressionAttributeValues=partition)
+        per_shard.append(sum(int(c.get("claimed") or 0) for c in cells))
+    assert sum(per_shard) == 300 and min(per_shard) > 0, per_shard
+    assert max(per_shard) <= 2 * 300 / keys.FIGURE_SHARDS, per_shard
+    # And the figures equal the records, per day and channel
+    assert counted(coupon_id, names=("claimed",)) == _claimed_per_day(claims)
+    assert reconcile() == []
+
+
+def _claimed_per_day(claims):
+    out: Counter = Counter()
+    for c in claims:
+        out[(day(c["claimed_at"], ZoneInfo("UTC")), c["channel"], "claimed")] += 1
+    return out
