@@ -49,10 +49,14 @@ def request_export(
     return Response(status_code=202, body=job, content_type="application/json")
 
 
-@app.get("/exports/<jobId>", responses=responses(*ERRORS))
+@app.get("/exports/<jobId>", responses=responses(*ERRORS, 503))
 @tracer.capture_method
 def export_job(jobId: JobId) -> models.ExportJobOut:
-    return exports.Exports(clock=clock(app)).job(identity.merchant_scope(current_caller(app)), jobId)
+    caller = current_caller(app)
+    owner = identity.merchant_scope(caller)  # refuses anyone but a merchant or the platform
+    return exports.Exports(clock=clock(app)).job(
+        owner, jobId, caller.user_id if caller is not None else owner
+    )
 
 
 lambda_handler = api.lambda_handler(app)

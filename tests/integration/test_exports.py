@@ -650,3 +650,42 @@ def test_a_job_whose_message_fails_its_last_delivery_is_failed_not_left_running(
         # Then it stays to be retried after the first, and is failed after the last, with no link
         expected = ("running", None) if receives == 1 else ("failed", "internal")
         assert (state["state"], state["reason"], state["url"]) == (*expected, None)
+
+
+def test_a_link_to_a_file_of_customers_records_is_an_audited_read_and_unaudited_it_is_no_link(emulator):
+    # Given a done export of a coupon's redemptions and one of its code pool
+    coupon = make_coupon(codes={"mode": "generated", "inventory": 40})
+    seed_redemptions(coupon["coupon_id"], 12)
+    redemptions = export(coupon["coupon_id"], {"kind": "redemptions", "from": "2020-01-01T00:00:00Z"})
+    codes = export(coupon["coupon_id"], {"kind": "codes"})
+
+    def audits():
+        items, _ = Table().query(
+            index="GSI1",
+            key_condition="GSI1PK = :p",
+            ExpressionAttributeValues={":p": {"S": keys.merchant_audit("m1")}},
+        )
+        return items
+
+    # When the merchant's user reads each job's link
+    for job_id in (redemptions, codes):
+        reply = call("GET", f"/exports/{job_id}", claims=merchant("m1", user="clerk-7"))
+        assert reply.status == 200 and reply.json["url"], reply.json
+
+    # Then the redemptions' link is one audit entry (who, which coupon, which file, its rows); the pool's
+    # codes are no customer's records and make none
+    [entry] = audits()
+    assert (entry["by"], entry["coupon_id"], entry["rows"]) == ("clerk-7", coupon["coupon_id"], 12)
+    assert entry["filters"]["export"] == "redemptions" and entry["filters"]["from"].startswith("2020-01-01")
+    assert (
+        call("GET", "/merchant/audit", claims=MERCHANT).json["items"][0]["coupon_id"] == coupon["coupon_id"]
+    )
+
+    # And when the audit cannot be written, the answer is a 503 without a link, and nothing is recorded
+    emulator.faults.set(1.0, ("throttle",), operations=frozenset({"PutItem"}))
+    try:
+        reply = call("GET", f"/exports/{redemptions}", claims=MERCHANT, remaining_ms=1_500)
+    finally:
+        emulator.faults.set(0.0)
+    assert reply.status == 503 and "url" not in reply.json, reply.json
+    assert len(audits()) == 1

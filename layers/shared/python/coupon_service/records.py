@@ -3,14 +3,12 @@ name or phone (matched by its keyed hash), channel, store and state; each read a
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Invalid
-from coupon_service.identity import PLATFORM
-from coupon_service.items import CouponItem, RecordsAuditItem
+from coupon_service.items import CouponItem
 from coupon_service.models.records import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -23,7 +21,7 @@ from coupon_service.models.records import (
 from coupon_service.privacy import PHONE_PURPOSE, keyed_hash, phone_from_search
 from coupon_service.secret import hmac_key
 from coupon_service.settings import settings
-from coupon_service.store.audit import AuditStore
+from coupon_service.store.audit import AuditStore, read_entry
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.records import RecordFilter, RecordStore, decode_cursor, encode_cursor
 from coupon_service.store.stores import StoreRegistry
@@ -32,7 +30,6 @@ from coupon_service.validity import to_iso
 
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-AUDIT_KEPT = timedelta(days=400)  # a year of reads and a month to answer a question about them
 
 
 def window(search: RecordSearch, now: datetime) -> tuple[str, str]:
@@ -125,18 +122,7 @@ class Records:
         now: datetime,
     ) -> None:
         AuditStore(self.table).record_read(
-            RecordsAuditItem(
-                audit_id=uuid.uuid4().hex,
-                merchant_id=owner,
-                by=by,
-                role="platform" if owner == PLATFORM else "merchants",
-                at=to_iso(now),
-                coupon_id=coupon_id,
-                filters=searched,
-                continued=continued,
-                rows=rows,
-                expires_at=int((now + AUDIT_KEPT).timestamp()),
-            )
+            read_entry(owner, by, coupon_id, searched, rows=rows, now=now, continued=continued)
         )
 
     def audit(self, owner: str, limit: int, token: str | None) -> AuditPage:

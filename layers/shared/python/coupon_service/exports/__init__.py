@@ -23,6 +23,7 @@ from coupon_service.exports.run import PART_BYTES, Run
 from coupon_service.items import CouponItem, ExportJobItem
 from coupon_service.models.exports import ExportJobOut, ExportRequest, message
 from coupon_service.settings import settings
+from coupon_service.store.audit import AuditStore, read_entry
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.exports import ExportStore
 from coupon_service.store.table import Table
@@ -31,6 +32,7 @@ from coupon_service.validity import from_iso, to_iso
 __all__ = ["Exports", "job_id_for"]
 
 POOLED = ("generated", "imported")
+PERSONAL = ("records", "redemptions")  # files of customers' records: each link to one is audited
 MAX_RECEIVES = 5  # ExportQueue's maxReceiveCount: the delivery after which a message is dead-lettered
 
 
@@ -51,6 +53,7 @@ class Exports:
         self.clock = clock
         self.store = ExportStore(self.table)
         self.coupons = CouponStore(self.table)
+        self.audit = AuditStore(self.table)
 
     # --- the API ---------------------------------------------------------------------------------
 
@@ -97,14 +100,24 @@ class Exports:
             key=files.key_for(coupon.merchant_id, coupon.coupon_id, job_id, body.kind),
         )
 
-    def job(self, merchant_id: str, job_id: str) -> ExportJobOut:
-        """The merchant's job; once done, with a link to its file signed for this answer."""
+    def job(self, merchant_id: str, job_id: str, by: str) -> ExportJobOut:
+        """The merchant's job; once done, with a link to its file signed for this answer. A link to a file of
+        customers' records (records, redemptions) is a read of them: audited first, like a search's page,
+        and an audit that cannot be written gives no link."""
         job = self.store.job(job_id)
         now = self.clock.now()
         if job is None or job.merchant_id != merchant_id or job.expires_at <= now.timestamp():
             raise NotFound("no such export", field="jobId")
         if job.state != "done":
             return ExportJobOut.from_item(job)
+        if job.kind in PERSONAL:
+            searched = {
+                "export": job.kind,
+                **{k: v for k, v in (("from", job.from_at), ("to", job.to_at)) if v},
+            }
+            self.audit.record_read(
+                read_entry(merchant_id, by, job.coupon_id, searched, rows=job.rows, now=now, continued=False)
+            )
         expires = from_iso(to_iso(now)) + timedelta(seconds=files.LINK_SECONDS)
         return ExportJobOut.from_item(job, files.link(job.bucket, job.key), expires)
 

@@ -3,11 +3,35 @@ answers), and listed per merchant newest first (GSI1)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
 from coupon_service import keys
+from coupon_service.identity import PLATFORM
 from coupon_service.items import RecordsAuditItem
 from coupon_service.store.table import Table, decode_token, encode_token, values
+from coupon_service.validity import to_iso
 
 LISTING = "records-audit"  # what page tokens of a merchant's audit are signed for
+KEPT = timedelta(days=400)  # a year of reads and a month to answer a question about them
+
+
+def read_entry(
+    owner: str, by: str, coupon_id: str, filters: dict[str, str], *, rows: int, now: datetime, continued: bool
+) -> RecordsAuditItem:
+    """The audit entry of one read of a coupon's records by `by` (a search's page, or an export's file)."""
+    return RecordsAuditItem(
+        audit_id=uuid.uuid4().hex,
+        merchant_id=owner,
+        by=by,
+        role="platform" if owner == PLATFORM else "merchants",
+        at=to_iso(now),
+        coupon_id=coupon_id,
+        filters=filters,
+        continued=continued,
+        rows=rows,
+        expires_at=int((now + KEPT).timestamp()),
+    )
 
 
 class AuditStore:
