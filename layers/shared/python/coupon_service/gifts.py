@@ -15,12 +15,11 @@ import re
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Changed, Conflict, NotFound
 from coupon_service.identity import Caller
-from coupon_service.items import GiftItem
+from coupon_service.items import ClaimItem, GiftItem
 from coupon_service.lifecycle import refuse
 from coupon_service.models.claims import ClaimedCouponOut
 from coupon_service.models.gifts import GiftCreated, GiftView
@@ -53,24 +52,30 @@ def token_for(seed: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def new_gift(claim: dict[str, Any], caller: Caller, gift_id: str, now: str) -> GiftItem:
+def new_gift(claim: ClaimItem, caller: Caller, gift_id: str, now: str) -> GiftItem:
     """The gift of a claimed coupon, pending for the gift lifetime, with a copy of what the friend sees."""
     ends = to_iso(from_iso(now) + timedelta(hours=settings().gift_lifetime_hours))
-    return GiftItem.model_validate(
-        {
-            **{k: claim[k] for k in ("claim_id", "coupon_id", "merchant_id", "title", "description")},
-            **{k: claim[k] for k in ("currency", "terms", "scope", "valid_from", "valid_until")},
-            "merchants": claim.get("merchants"),
-            "gift_id": gift_id,
-            "state": "pending",
-            "giver_id": caller.user_id,
-            "giver_name": caller.display_name,
-            "created_at": now,
-            "gift_expires_at": ends,
-            "expires_at": int((from_iso(ends) + RECORD_KEPT).timestamp()),
-            "notify_giver": bool(claim.get("notify_giver")),
-            "message": claim.get("gift_message"),
-        }
+    return GiftItem(
+        claim_id=claim.claim_id,
+        coupon_id=claim.coupon_id,
+        merchant_id=claim.merchant_id,
+        title=claim.title,
+        description=claim.description,
+        currency=claim.currency,
+        terms=claim.terms,
+        scope=claim.scope,
+        valid_from=claim.valid_from,
+        valid_until=claim.valid_until,
+        merchants=claim.merchants,
+        gift_id=gift_id,
+        state="pending",
+        giver_id=caller.user_id,
+        giver_name=caller.display_name,
+        created_at=now,
+        gift_expires_at=ends,
+        expires_at=int((from_iso(ends) + RECORD_KEPT).timestamp()),
+        notify_giver=claim.notify_giver,
+        message=claim.gift_message,
     )
 
 
@@ -99,15 +104,15 @@ class Gifts:
         claim = self._giftable(self.store.claim(claim_id), caller, now)
         gift = new_gift(claim, caller, gift_id_for(token), now)
         try:
-            self.store.create_gift(gift, code=claim["code"], now=now)
+            self.store.create_gift(gift, code=claim.code, now=now)
         except Changed:
             self._giftable(self.store.claim(claim_id), caller, to_iso(self.clock.now()))
             raise
         return GiftCreated.of(gift, token, base_url)
 
     @staticmethod
-    def _giftable(claim: dict[str, Any] | None, caller: Caller, now: str) -> dict[str, Any]:
-        if not claim or claim["owner_id"] != caller.user_id:
+    def _giftable(claim: ClaimItem | None, caller: Caller, now: str) -> ClaimItem:
+        if claim is None or claim.owner_id != caller.user_id:
             raise NotFound("no such coupon in your wallet", field="claimId")
         _refuse_gifting(claim, now)
         return claim
@@ -196,5 +201,5 @@ def _expired(what: str, ended: str, code: str = "expired") -> Conflict:
     return Conflict(f"{what} has expired", code=code, details={"expired_at": ended})
 
 
-def _refuse_gifting(claim: dict[str, Any], now: str) -> None:
+def _refuse_gifting(claim: ClaimItem, now: str) -> None:
     refuse("give", claim, now)

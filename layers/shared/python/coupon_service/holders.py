@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from pydantic import TypeAdapter
 
 from coupon_service.aws import client
 from coupon_service.clock import SYSTEM, Clock
+from coupon_service.items import ClaimItem
 from coupon_service.models.events import CouponChanged
 from coupon_service.settings import settings
 from coupon_service.store.holders import Extension, HolderStore
@@ -83,24 +83,24 @@ def change_of(event: CouponChanged, shard_count: int) -> Change | None:
     )
 
 
-def new_end(validity: AnyValidity, claim: dict[str, Any]) -> str:
+def new_end(validity: AnyValidity, claim: ClaimItem) -> str:
     """The end the new validity gives a coupon claimed when this one was (its own claim time + the new
     length for `hours` and `relative_days`; the new end for `fixed`)."""
-    _, end = window_for_claim(validity, from_iso(claim["claimed_at"]), claim["time_zone"])
+    _, end = window_for_claim(validity, from_iso(claim.claimed_at), claim.time_zone)
     return to_iso(end)
 
 
-def extension_of(validity: AnyValidity, claim: dict[str, Any], edited_at: str) -> Extension | None:
+def extension_of(validity: AnyValidity, claim: ClaimItem, edited_at: str) -> Extension | None:
     """What extending one claimed coupon writes, or None when it is not to grow: used, void, expired when
     the coupon was edited, or ending already at or after what the new validity gives it."""
-    if claim.get("state") in ("used", "void") or claim["valid_until"] <= edited_at:
+    if claim.state in ("used", "void") or claim.valid_until <= edited_at:
         return None
     until = new_end(validity, claim)
-    if until <= claim["valid_until"]:
+    if until <= claim.valid_until:
         return None
-    extension = Extension(claim["claim_id"], claim["owner_id"], claim["valid_until"], until)
-    remind_at = claim.get("remind_at")
-    if remind_at and not claim.get("reminded_at"):
+    extension = Extension(claim.claim_id, claim.owner_id, claim.valid_until, until)
+    remind_at = claim.remind_at
+    if remind_at and not claim.reminded_at:
         moved = moved_reminder(claim, until)
         extension = Extension(
             extension.claim_id, extension.owner_id, extension.valid_until, until, remind_at, moved
@@ -108,13 +108,13 @@ def extension_of(validity: AnyValidity, claim: dict[str, Any], edited_at: str) -
     return extension
 
 
-def moved_reminder(claim: dict[str, Any], until: str) -> str:
+def moved_reminder(claim: ClaimItem, until: str) -> str:
     """A claimed coupon's reminder time for its new end: by the reminder it was claimed with (a lead, or a
     time of day before the last day, in its zone); claims from before the rule was kept keep their lead."""
-    rule = claim.get("reminder")
+    rule = claim.reminder
     if rule:
-        return to_iso(reminder_time(rule, from_iso(until), claim["time_zone"]))
-    lead = from_iso(claim["valid_until"]) - from_iso(claim["remind_at"])
+        return to_iso(reminder_time(rule, from_iso(until), claim.time_zone))
+    lead = from_iso(claim.valid_until) - from_iso(claim.remind_at or claim.valid_until)  # asked only with one
     return to_iso(from_iso(until) - lead)
 
 
@@ -196,14 +196,14 @@ class Holders:
             if not more:
                 return True
 
-    def _extend_page(self, change: Change, page: list[dict[str, Any]]) -> int:
+    def _extend_page(self, change: Change, page: list[ClaimItem]) -> int:
         """The page's coupons that are to grow, `BATCH` to a transaction. A batch refused because one of
         its coupons changed meanwhile (redeemed, voided, reminded, given) is tried again with that coupon
         as the refusal returned it, a few times."""
         pending = page
         extended = 0
         for _ in range(ATTEMPTS):
-            retry: list[dict[str, Any]] = []
+            retry: list[ClaimItem] = []
             found = [(c, extension_of(change.validity, c, change.edited_at)) for c in pending]
             todo = [(c, e) for c, e in found if e is not None]
             for start in range(0, len(todo), BATCH):

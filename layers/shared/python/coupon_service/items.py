@@ -67,7 +67,6 @@ class CouponItem(BaseModel):
 class ShardItem(BaseModel):
     """One inventory shard of a coupon (`SHARD#{couponId}#{nn}` / `SHARD`); claims take units from it."""
 
-    # the pool's positions given back and taken, per claim
     model_config = ConfigDict(extra="allow", defer_build=True)
 
     coupon_id: str
@@ -190,6 +189,7 @@ class ClaimItem(BaseModel):
     shard: int
     position: int | None = None  # code pools only
     reminder_message: str | None = None
+    reminder: dict[str, Any] | None = None  # the rule as claimed (validity.reminder_time): moves with the end
     remind_at: str | None = None
     gift_id: str | None = None
     gift_expires_at: str | None = None

@@ -28,9 +28,9 @@ class Voiding:
         """Void the claimed coupon `claim_id` of `owner`'s coupon `coupon_id`; anyone else's is a 404."""
         for _ in range(TRIES):
             claim = self.store.claim(claim_id)
-            if claim is None or claim["coupon_id"] != coupon_id or claim["merchant_id"] != owner:
+            if claim is None or claim.coupon_id != coupon_id or claim.merchant_id != owner:
                 raise NotFound("no such claimed coupon of this coupon", field="claimId")
-            if claim["state"] == "void":
+            if claim.state == "void":
                 return VoidedCouponOut.from_item(claim)
             now = to_iso(self.clock.now())
             lifecycle.refuse("void", claim, now)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from coupon_service.items import ClaimItem
 from coupon_service.models.common import DEFERRED, Strict, Text
 
 
@@ -30,5 +30,5 @@ class VoidedCouponOut(BaseModel):
     void_reason: str
 
     @classmethod
-    def from_item(cls, claim: Mapping[str, Any]) -> VoidedCouponOut:
-        return cls.model_validate({**claim, "customer_id": claim["owner_id"], "status": "void"})
+    def from_item(cls, claim: ClaimItem) -> VoidedCouponOut:
+        return cls.model_validate({**claim.record(), "customer_id": claim.owner_id, "status": "void"})

@@ -10,7 +10,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Changed, Conflict
-from coupon_service.items import GiftItem
+from coupon_service.items import ClaimItem, GiftItem
 from coupon_service.lifecycle import Condition, givable_condition
 from coupon_service.store.reissue import fresh_code, retiring
 from coupon_service.store.table import Cancelled, Table, to_item, values
@@ -22,9 +22,10 @@ class GiftStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def claim(self, claim_id: str) -> dict[str, Any] | None:
+    def claim(self, claim_id: str) -> ClaimItem | None:
         """The claimed coupon to give, as it is now."""
-        return self.table.get(keys.claim(claim_id))
+        found = self.table.get(keys.claim(claim_id))
+        return ClaimItem.model_validate(found) if found else None
 
     def gift(self, gift_id: str) -> GiftItem | None:
         found = self.table.get(keys.gift(gift_id))

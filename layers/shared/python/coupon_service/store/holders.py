@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coupon_service import keys
+from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import Condition, remindable_condition
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
@@ -39,7 +40,7 @@ class HolderStore:
 
     def claim_records(
         self, coupon_id: str, shard: int, after: str | None, limit: int
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[list[ClaimItem], bool]:
         """Up to `limit` claimed coupons of one shard of the coupon, claimed after the record sort key
         `after` (None: from the first), oldest first; and whether more may follow."""
         condition = "GSI4PK = :p" + (" AND GSI4SK > :after" if after is not None else "")
@@ -49,16 +50,17 @@ class HolderStore:
         items, last = self.table.query(
             index="GSI4", key_condition=condition, ExpressionAttributeValues=values(**named), limit=limit
         )
-        return items, last is not None
+        return [ClaimItem.model_validate(i) for i in items], last is not None
 
     @staticmethod
-    def record_key(claim: dict[str, Any]) -> str:
+    def record_key(claim: ClaimItem) -> str:
         """A claimed coupon's place in its shard's records: where a page after it starts."""
-        return str(claim["GSI4SK"])
+        index = keys.claim_record_index(claim.coupon_id, claim.shard, claim.claimed_at, claim.claim_id)
+        return index["GSI4SK"]
 
     # --- the extension of one claimed coupon --------------------------------------------------------
 
-    def extend(self, extensions: Sequence[Extension], edited_at: str) -> dict[int, dict[str, Any] | None]:
+    def extend(self, extensions: Sequence[Extension], edited_at: str) -> dict[int, ClaimItem | None]:
         """Grow each window to its `until`, with its wallet entry (sorted by expiry) and, when it moves, its
         reminder entry: one transaction of conditional updates (at most 100), all or none. Each grows only
         while the coupon is unused, not void, unexpired at the edit, still ending as read and before `until`
@@ -71,7 +73,7 @@ class HolderStore:
             failed = cancelled.failed()
             if not failed:
                 raise
-            return {i: cancelled.old(i) for i in failed}
+            return {i: _claim(cancelled.old(i)) for i in failed}
         return {}
 
     # --- one change's checkpoint ------------------------------------------------------------------
@@ -123,6 +125,10 @@ class HolderStore:
             UpdateExpression="SET finished_at = if_not_exists(finished_at, :now)",
             ExpressionAttributeValues=values(now=now),
         )
+
+
+def _claim(item: dict[str, Any] | None) -> ClaimItem | None:
+    return ClaimItem.model_validate(item) if item else None
 
 
 def _update(extension: Extension, edited_at: str) -> dict[str, Any]:

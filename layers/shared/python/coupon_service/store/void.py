@@ -7,6 +7,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Changed
+from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import Condition, voidable_condition
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
@@ -15,20 +16,21 @@ class VoidStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def claim(self, claim_id: str) -> dict[str, Any] | None:
-        return self.table.get(keys.claim(claim_id))
+    def claim(self, claim_id: str) -> ClaimItem | None:
+        found = self.table.get(keys.claim(claim_id))
+        return ClaimItem.model_validate(found) if found else None
 
-    def void(self, claim: dict[str, Any], *, reason: str, by: str, now: str) -> dict[str, Any]:
+    def void(self, claim: ClaimItem, *, reason: str, by: str, now: str) -> ClaimItem:
         """Void the claimed coupon as read (same holder, same state, same gift), and settle the gift it is
         in; returns the coupon as voided. Refused (`Changed`): it moved on meanwhile, decide again.
 
         The transaction carries one request token through its retries, so a lost answer is not a refusal;
         the `voided_at`/`voided_by` written also let a caller's retry recognise its own void."""
-        gift_id = claim.get("gift_id") if claim["state"] == "gifting" else None
+        gift_id = claim.gift_id if claim.state == "gifting" else None
         as_read = Condition(
             "coupon_id = :coupon AND owner_id = :owner AND #st = :as_read",
             {"#st": "state"},
-            {":coupon": claim["coupon_id"], ":owner": claim["owner_id"], ":as_read": claim["state"]},
+            {":coupon": claim.coupon_id, ":owner": claim.owner_id, ":as_read": claim.state},
         )
         if gift_id:
             as_read = as_read & Condition("gift_id = :gid", {}, {":gid": gift_id})
@@ -38,7 +40,7 @@ class VoidStore:
         operations: list[dict[str, Any]] = [
             {
                 "Update": {
-                    "Key": to_item(keys.claim(claim["claim_id"])),
+                    "Key": to_item(keys.claim(claim.claim_id)),
                     "UpdateExpression": "SET #st = :void, voided_at = :now, voided_by = :by, "
                     "void_reason = :reason REMOVE GSI3PK, GSI3SK, gift_id, gift_expires_at, gift_retires",
                     "ConditionExpression": condition.expression,
@@ -48,15 +50,16 @@ class VoidStore:
             }
         ]
         if gift_id:
-            operations.append(_settle_gift(gift_id, lapsed=claim["gift_expires_at"] <= now, now=now))
+            lapsed = claim.gift_expires_at is not None and claim.gift_expires_at <= now
+            operations.append(_settle_gift(gift_id, lapsed=lapsed, now=now))
         try:
             self.table.transact(operations)
         except Cancelled:
             raise Changed("this coupon changed while it was voided; try again") from None
-        voided = {**claim, "state": "void", "voided_at": now, "voided_by": by, "void_reason": reason}
+        voided = {**claim.record(), "state": "void", "voided_at": now, "voided_by": by, "void_reason": reason}
         for gone in ("GSI3PK", "GSI3SK", "gift_id", "gift_expires_at", "gift_retires"):
             voided.pop(gone, None)
-        return voided
+        return ClaimItem.model_validate(voided)
 
 
 def _settle_gift(gift_id: str, *, lapsed: bool, now: str) -> dict[str, Any]:
