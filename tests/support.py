@@ -427,3 +427,43 @@ def make_run(output: Path) -> tuple[subprocess.Popen, int, int]:
             start_new_session=True,
         )
     return process, port, emulator_port
+
+
+# --- stored items with only the attributes a rule reads -----------------------------------------------
+
+_CLAIM_FILLER: dict[str, Any] = {
+    "claim_id": "c-1",
+    "coupon_id": "cp-1",
+    "merchant_id": "m1",
+    "claimer_id": "u1",
+    "owner_id": "u1",
+    "state": "available",
+    "claimed_at": "2030-01-01T00:00:00Z",
+    "valid_from": "2030-01-01T00:00:00Z",
+    "valid_until": "2031-01-01T00:00:00Z",
+    "channel": "app",
+    "request_hash": "h",
+    "title": "t",
+    "description": "d",
+    "currency": "USD",
+    "time_zone": "UTC",
+    "terms": {},
+    "scope": {},
+    "code": "CODE",
+    "shard": 0,
+}
+
+
+def claim_item(attributes: dict[str, Any]) -> Any:
+    """A claimed coupon (`items.ClaimItem`) with `attributes` and filler for what they leave out."""
+    from coupon_service.items import ClaimItem
+
+    return ClaimItem.model_validate({**_CLAIM_FILLER, **attributes})
+
+
+def shard_item(attributes: dict[str, Any]) -> Any:
+    """A coupon shard (`items.ShardItem`) with `attributes` and filler for what they leave out."""
+    from coupon_service.items import ShardItem
+
+    filler = {"coupon_id": "cp-1", "merchant_id": "m1", "shard": 0}
+    return ShardItem.model_validate({**filler, **attributes})

@@ -12,6 +12,8 @@ from coupon_service.settings import settings
 from coupon_service.store import shards
 from coupon_service.store.table import Table, to_item, values
 
+from tests.support import claim_item, shard_item
+
 pytestmark = pytest.mark.usefixtures("stack")
 
 # Few instants, so that generated windows and gift lifetimes often fall exactly on the time judged.
@@ -60,12 +62,13 @@ def test_every_condition_selects_what_its_python_twin_accepts():
     items = _claims(240)
     Table().batch_write(items)
     # Every state occurs at some instant, so no pair agrees only by never meeting a case.
-    seen = {lifecycle.state_at(item, now) for item in items for now in INSTANTS}
+    claims = [claim_item(item) for item in items]
+    seen = {lifecycle.state_at(claim, now) for claim in claims for now in INSTANTS}
     assert seen == set(lifecycle.STATES)
     for name, (condition_at, twin) in lifecycle.TWINS.items():
         accepted = 0
         for now in INSTANTS:
-            expected = {item["claim_id"] for item in items if twin(item, now)}
+            expected = {claim.claim_id for claim in claims if twin(claim, now)}
             assert _selected(condition_at(now)) == expected, (name, now)
             accepted += len(expected)
         # Each pair met items it accepts and items it refuses.
@@ -97,18 +100,19 @@ def test_the_shard_condition_of_every_claim_selects_the_shards_its_twin_calls_op
             }
         )
     Table().batch_write(items)
+    read = {item["shard_id"]: shard_item(item) for item in items}
     opened = 0
     for now in INSTANTS:
         condition = lifecycle.Condition(
             shards.OPEN, {"#s": "status"}, {f":{k}": v for k, v in shards.open_values(now).items()}
         )
-        expected = {item["shard_id"] for item in items if shards.is_open(item, now)}
+        expected = {shard_id for shard_id, shard in read.items() if shards.is_open(shard, now)}
         assert _selected(condition, "shard_id") == expected, now
         opened += len(expected)
-        for item in items:  # a closed shard names why, an open one raises nothing
-            if item["shard_id"] in expected:
-                shards.refuse_closed(item, now)
+        for shard_id, shard in read.items():  # a closed shard names why, an open one raises nothing
+            if shard_id in expected:
+                shards.refuse_closed(shard, now)
             else:
                 with pytest.raises(errors.ClaimsClosed):
-                    shards.refuse_closed(item, now)
+                    shards.refuse_closed(shard, now)
     assert 0 < opened < len(items) * len(INSTANTS)

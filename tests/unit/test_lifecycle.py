@@ -6,6 +6,8 @@ import pytest
 from coupon_service import lifecycle
 from coupon_service.errors import Conflict
 
+from tests.support import claim_item
+
 NOW = "2030-01-02T12:00:00Z"
 BEFORE = "2030-01-01T12:00:00Z"
 AFTER = "2030-01-03T12:00:00Z"
@@ -13,7 +15,9 @@ LATER = "2030-02-01T00:00:00Z"
 
 
 def claim(**overrides):
-    return {"state": "available", "valid_from": BEFORE, "valid_until": AFTER, "giftable": True, **overrides}
+    return claim_item(
+        {"state": "available", "valid_from": BEFORE, "valid_until": AFTER, "giftable": True, **overrides}
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from coupon_service.time_frames import frames_of, is_open, next_opening, opens_b
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.support import claim_item
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
@@ -105,16 +107,17 @@ def test_frames_that_never_open_inside_a_window_are_found():
 
 
 def test_outside_gives_the_next_opening_only_while_the_coupon_is_valid():
-    claim = {
+    attributes = {
         "time_zone": "Asia/Shanghai",
         "time_frames": [{"days": WEEKDAYS, "start": "11:00", "end": "14:00"}],
         "valid_until": "2030-01-14T00:00:00Z",
     }
+    claim = claim_item(attributes)
     assert outside(claim, "2030-01-08T04:00:00Z") is None  # Tuesday 12:00 in Shanghai
     assert outside(claim, "2030-01-08T07:00:00Z")["next_opening"] == "2030-01-09T03:00:00Z"
     # Friday after lunch: the next opening (Monday) is after the coupon expires
     assert outside(claim, "2030-01-11T07:00:00Z")["next_opening"] is None
-    assert outside({**claim, "time_frames": None}, "2030-01-11T07:00:00Z") is None
+    assert outside(claim_item({**attributes, "time_frames": None}), "2030-01-11T07:00:00Z") is None
 
 
 _times = st.sampled_from([f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30)])

@@ -36,33 +36,25 @@ WALLET_STATUSES: tuple[WalletStatus, ...] = ("available", "gifting", "expired", 
 
 # --- the state at a time ----------------------------------------------------------------------------
 
-# A claimed coupon as the store returns it, or as an item's attributes (the tests' generated items).
-Claimed = ClaimItem | Mapping[str, Any]
 
-
-def _get(claim: Claimed, name: str) -> Any:
-    return claim.get(name) if isinstance(claim, Mapping) else getattr(claim, name, None)
-
-
-def held(claim: Claimed, now: str) -> bool:
+def held(claim: ClaimItem, now: str) -> bool:
     """In nobody's pending gift: available, or in a gift that lapsed unaccepted (not used either)."""
-    state = _get(claim, "state")
-    gift_ends = _get(claim, "gift_expires_at")
+    gift_ends = claim.gift_expires_at
     lapsed = gift_ends is not None and gift_ends <= now
-    return state == "available" or (state == "gifting" and lapsed)
+    return claim.state == "available" or (claim.state == "gifting" and lapsed)
 
 
-def expired(claim: Claimed, now: str) -> bool:
-    return bool(_get(claim, "valid_until") <= now)
+def expired(claim: ClaimItem, now: str) -> bool:
+    return claim.valid_until <= now
 
 
-def started(claim: Claimed, now: str) -> bool:
-    return bool(_get(claim, "valid_from") <= now)
+def started(claim: ClaimItem, now: str) -> bool:
+    return claim.valid_from <= now
 
 
-def state_at(claim: Claimed, now: str) -> ClaimState:
-    if _get(claim, "state") in ("used", "void"):
-        return "void" if _get(claim, "state") == "void" else "used"
+def state_at(claim: ClaimItem, now: str) -> ClaimState:
+    if claim.state in ("used", "void"):
+        return "void" if claim.state == "void" else "used"
     if expired(claim, now):
         return "expired"
     if not held(claim, now):
@@ -72,18 +64,18 @@ def state_at(claim: Claimed, now: str) -> ClaimState:
     return "available"
 
 
-def wallet_status(claim: Claimed, now: str) -> WalletStatus:
+def wallet_status(claim: ClaimItem, now: str) -> WalletStatus:
     """What "my coupons" shows: a coupon whose window has not begun is listed as available."""
     state = state_at(claim, now)
     return "available" if state == "not_started" else state
 
 
-def remindable(claim: Claimed, now: str) -> bool:
+def remindable(claim: ClaimItem, now: str) -> bool:
     """A reminder before expiry is worth sending: not used, void or expired (a pending gift may lapse)."""
     return state_at(claim, now) not in ("used", "void", "expired")
 
 
-def voidable(claim: Claimed, now: str) -> bool:
+def voidable(claim: ClaimItem, now: str) -> bool:
     """What a merchant may void: held and unused, not expired (started or not, in a pending gift or not)."""
     return state_at(claim, now) in ("available", "not_started", "gifting")
 
@@ -141,19 +133,19 @@ REFUSALS: dict[Action, dict[ClaimState, tuple[str, str]]] = {
 NOT_GIFTABLE = Refusal("not_giftable", "this coupon cannot be given away")
 
 
-def _details(state: ClaimState, claim: Claimed) -> dict[str, Any]:
+def _details(state: ClaimState, claim: ClaimItem) -> dict[str, Any]:
     if state == "void":
-        return {"voided_at": _get(claim, "voided_at")}  # the reason is its holder's to read, in the wallet
+        return {"voided_at": claim.voided_at}  # the reason is its holder's to read, in the wallet
     if state == "expired":
-        return {"expired_at": _get(claim, "valid_until")}
+        return {"expired_at": claim.valid_until}
     if state == "not_started":
-        return {"starts_at": _get(claim, "valid_from")}
+        return {"starts_at": claim.valid_from}
     return {}
 
 
-def refusal(action: Action, claim: Claimed, now: str) -> Refusal | None:
+def refusal(action: Action, claim: ClaimItem, now: str) -> Refusal | None:
     """Why the claimed coupon's own state rules the action out at `now`, or None."""
-    if action == "give" and not _get(claim, "giftable"):
+    if action == "give" and not claim.giftable:
         return NOT_GIFTABLE
     state = state_at(claim, now)
     answer = REFUSALS[action].get(state)
@@ -163,7 +155,7 @@ def refusal(action: Action, claim: Claimed, now: str) -> Refusal | None:
     return Refusal(code, message, _details(state, claim))
 
 
-def refuse(action: Action, claim: Claimed, now: str) -> None:
+def refuse(action: Action, claim: ClaimItem, now: str) -> None:
     """Raise the action's refusal (a 409) for the claimed coupon's state at `now`, if it has one."""
     refused = refusal(action, claim, now)
     if refused is not None:
@@ -269,7 +261,7 @@ def wallet_view(status: WalletStatus, now: str) -> WalletView:
 
 
 # Each condition beside its Python twin: the test holds each pair against the other.
-Predicate = Callable[[Mapping[str, Any], str], bool]
+Predicate = Callable[[ClaimItem, str], bool]
 Twin = tuple[Callable[[str], Condition], Predicate]
 
 

@@ -1,5 +1,6 @@
-"""What the table holds of the orders feed, typed: an order as its merchant reported it and each refund of it
-(docs/data-model.md describes them). Apart from `items.py`, which holds the coupons' items."""
+"""What the table holds of orders, typed: an order as its merchant reported it and each refund of it (the
+orders feed), and the coupons redeemed on one order (docs/data-model.md describes them). Apart from
+`items.py`, which holds the coupons' items."""
 
 from __future__ import annotations
 
@@ -46,3 +47,25 @@ class OrderRefundItem(BaseModel):
     refunded_at: str
     received_at: str
     reported_via: Literal["api", "bus"]
+
+
+class OrderCouponsItem(BaseModel):
+    """The coupons on one order at one merchant (`ORDER#{merchantId}#{orderId}` / `ORDER`; coupon_service.
+    stacking): each redemption's hold, the main coupon (one that does not stack: `redemption_id`,
+    `claim_id`, `locked_at`), what the coupons took off each line (`taken`: line index -> amount) and the
+    shipping, the cart they were priced on, and `seq`, its changes so far. An item written before stacking
+    has only the main coupon. None fields are not stored."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    type: str = "order"
+    merchant_id: str | None = None
+    order_id: str | None = None
+    seq: int | None = None
+    holds: dict[str, dict[str, Any]] | None = None
+    redemption_id: str | None = None
+    claim_id: str | None = None
+    locked_at: str | None = None
+    cart: str | None = None
+    taken: dict[str, int] | None = None
+    shipping_taken: int | None = None

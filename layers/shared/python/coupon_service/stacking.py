@@ -20,6 +20,7 @@ from typing import Any
 
 from coupon_service.items import ClaimItem
 from coupon_service.models.rules import KINDS
+from coupon_service.order_items import OrderCouponsItem
 from coupon_service.pricing import NotApplicable, Order, Priced, Taken, price_claim
 
 DEFAULT_MAX_STACKED = 2
@@ -72,13 +73,14 @@ class Hold:
         )
 
 
-def holds_of(order_item: Mapping[str, Any] | None) -> list[Hold]:
+def holds_of(item: OrderCouponsItem | None) -> list[Hold]:
     """The coupons an order's item holds (one written before stacking: its one coupon, not stacking)."""
-    item = order_item or {}
-    holds = [Hold.from_record(rid, record) for rid, record in (item.get("holds") or {}).items()]
-    main = item.get("redemption_id")
+    if item is None:
+        return []
+    holds = [Hold.from_record(rid, record) for rid, record in (item.holds or {}).items()]
+    main = item.redemption_id
     if main and all(h.redemption_id != main for h in holds):
-        holds.append(Hold(redemption_id=str(main), coupon_id=str(item.get("claim_id", "")), kind=""))
+        holds.append(Hold(redemption_id=main, coupon_id=item.claim_id or "", kind=""))
     return holds
 
 

@@ -115,15 +115,11 @@ def opens_between(frames: list[Frame], zone: ZoneInfo, start: datetime, end: dat
     return opening is not None and opening < end
 
 
-def outside(claim: ClaimItem | Mapping[str, Any], now: str) -> dict[str, Any] | None:
+def outside(claim: ClaimItem, now: str) -> dict[str, Any] | None:
     """Why a claimed coupon cannot be used at `now` for its time frames (None: it can): the details of an
     `outside_time_frame` refusal, with the next opening while it is still valid (None: it never opens
     again)."""
-    if isinstance(claim, Mapping):  # an item's attributes
-        frames = claim.get("time_frames")
-        time_zone, valid_until = str(claim.get("time_zone")), str(claim.get("valid_until"))
-    else:
-        frames, time_zone, valid_until = claim.time_frames, claim.time_zone, claim.valid_until
+    frames, time_zone, valid_until = claim.time_frames, claim.time_zone, claim.valid_until
     if not frames:
         return None
     parsed, zone, at = frames_of(frames), ZoneInfo(time_zone), _instant(now)

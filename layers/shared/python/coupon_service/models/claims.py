@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -62,14 +60,14 @@ class ClaimedCouponOut(BaseModel):
     time_zone: str | None = None
 
     @classmethod
-    def from_item(cls, item: ClaimItem | Mapping[str, Any], now: str) -> ClaimedCouponOut:
+    def from_item(cls, item: ClaimItem, now: str) -> ClaimedCouponOut:
         """What its holder sees of a claimed coupon at `now`."""
-        record = item.record() if isinstance(item, ClaimItem) else dict(item)
+        record = item.record()
         mode = self_service_of(record)
         return cls.model_validate(
             {
                 **record,
-                "status": wallet_status(record, now),
+                "status": wallet_status(item, now),
                 "self_service": mode is not None,
                 "self_service_verification": mode,
             }

@@ -15,6 +15,7 @@ from coupon_service import budget, lifecycle, stacking
 from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
+from coupon_service.order_items import OrderCouponsItem
 from coupon_service.pricing import NotApplicable, Order, Taken, order_total, price_claim
 from coupon_service.redemptions.placement import refuse_store, refuse_time
 from coupon_service.store.guards import Reservation
@@ -132,24 +133,24 @@ def budget_counted(claim: ClaimItem, amounts: dict[str, Any]) -> int | None:
     return budget.counted(claim.terms, amounts.get("discount"))
 
 
-def _taken(seen: dict[str, Any] | None, order: Order | None) -> Taken | None:
+def _taken(seen: OrderCouponsItem | None, order: Order | None) -> Taken | None:
     """What the coupons already on the order took off the cart (None: nothing yet); another cart for an
     order that holds coupons priced on its cart is refused."""
-    if order is None or not (seen or {}).get("holds") or "cart" not in (seen or {}):
+    if order is None or seen is None or not seen.holds or seen.cart is None:
         return None
-    assert seen is not None
-    if seen["cart"] != stacking.cart_digest(order):
+    if seen.cart != stacking.cart_digest(order):
         raise Conflict(
             "this order's coupons were priced on another cart: send the same order",
             code="order_cart_changed",
             field="order",
         )
-    lines = [int(seen.get("taken", {}).get(str(i), 0)) for i in range(len(order.lines))]
-    return Taken(lines=lines, shipping=int(seen.get("shipping_taken", 0)))
+    taken = seen.taken or {}
+    lines = [taken.get(str(i), 0) for i in range(len(order.lines))]
+    return Taken(lines=lines, shipping=seen.shipping_taken or 0)
 
 
 def _redemption(
-    claim: ClaimItem, asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+    claim: ClaimItem, asked: Redeeming, now: str, seen: OrderCouponsItem | None = None
 ) -> RedemptionItem:
     confirmed_by_staff = _confirmed_by_staff(claim, asked.method, asked.order)
     amounts = priced(claim, asked.order, _taken(seen, asked.order))
@@ -188,7 +189,7 @@ def _redemption(
 
 
 def decide(
-    claim: ClaimItem, asked: Redeeming, now: str, seen: dict[str, Any] | None = None
+    claim: ClaimItem, asked: Redeeming, now: str, seen: OrderCouponsItem | None = None
 ) -> RedemptionItem:
     """THE decision of every redemption and every check (`POST /redemptions/validation`): whether this
     claimed coupon, as read, may be used now for what is asked (on an order whose coupons, when it holds
@@ -234,7 +235,7 @@ def _onto_order(store: RedemptionStore, claim: ClaimItem, asked: Redeeming, now:
     """The redemption, assuming its order holds no coupon yet; when it does, decided by the stacking
     rules on the order as it is and priced on what its coupons left, then written on condition that the
     order is still as read (so two tills can never break the rules together)."""
-    seen: dict[str, Any] | None = None
+    seen: OrderCouponsItem | None = None
     for _ in range(ORDER_TRIES):
         redemption = decide(claim, asked, now, seen)
         try:
@@ -246,7 +247,7 @@ def _onto_order(store: RedemptionStore, claim: ClaimItem, asked: Redeeming, now:
 
 
 def _check_stacking(
-    store: RedemptionStore, claim: ClaimItem, redemption: RedemptionItem, seen: dict[str, Any] | None
+    store: RedemptionStore, claim: ClaimItem, redemption: RedemptionItem, seen: OrderCouponsItem | None
 ) -> None:
     holds = stacking.holds_of(seen)
     joining = stacking.Hold.of(claim, redemption.redemption_id)

@@ -15,7 +15,7 @@ from coupon_service.errors import DuplicateClaim, LimitReached, NotFound
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.lifecycle import WalletStatus, wallet_view
 from coupon_service.store.pool import Pool
-from coupon_service.store.shards import OPEN, open_values, refuse_closed
+from coupon_service.store.shards import OPEN, open_values, refuse_closed, shard_as_read
 from coupon_service.store.table import (
     Cancelled,
     StoreBusy,
@@ -133,7 +133,7 @@ class ClaimStore:
         except Cancelled as cancelled:
             refused = transaction.refused(cancelled)
         _raise_for_claim(refused, limit)
-        refuse_closed(refused.get("shard"), now)
+        refuse_closed(shard_as_read(refused.get("shard")), now)
         return False
 
     def claim_position(self, claim: ClaimItem, *, limit: int) -> None:

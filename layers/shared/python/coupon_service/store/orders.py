@@ -10,6 +10,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.errors import Conflict
 from coupon_service.items import ClaimItem, RedemptionItem
+from coupon_service.order_items import OrderCouponsItem
 from coupon_service.stacking import Hold
 from coupon_service.store.table import to_item, values
 
@@ -30,30 +31,31 @@ class OrderChanged(Conflict):
     """The order's item is not as the redemption assumed (another coupon is on it, or joined since it was
     read): `current` is the item as it is now, for the caller to decide and price on once more."""
 
-    def __init__(self, current: dict[str, Any] | None) -> None:
+    def __init__(self, current: OrderCouponsItem | None) -> None:
         super().__init__("this order changed meanwhile", code="order_changed", field="order_id")
         self.current = current
 
 
-def refused_order(current: dict[str, Any] | None, redemption: RedemptionItem) -> Conflict:
-    """What a refused order item means: its main coupon named when this one does not stack either, else
-    the order as it is now, for one more decision."""
-    main = (current or {}).get("redemption_id")
+def refused_order(old: dict[str, Any] | None, redemption: RedemptionItem) -> Conflict:
+    """What a refused order item (`old`: as the refusal returned it) means: its main coupon named when this
+    one does not stack either, else the order as it is now, for one more decision."""
+    current = OrderCouponsItem.model_validate(old) if old else None
+    main = current.redemption_id if current is not None else None
     if main and not redemption.stackable:
         return OrderTaken(main)
     return OrderChanged(current)
 
 
-def take_order(claim: ClaimItem, redemption: RedemptionItem, seen: dict[str, Any] | None) -> dict[str, Any]:
+def take_order(claim: ClaimItem, redemption: RedemptionItem, seen: OrderCouponsItem | None) -> dict[str, Any]:
     """The order's item with this redemption on it, as computed from the item `seen` (None: a new order),
     on condition that the item is still as seen, or already holds this redemption (a till's retry: then
     the claim's condition refuses the whole transaction, and the retry finds its redemption). Refused,
     the item comes back as it is, unread."""
-    item = order_with(seen, claim, redemption)
+    item = {**_order_key(redemption), **order_with(seen, claim, redemption).model_dump(exclude_none=True)}
     expected = "attribute_not_exists(PK)" if seen is None else "seq = :seq"
     named: dict[str, Any] = {"rid": redemption.redemption_id}
     if seen is not None:
-        named["seq"] = seen.get("seq", 0)
+        named["seq"] = seen.seq or 0
     return {
         "Put": {
             "Item": to_item(item),
@@ -65,39 +67,41 @@ def take_order(claim: ClaimItem, redemption: RedemptionItem, seen: dict[str, Any
     }
 
 
-def order_with(seen: dict[str, Any] | None, claim: ClaimItem, redemption: RedemptionItem) -> dict[str, Any]:
+def order_with(
+    seen: OrderCouponsItem | None, claim: ClaimItem, redemption: RedemptionItem
+) -> OrderCouponsItem:
     """The order's item once `redemption` joins it: its hold, what the order's coupons took off each line
     (`taken`: line index -> amount) and the shipping, the cart they were taken from, one change further.
     A coupon that does not stack is also the order's main coupon (`redemption_id`, as before stacking)."""
-    seen = seen or {}
-    held = bool(seen.get("holds"))  # an order whose coupons were all reversed starts afresh
-    kept = ("redemption_id", "claim_id", "locked_at", "cart", "taken", "shipping_taken") if held else ()
-    item: dict[str, Any] = {
-        **_order_key(redemption),
-        "type": "order",
-        "merchant_id": redemption.order_merchant,
-        "order_id": redemption.order_id,
-        **{k: seen[k] for k in kept if k in seen},
-        "seq": int(seen.get("seq", 0)) + 1,
-        "holds": {
-            **(seen.get("holds") or {}),
-            redemption.redemption_id: {"claim_id": claim.claim_id, **Hold.of(claim).record()},
-        },
-    }
+    holds = (seen.holds if seen is not None else None) or {}
+    kept = (
+        seen if seen is not None and holds else None
+    )  # an order whose coupons were all reversed starts afresh
+    item = OrderCouponsItem(
+        merchant_id=redemption.order_merchant,
+        order_id=redemption.order_id,
+        seq=((seen.seq or 0) if seen is not None else 0) + 1,
+        holds={**holds, redemption.redemption_id: {"claim_id": claim.claim_id, **Hold.of(claim).record()}},
+    )
+    if kept is not None:
+        item = item.model_copy(update={name: getattr(kept, name) for name in _KEPT})
     if not redemption.stackable:
-        item.update(
-            redemption_id=redemption.redemption_id,
-            claim_id=claim.claim_id,
-            locked_at=redemption.redeemed_at,
-        )
+        item.redemption_id = redemption.redemption_id
+        item.claim_id = claim.claim_id
+        item.locked_at = redemption.redeemed_at
     if redemption.order_cart is not None:
-        taken = dict(item.get("taken") or {})
+        taken = dict(item.taken or {})
         for allocation in redemption.allocations or []:
             line = str(allocation["line"])
             taken[line] = int(taken.get(line, 0)) + int(allocation["amount"])
-        shipping = int(item.get("shipping_taken", 0)) + (redemption.shipping_discount or 0)
-        item.update(cart=redemption.order_cart, taken=taken, shipping_taken=shipping)
+        item.cart = redemption.order_cart
+        item.taken = taken
+        item.shipping_taken = (item.shipping_taken or 0) + (redemption.shipping_discount or 0)
     return item
+
+
+# What an order still holding coupons keeps of itself when another joins.
+_KEPT = ("redemption_id", "claim_id", "locked_at", "cart", "taken", "shipping_taken")
 
 
 def _order_key(redemption: RedemptionItem) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 from coupon_service import keys, pool
 from coupon_service.codes import new_system_codes
 from coupon_service.items import CouponItem
-from coupon_service.store.shards import OPEN, open_values, refuse_closed
+from coupon_service.store.shards import OPEN, open_values, refuse_closed, shard_as_read
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 
 RETURNED_TRIES = 8  # races for the head of a shard's returned positions before it counts as empty
@@ -92,7 +92,7 @@ class Pool:
             # This claim's mark: our own take whose answer was lost, or a request with the same
             # Idempotency-Key that took it (its transaction and ours put the same claim: one commits).
             return int(old[mark])
-        refuse_closed(old, now)
+        refuse_closed(shard_as_read(old), now)
         if not old or not (old.get("returned") or old.get("given_back")) or old.get("remaining", 0) <= 0:
             return None
         return self._take_returned(coupon_id, shard, claim_id, now)
@@ -111,7 +111,7 @@ class Pool:
             item = self.table.get(key)
             if item and mark in item:
                 return int(item[mark])  # taken for this claim already (see take_position)
-            refuse_closed(item, now)
+            refuse_closed(shard_as_read(item), now)
             if not item or item.get("remaining", 0) <= 0:
                 return None
             listed = "returned" if item.get("returned") else "given_back"

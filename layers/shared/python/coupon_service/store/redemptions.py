@@ -9,6 +9,7 @@ from coupon_service import keys
 from coupon_service.errors import Conflict
 from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.lifecycle import Condition, redeemable_condition
+from coupon_service.order_items import OrderCouponsItem
 from coupon_service.store.budget import BudgetShards, giving_back, pieces, recorded, taking
 from coupon_service.store.guards import Reservation
 from coupon_service.store.merchants import MerchantSettingsStore
@@ -68,7 +69,7 @@ class RedemptionStore:
         claim: ClaimItem,
         redemption: RedemptionItem,
         give_back: list[Reservation],
-        order: dict[str, Any] | None = None,
+        order: OrderCouponsItem | None = None,
     ) -> RedemptionItem:
         """Use the claimed coupon as read, record the redemption, give back the attempts and lookups its
         code cost, join its order (when `order_merchant` names one; `order`: the order's item as the caller
@@ -78,7 +79,9 @@ class RedemptionStore:
         budget cannot cover it, else `ClaimMoved` with the claim as it is now. Returns the redemption as
         stored (with the budget shards it took from)."""
         if redemption.order_merchant:  # the order's change it makes: what its reversal gives back
-            redemption = redemption.model_copy(update={"order_seq": int((order or {}).get("seq", 0)) + 1})
+            redemption = redemption.model_copy(
+                update={"order_seq": ((order.seq or 0) if order is not None else 0) + 1}
+            )
         shard_count = int(claim.budget_shards or 0)
         amount = redemption.budget_counted or 0
         if not (shard_count and amount):
@@ -100,7 +103,7 @@ class RedemptionStore:
         claim: ClaimItem,
         redemption: RedemptionItem,
         give_back: list[Reservation],
-        order: dict[str, Any] | None,
+        order: OrderCouponsItem | None,
     ) -> None:
         operations = [
             self._use(claim, redemption.redemption_id, redemption.redeemed_at),

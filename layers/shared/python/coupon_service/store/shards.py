@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from coupon_service.errors import ClaimsClosed
+from coupon_service.items import ShardItem
 
 # The shard takes claims: active and inside the claim window copied from the coupon.
 OPEN = "#s = :active AND claim_start <= :now AND claim_end > :now"
@@ -15,8 +15,8 @@ def open_values(now: str) -> dict[str, Any]:
     return {"active": "active", "now": now}
 
 
-def is_open(shard: Mapping[str, Any], now: str) -> bool:
-    return shard.get("status") == "active" and shard["claim_start"] <= now < shard["claim_end"]
+def is_open(shard: ShardItem, now: str) -> bool:
+    return shard.status == "active" and shard.claim_start <= now < shard.claim_end
 
 
 def check_open(status: str, start: str, end: str, now: str) -> None:
@@ -31,7 +31,12 @@ def check_open(status: str, start: str, end: str, now: str) -> None:
         raise ClaimsClosed("claiming has ended", code="claim_ended", details={"ended_at": end})
 
 
-def refuse_closed(shard: Mapping[str, Any] | None, now: str) -> None:
+def refuse_closed(shard: ShardItem | None, now: str) -> None:
     """A refused shard is empty unless it no longer takes claims: then that refusal."""
-    if shard and not is_open(shard, now):
-        check_open(str(shard.get("status", "")), shard["claim_start"], shard["claim_end"], now)
+    if shard is not None and not is_open(shard, now):
+        check_open(shard.status, shard.claim_start, shard.claim_end, now)
+
+
+def shard_as_read(item: dict[str, Any] | None) -> ShardItem | None:
+    """A shard as a read or a refusal returned it (None: there is none)."""
+    return ShardItem.model_validate(item) if item else None
