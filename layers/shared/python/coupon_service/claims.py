@@ -139,7 +139,7 @@ class Claims:
         if key is not None:
             existing = self.store.claim(claim_id)
             if existing:
-                return self._replay(existing.record(), caller, digest, now)
+                return self._replay(existing, caller, digest, now)
         self._check_coupon(coupon, caller, now)
         item = self._claim_item(
             coupon, caller, claim_id=claim_id, channel=recorded, digest=digest, body=body, now=now
@@ -150,18 +150,18 @@ class Claims:
             else:
                 claimed = self._claim_from_pool(coupon, item, now)
         except DuplicateClaim as duplicate:
-            return self._replay(duplicate.existing, caller, digest, now)
+            return self._replay(ClaimItem.model_validate(duplicate.existing), caller, digest, now)
         except ClaimsClosed:
             cache.forget_terms(coupon_id)  # the cached terms said open: read them again next time
             raise
         return ClaimedCouponOut.from_item(claimed, now)
 
-    def _replay(self, existing: dict[str, Any], caller: Caller, digest: str, now: str) -> ClaimedCouponOut:
-        if existing["claimer_id"] != caller.user_id:
+    def _replay(self, existing: ClaimItem, caller: Caller, digest: str, now: str) -> ClaimedCouponOut:
+        if existing.claimer_id != caller.user_id:
             raise NotFound("no such claim")  # unreachable by construction of the id; never leak another's
-        if existing["request_hash"] != digest:
+        if existing.request_hash != digest:
             raise Invalid("this Idempotency-Key was used with a different request", field="Idempotency-Key")
-        if existing["owner_id"] != caller.user_id:
+        if existing.owner_id != caller.user_id:
             raise Conflict("the coupon claimed with this key was given away", code="key_used")
         return ClaimedCouponOut.from_item(existing, now)
 
