@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -65,7 +66,17 @@ class Stack:
         if isinstance(value, dict) and "Fn::GetAtt" in value:
             logical, attribute = value["Fn::GetAtt"]
             return self.refs.get(f"{logical}.{attribute}", self.refs.get(logical, ""))
-        return value
+        return self._substituted(value)
+
+    def _substituted(self, value: Any) -> Any:
+        """`!Sub` of a string: "${Name}" and "${Name.Attribute}", as CloudFormation substitutes them."""
+        if not (isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str)):
+            return value
+        return re.sub(
+            r"\$\{([^}!]+)\}",
+            lambda m: str(self.resolve({"Fn::GetAtt": m[1].split(".", 1)} if "." in m[1] else {"Ref": m[1]})),
+            value["Fn::Sub"],
+        )
 
 
 _clients: dict[tuple[str, str], Any] = {}

@@ -223,3 +223,21 @@ def test_export_samples_ask_for_an_export_and_the_worker_writes_it(stack, monkey
     )
     done = json.loads(invoke("exports", read)["body"])
     assert (done["state"], done["rows"]) == ("done", 2) and done["url"]
+
+
+def test_orders_worker_sample_stores_an_order_and_its_refund_once(monkeypatch, stack):
+    from coupon_service.order_feed import OrderFeed
+
+    for name, value in stack.environment("OrdersWorkerFunction").items():
+        monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    assert invoke("orders_worker", sample("orders-queue.json")) == {"batchItemFailures": []}
+    assert invoke("orders_worker", sample("orders-queue.json")) == {"batchItemFailures": []}  # again
+    order = OrderFeed().get("m1", "order-sample-1")
+    assert (order.amount, order.refunded, order.refund_count, order.placed_at) == (
+        16000,
+        4000,
+        1,
+        "2026-05-09T12:00:00Z",
+    )
+    settings.settings.cache_clear()

@@ -258,6 +258,20 @@ def orders_feed(m1: dict[str, str]) -> None:
     refund = {"refund_id": "rf-feed-1", "amount": 6000, "refunded_at": "2026-01-02T00:00:00Z"}
     ok(call("POST", "/orders/o-feed-1/refunds", claims=m1, body=refund))
     ok(call("GET", "/orders/o-feed-1", claims=m1), 200)
+    # And one reported on the bus, as the rule delivers it to the orders worker's queue
+    on_bus = {
+        "version": "0",
+        "id": "bus-order-1",
+        "detail-type": "OrderPlaced",
+        "source": "coupons.orders",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {**order, "merchant_id": "m1", "order_id": "o-feed-2"},
+    }
+    taken = invoke("orders_worker", {"Records": [sqs_message(json.dumps(on_bus))]})
+    assert taken == {"batchItemFailures": []}, taken
 
 
 def rest_of_the_routes(

@@ -215,3 +215,19 @@ def register_context(context: Any) -> None:
     from coupon_service import idempotency
 
     idempotency.register_context(context)
+
+
+def queue_batch(
+    event: dict[str, Any], context: Any, processor: Any, record_handler: Callable[..., Any]
+) -> dict[str, Any]:
+    """An SQS batch through Powertools' batch processor: each record that fails is reported alone (partial
+    failures), for the queue to deliver again, and the failures are counted in one log line."""
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    failed = response.get("batchItemFailures") or []
+    if failed:  # unreadable messages among them: they reach the dead-letter queue after their retries
+        logger.warning("messages failed; the queue will deliver them again", extra={"failed": len(failed)})
+    return dict(response)

@@ -7,12 +7,22 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.errors import Invalid
+from coupon_service.errors import DomainError, Forbidden, Invalid
+from coupon_service.models.order_bus import (
+    DETAILS,
+    ORDER_FEED_SOURCE,
+    MerchantOrderEvent,
+    OrderPlacedOnBus,
+    OrderRefundedOnBus,
+)
 from coupon_service.models.orders import OrderOut, OrderReport, OrderView, RefundOut, RefundReport
 from coupon_service.order_items import OrderRefundItem, ReportedOrderItem
+from coupon_service.settings import settings
 from coupon_service.store.order_feed import OrderBook
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
@@ -88,3 +98,46 @@ class OrderFeed:
 
     def get(self, merchant_id: str, order_id: str) -> OrderView:
         return OrderView.from_item(self.book.order_of(merchant_id, order_id))
+
+    def take(self, event: MerchantOrderEvent) -> OrderOut | RefundOut:
+        """An event a merchant's order system put on the bus, checked as `POST /orders` checks a report and
+        stored by the same write; refused (a DomainError) when it is not the merchants' source, its detail
+        is invalid, or the account that sent it may not report for the merchant it names."""
+        if event.source != ORDER_FEED_SOURCE:
+            raise Invalid(f"not an event of {ORDER_FEED_SOURCE}", code="wrong_source", field="source")
+        report = _detail(event)
+        if not may_report(event.account, report.merchant_id):
+            raise Forbidden("this account does not report for this merchant", field="merchant_id")
+        if isinstance(report, OrderRefundedOnBus):
+            return self.refund(report.merchant_id, report.order_id, report, via="bus")
+        return self.place(report.merchant_id, report, via="bus")
+
+
+def _detail(event: MerchantOrderEvent) -> OrderPlacedOnBus | OrderRefundedOnBus:
+    model = DETAILS.get(event.detail_type)
+    if model is None:
+        raise Invalid("not OrderPlaced or OrderRefunded", code="unknown_detail_type", field="detail-type")
+    try:
+        return model.model_validate(event.detail)
+    except ValidationError as error:
+        # Where and what, never the value (it may be personal): the reason a log line may carry.
+        first = error.errors(include_input=False, include_url=False)[0]
+        field = ".".join(str(part) for part in ("detail", *first["loc"]))
+        raise Invalid(f"{first['type']}", code="invalid", field=field) from None
+
+
+def may_report(account: str, merchant_id: str) -> bool:
+    """Whether the AWS account that put an event on the bus reports for `merchant_id` (ORDER_FEED_SENDERS:
+    "account:merchant" pairs; "account:*" for any merchant, as the stack's own account is)."""
+    pairs = {
+        tuple(pair.strip().split(":", 1)) for pair in settings().order_feed_senders.split(",") if ":" in pair
+    }
+    return (account, merchant_id) in pairs or (account, "*") in pairs
+
+
+def refusal(error: Exception) -> dict[str, Any]:
+    """What a log line may say of a refused event: the error's code, status and field, or its type; never
+    its message's values nor the event's content."""
+    if isinstance(error, DomainError):
+        return {"code": error.code, "status": error.status, "field": error.field}
+    return {"code": type(error).__name__}

@@ -19,6 +19,9 @@ class Settings(BaseModel):
     import_bucket: str = ""
     import_max_bytes: int = 10 * 1024 * 1024
     import_queue_url: str = ""
+    # The orders worker: which AWS accounts may report orders on the bus for which merchants,
+    # "account:merchant" pairs separated by commas ("account:*": any merchant, the stack's own account).
+    order_feed_senders: str = ""
     # The calling code a phone number typed without one (national digits) is read in, to search records.
     phone_country_code: str = Field(default="86", pattern=r"^[1-9][0-9]{0,2}$")
     export_bucket: str = ""
