@@ -143,10 +143,10 @@ class Holders:
         time ran out first (the checkpoint says where the next delivery resumes)."""
         checkpoint = self.store.progress(change.coupon_id, change.version, to_iso(self.clock.now()))
         progress = Progress()
-        if checkpoint.get("finished_at"):
+        if checkpoint.finished_at:
             progress.finished = True
             return progress
-        after: dict[str, str] = dict(checkpoint.get("after") or {})
+        after = dict(checkpoint.after)
         for shard in range(change.shard_count):
             if not self._shard(change, shard, after.get(f"{shard:02d}"), progress, time_left):
                 return progress

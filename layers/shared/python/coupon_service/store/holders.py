@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coupon_service import keys
+from coupon_service.extension_items import HolderExtensionItem
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import Condition, remindable_condition
 from coupon_service.store.table import Cancelled, Table, to_item, values
@@ -78,7 +79,7 @@ class HolderStore:
 
     # --- one change's checkpoint ------------------------------------------------------------------
 
-    def progress(self, coupon_id: str, version: int, started_at: str) -> dict[str, Any]:
+    def progress(self, coupon_id: str, version: int, started_at: str) -> HolderExtensionItem:
         """The checkpoint of the change that made `version`, made empty the first time it is asked for."""
         key = keys.holder_extension(coupon_id, version)
         # Already made by an earlier delivery of the same change: resume from it.
@@ -98,7 +99,10 @@ class HolderStore:
                     type="extension", c=coupon_id, v=version, at=started_at, none={}, zero=0
                 ),
             )
-        return self.table.get(key) or {}
+        found = self.table.get(key)
+        if found is None:  # never: made above, or by the delivery before
+            return HolderExtensionItem(coupon_id=coupon_id, version=version, started_at=started_at)
+        return HolderExtensionItem.model_validate(found)
 
     def save(
         self, coupon_id: str, version: int, *, shard: int, after: str, extended: int, examined: int
