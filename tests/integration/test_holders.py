@@ -14,11 +14,14 @@ from datetime import timedelta
 import pytest
 from coupon_service import keys
 from coupon_service.clock import SYSTEM
+from coupon_service.figures.reading import summed
+from coupon_service.figures.reconcile import reconcile
 from coupon_service.gifts import Gifts
 from coupon_service.holders import Holders
 from coupon_service.models.holders import HoldersRecord
 from coupon_service.models.redemptions import StaffRedemption
 from coupon_service.redemptions import Redemptions
+from coupon_service.store.figures import FiguresStore
 from coupon_service.store.table import Table
 from coupon_service.validity import from_iso, to_iso
 
@@ -290,3 +293,32 @@ def test_coupons_expired_when_the_coupon_was_edited_stay_expired(stream):
     ends = {c["claim_id"]: c["valid_until"] for c in claim_items(coupon["coupon_id"])}
     assert sum(end == to_iso(from_iso(long_ago) + timedelta(hours=5)) for end in ends.values()) == 10
     assert all(ends[c["claim_id"]] == to_iso(from_iso(c["claimed_at"]) + timedelta(hours=10)) for c in fresh)
+
+
+def test_extended_coupons_expire_unused_on_their_new_last_day_in_the_figures(stream, stack):
+    # Given 20 held coupons whose claims the figures counted, all due to expire unused on OLD_END's day
+    coupon = fixed_coupon()
+    seed_held(coupon["coupon_id"], 20, claimed_at=hours_ago(1))
+    stream.drain()
+
+    # When the validity is lengthened, the holders extend them and the figures count what was published
+    edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": NEW_END})
+    assert invoke("holders", stream.drain(), ROOMY) == {"batchItemFailures": []}
+    stream.drain()
+    sqs, queue_url, counted = client("sqs", stack.endpoint), stack.refs["FiguresQueue"], 0
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        records = [sqs_message(m["Body"], m["MessageId"]) for m in batch]
+        assert invoke("aggregator", {"Records": records}, ROOMY) == {"batchItemFailures": []}
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        counted += sum('"CouponExtended"' in m["Body"] for m in batch)
+
+    # Then each extension was one event, they expire unused on the new last day, and a recount agrees
+    assert counted == 20
+    by_day = {}
+    for (day, _, _), counts in summed(
+        FiguresStore().cells(coupon["coupon_id"], "2030-01-01", "2032-12-31")
+    ).items():
+        by_day[day] = by_day.get(day, 0) + counts.get("expired_unused", 0)
+    assert {d: n for d, n in by_day.items() if n} == {NEW_END[:10]: 20}
+    assert reconcile() == []

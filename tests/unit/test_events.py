@@ -131,3 +131,21 @@ def test_an_order_and_a_refund_are_one_event_each_with_the_contracts_fields_and_
     }  # fmt: skip
     assert (refunded["store_id"], refunded["amount"]) == (None, 500)
     assert placed["event_id"] == events.event_id("OrderPlaced", "m1|o-1")
+
+
+def test_a_claimed_coupon_whose_window_grew_is_one_extended_event_and_other_changes_are_none():
+    claim = {"type": "claim", "claim_id": "c1", "coupon_id": "k1", "merchant_id": "m1", "owner_id": "u1",
+             "claimed_at": "2026-01-01T00:00:00Z", "valid_from": "2026-01-01T00:00:00Z",
+             "valid_until": "2026-02-01T00:00:00Z", "state": "held"}  # fmt: skip
+    longer = {**claim, "valid_until": "2026-03-01T00:00:00Z", "extended_at": "2026-01-15T00:00:00Z"}
+    [extended] = events.derive(_lambda_record("MODIFY", longer, claim))
+    assert extended.detail_type == "CouponExtended"
+    assert (extended.previous_until, extended.valid_until, extended.occurred_at) == (
+        "2026-02-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+        "2026-01-15T00:00:00Z",
+    )
+    # The same change read again is the same event; a change that does not move the end is none
+    [again] = events.derive(_lambda_record("MODIFY", longer, claim))
+    assert again.event_id == extended.event_id
+    assert events.derive(_lambda_record("MODIFY", {**claim, "state": "gifting"}, claim)) == []

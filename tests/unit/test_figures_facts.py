@@ -81,3 +81,31 @@ def test_the_figures_of_the_history():
     # o3, four days after r1: a repeat order; o2's redemption was reversed
     assert figures[("2026-11-25", "-", "s1")] == {"repeat_orders": 1}
     assert not any(v.get("new_customers") for v in figures.values())
+
+
+def test_an_extended_coupon_expires_unused_on_its_latest_end_whatever_order_the_events_came_in():
+    claim = {**COMMON, "event_id": "x1", "occurred_at": "2026-11-20T01:00:00Z", "customer_id": "u2",
+             "channel": "wechat", "valid_until": "2026-11-23T00:00:00Z"}  # fmt: skip
+    longer = {
+        **COMMON,
+        "event_id": "x2",
+        "occurred_at": "2026-11-21T00:00:00Z",
+        "valid_until": "2026-12-01T00:00:00Z",
+    }
+    longest = {
+        **COMMON,
+        "event_id": "x3",
+        "occurred_at": "2026-11-22T00:00:00Z",
+        "valid_until": "2026-12-31T00:00:00Z",
+    }
+    steps = [(facts.claimed, claim), (facts.extended, longer), (facts.extended, longest)]
+    found = set()
+    for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1, 2, 1]):
+        record = facts.claim_record("k3")
+        for i in order:
+            transition, detail = steps[i]
+            record = transition(record, detail)
+        contribution = facts.claim_contribution(record, ZONE)
+        found.add(tuple(sorted((k.split("|")[2], tuple(sorted(v.items()))) for k, v in contribution.items())))
+    # One outcome: claimed on the 20th, expired unused on the last end (Shanghai: Dec 31st 08:00)
+    assert found == {(("2026-11-20", (("claimed", 1),)), ("2026-12-31", (("expired_unused", 1),)))}

@@ -21,6 +21,7 @@ from coupon_service.models.events import (
     CouponClaimed,
     CouponCreated,
     CouponExpiring,
+    CouponExtended,
     CouponLowStock,
     CouponRedeemed,
     CouponSoldOut,
@@ -41,6 +42,7 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "CouponClaimed",
     "CouponCreated",
     "CouponExpiring",
+    "CouponExtended",
     "CouponLowStock",
     "CouponRedeemed",
     "CouponSoldOut",
@@ -110,6 +112,19 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 customer_id=new["owner_id"],
                 channel=new.get("channel", "other"),
                 valid_from=new["valid_from"],
+                valid_until=new["valid_until"],
+            )
+        )
+    if name == "MODIFY" and old.get("valid_until") and new.get("valid_until", "") > old["valid_until"]:
+        found.append(
+            CouponExtended(
+                event_id=event_id("CouponExtended", f"{new['claim_id']}|{new['valid_until']}"),
+                occurred_at=new.get("extended_at") or new["valid_until"],
+                claim_id=new["claim_id"],
+                coupon_id=new["coupon_id"],
+                merchant_id=new["merchant_id"],
+                customer_id=new["owner_id"],
+                previous_until=old["valid_until"],
                 valid_until=new["valid_until"],
             )
         )

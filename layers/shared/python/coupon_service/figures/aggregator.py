@@ -34,6 +34,7 @@ CLAIM_EVENTS: dict[str, Transition] = {
     "RedemptionReversed": facts.reversed_,
     "CouponVoided": facts.voided,
     "GiftAccepted": facts.gifted,
+    "CouponExtended": facts.extended,
 }
 ORDER_EVENTS: dict[str, Transition] = {
     "OrderPlaced": customers.order_placed,

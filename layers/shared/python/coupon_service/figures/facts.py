@@ -118,10 +118,17 @@ def gifted(record: Record, detail: dict[str, Any]) -> Record:
     return {**record, "gifts": {**record["gifts"], detail["event_id"]: detail["occurred_at"]}}
 
 
+def extended(record: Record, detail: dict[str, Any]) -> Record:
+    """A window only grows: the latest end any extension told (in any order, told any number of times)."""
+    until = max(detail["valid_until"], record.get("extended_until") or detail["valid_until"])
+    return {**record, "extended_until": until}
+
+
 def claim_contribution(record: Record, zone: ZoneInfo) -> Contribution:
     """A claimed coupon's figures: claimed on its claim day; each redemption standing (not reversed) used
     on its day at its store, with its discount; each reversal of a known redemption on the reversal's day;
-    voided and gifted on their days; expired unused on its last day while nothing used or voided it. All
+    voided and gifted on their days; expired unused on its last day (the latest an extension gave it) while
+    nothing used or voided it. All
     under the claim's channel (`-` until the claim itself is known)."""
     out: Contribution = {}
     claim = record.get("claim")
@@ -145,6 +152,7 @@ def claim_contribution(record: Record, zone: ZoneInfo) -> Contribution:
     for at in record["gifts"].values():
         add(out, cell(merchant, coupon, day_of(at, zone), channel, None), gifted=1)
     if not standing and not record.get("voided_at"):
-        key = cell(merchant, coupon, day_of(claim["valid_until"], zone), channel, None)
+        until = max(claim["valid_until"], record.get("extended_until") or claim["valid_until"])
+        key = cell(merchant, coupon, day_of(until, zone), channel, None)
         add(out, key, expired_unused=1)
     return out

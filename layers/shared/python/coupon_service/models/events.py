@@ -163,6 +163,18 @@ class CouponChanged(Event):
     )
 
 
+class CouponExtended(Event):
+    """A held coupon's window grew to the coupon's lengthened validity (`holders`), one per claimed coupon."""
+
+    detail_type: ClassVar[str] = "CouponExtended"
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    customer_id: str
+    previous_until: str
+    valid_until: str
+
+
 class CouponLowStock(Event):
     """A coupon's remaining units (summed over its shards) fell to or under its low-stock threshold: once
     per crossing (`crossing` counts them; a raise above the threshold re-arms it)."""

@@ -64,6 +64,15 @@ class ClaimFact(Fact):
     merchant_id: str
 
 
+class ExtendedFact(Fact):
+    """A held coupon's window grown: its new last instant."""
+
+    claim_id: str
+    coupon_id: str
+    merchant_id: str
+    valid_until: str
+
+
 class OrderPlacedFact(Fact):
     order_id: str
     merchant_id: str
@@ -88,6 +97,7 @@ FACTS: dict[str, type[Fact]] = {
     "RedemptionReversed": ReversedFact,
     "CouponVoided": ClaimFact,
     "GiftAccepted": ClaimFact,
+    "CouponExtended": ExtendedFact,
     "OrderPlaced": OrderPlacedFact,
     "OrderRefunded": OrderRefundedFact,
 }

@@ -141,8 +141,11 @@ def _update(extension: Extension, edited_at: str) -> dict[str, Any]:
         {},
         {":was": extension.valid_until, ":until": extension.until},
     )
-    sets = ["valid_until = :until", "GSI1SK = :wallet"]
-    named: dict[str, Any] = {"wallet": keys.wallet_sort(extension.until, extension.claim_id)}
+    sets = ["valid_until = :until", "GSI1SK = :wallet", "extended_at = :edited"]
+    named: dict[str, Any] = {
+        "wallet": keys.wallet_sort(extension.until, extension.claim_id),
+        "edited": edited_at,  # the edit's time: what the `CouponExtended` event says it happened at
+    }
     if extension.remind_at is not None and extension.new_remind_at is not None:
         condition = condition & Condition(
             "remind_at = :remind_was AND attribute_not_exists(reminded_at)",
