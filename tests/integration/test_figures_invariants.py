@@ -18,7 +18,7 @@ from coupon_service import keys
 from coupon_service.figures.aggregator import Aggregator
 from coupon_service.figures.reading import summed
 from coupon_service.figures.reconcile import reconcile
-from coupon_service.items import MerchantSettingsItem
+from coupon_service.merchant_items import MerchantSettingsItem
 from coupon_service.store.figures import FiguresStore
 from coupon_service.store.merchants import MerchantSettingsStore
 from coupon_service.validity import from_iso

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from coupon_service.aws import client
-from coupon_service.event_ids import event_id
+from coupon_service.event_ids import became, event_id
 from coupon_service.models.events import (
     CodeGuessingSuspected,
     CouponChanged,
@@ -35,6 +35,7 @@ from coupon_service.models.events import (
 from coupon_service.models.order_events import OrderPlaced, OrderRefunded
 from coupon_service.order_outbox import DERIVERS as ORDER_DERIVERS
 from coupon_service.settings import settings
+from coupon_service.watch_events import WATCH_DERIVERS
 
 __all__ = [  # the event models are re-exported: consumers and tests read them from here
     "CodeGuessingSuspected",
@@ -75,10 +76,6 @@ def _as_json(image: dict[str, Any]) -> dict[str, Any]:
     """An image as Powertools deserializes it (numbers as Decimal, sets, bytes) turned into the JSON
     types an event carries: whole numbers as int, others as float, sets as sorted lists, bytes as base64."""
     return json.loads(json.dumps(image, default=_json_value))  # type: ignore[no-any-return]
-
-
-def _became(new: dict[str, Any], old: dict[str, Any], attribute: str) -> bool:
-    return new.get(attribute) is not None and old.get(attribute) != new.get(attribute)
 
 
 def _coupon(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
@@ -128,7 +125,7 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 valid_until=new["valid_until"],
             )
         )
-    if name in ("INSERT", "MODIFY") and _became(new, old, "reminded_at"):
+    if name in ("INSERT", "MODIFY") and became(new, old, "reminded_at"):
         found.append(
             CouponExpiring(
                 event_id=event_id("CouponExpiring", new["claim_id"]),
@@ -141,7 +138,7 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 message=new.get("reminder_message", ""),
             )
         )
-    if name == "MODIFY" and _became(new, old, "voided_at"):
+    if name == "MODIFY" and became(new, old, "voided_at"):
         found.append(_voided(new))
     return found
 
@@ -174,7 +171,7 @@ def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
                 },
             )
         )
-    if name == "MODIFY" and _became(new, old, "reversed_at"):
+    if name == "MODIFY" and became(new, old, "reversed_at"):
         found.append(
             RedemptionReversed(
                 event_id=event_id("RedemptionReversed", new["redemption_id"]),
@@ -190,7 +187,7 @@ def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
 
 
 def _gift(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
-    if name != "MODIFY" or not _became(new, old, "accepted_at"):
+    if name != "MODIFY" or not became(new, old, "accepted_at"):
         return []
     return [
         GiftAccepted(
@@ -210,7 +207,7 @@ def _gift(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
 
 
 def _import_job(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
-    if not _became(new, old, "finished_at"):
+    if not became(new, old, "finished_at"):
         return []
     return [
         ImportFinished(
@@ -222,43 +219,6 @@ def _import_job(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
             status=new["status"],
             imported=new.get("imported", 0),
             failed=new.get("failed", 0),
-        )
-    ]
-
-
-def _coupon_guard(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
-    if not _became(new, old, "attack_window"):
-        return []
-    wrong = new.get("wrong") or {}
-    return [
-        VerificationUnderAttack(
-            event_id=event_id("VerificationUnderAttack", f"{new['coupon_id']}|{new['attack_window']}"),
-            occurred_at=new["attack_at"],
-            coupon_id=new["coupon_id"],
-            merchant_id=new["merchant_id"],
-            window_start=new["attack_window"],
-            window_end=new["window_end"],
-            wrong_codes=len(wrong),
-            customers=sorted(set(wrong.values())),
-            slowed_until=new["attack_until"],
-        )
-    ]
-
-
-def _lookup_budget(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
-    if not _became(new, old, "locked_at"):
-        return []
-    return [
-        CodeGuessingSuspected(
-            # One per window: a window is one staff member's at one merchant, and its end is unique to it.
-            event_id=event_id(
-                "CodeGuessingSuspected", f"{new['merchant_id']}|{new['staff_id']}|{new['window_ends']}"
-            ),
-            occurred_at=new["locked_at"],
-            staff_id=new["staff_id"],
-            merchant_id=new["merchant_id"],
-            unknown_codes=len(new.get("lookups") or {}),
-            locked_until=new["window_ends"],
         )
     ]
 
@@ -281,35 +241,6 @@ def _coupon_change(new: dict[str, Any], old: dict[str, Any], name: str) -> list[
     ]
 
 
-def _stock(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
-    """Each new crossing number on a coupon's stock marker is one event, named by coupon and number."""
-    coupon = {"coupon_id": new.get("coupon_id", ""), "merchant_id": new.get("merchant_id", "")}
-    found: list[Event] = []
-    if _became(new, old, "low_crossings") and new.get("low"):
-        crossing = new["low_crossings"]
-        found.append(
-            CouponLowStock(
-                event_id=event_id("CouponLowStock", f"{coupon['coupon_id']}|{crossing}"),
-                occurred_at=new["low_at"],
-                threshold=new["threshold"],
-                remaining=new["remaining"],
-                crossing=crossing,
-                **coupon,
-            )
-        )
-    if _became(new, old, "sold_out_crossings") and new.get("sold_out"):
-        crossing = new["sold_out_crossings"]
-        found.append(
-            CouponSoldOut(
-                event_id=event_id("CouponSoldOut", f"{coupon['coupon_id']}|{crossing}"),
-                occurred_at=new["sold_out_at"],
-                crossing=crossing,
-                **coupon,
-            )
-        )
-    return found
-
-
 _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon": _coupon,
     "coupon_change": _coupon_change,
@@ -317,10 +248,8 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     "redemption": _redemption,
     "gift": _gift,
     "import_job": _import_job,
-    "coupon_guard": _coupon_guard,
-    "lookup_budget": _lookup_budget,
-    "stock": _stock,
     **ORDER_DERIVERS,
+    **WATCH_DERIVERS,
 }
 
 

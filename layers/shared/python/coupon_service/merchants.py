@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.items import MerchantSettingsItem
+from coupon_service.merchant_items import MerchantSettingsItem
 from coupon_service.models.merchants import MerchantSettings, MerchantSettingsOut
 from coupon_service.store.merchants import MerchantSettingsStore
 from coupon_service.store.table import Table

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Changed
-from coupon_service.items import StockItem
+from coupon_service.guard_items import StockItem
 from coupon_service.store.stock import Levels, StockStore
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso

@@ -6,7 +6,7 @@ from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Invalid
-from coupon_service.items import StoreItem
+from coupon_service.merchant_items import StoreItem
 from coupon_service.models.stores import StoreCreate, StoreDeleted, StoreOut, StorePage, StorePatch
 from coupon_service.store.stores import StoreRegistry
 from coupon_service.store.table import Table

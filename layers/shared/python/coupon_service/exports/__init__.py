@@ -20,7 +20,8 @@ from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.exports import files
 from coupon_service.exports.run import PART_BYTES, Run
-from coupon_service.items import CouponItem, ExportJobItem
+from coupon_service.items import CouponItem
+from coupon_service.merchant_items import ExportJobItem
 from coupon_service.models.exports import ExportJobOut, ExportRequest, message
 from coupon_service.settings import settings
 from coupon_service.store.audit import AuditStore, read_entry

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from coupon_service import keys, pool
-from coupon_service.items import CouponItem, ExportJobItem, ExportKind, RedemptionItem, ShardItem
+from coupon_service.items import CouponItem, RedemptionItem, ShardItem
+from coupon_service.merchant_items import ExportJobItem, ExportKind
 from coupon_service.models.records import RecordOut
 from coupon_service.spreadsheet import Cell
 from coupon_service.store.exports import ExportStore

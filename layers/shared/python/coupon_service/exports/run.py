@@ -19,7 +19,8 @@ from coupon_service import keys
 from coupon_service.clock import Clock
 from coupon_service.errors import NotFound
 from coupon_service.exports import files, rows
-from coupon_service.items import CouponItem, ExportJobItem
+from coupon_service.items import CouponItem
+from coupon_service.merchant_items import ExportJobItem
 from coupon_service.spreadsheet import Cell, csv_bytes
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.exports import ExportStore

@@ -8,7 +8,7 @@ from typing import Literal
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, Field, Json, ValidationInfo, field_validator
 
-from coupon_service.items import ExportJobItem, ExportKind, ExportState
+from coupon_service.merchant_items import ExportJobItem, ExportKind, ExportState
 from coupon_service.models.common import DEFERRED, Strict
 from coupon_service.models.parameters import EXPORT_JOB_ID_PATTERN as JOB_ID_PATTERN
 from coupon_service.validity import Instant

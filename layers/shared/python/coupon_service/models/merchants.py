@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from coupon_service.items import MerchantSettingsItem
+from coupon_service.merchant_items import MerchantSettingsItem
 from coupon_service.models.common import DEFERRED, Strict
 from coupon_service.stacking import DEFAULT_MAX_STACKED, MAX_STACKED
 from coupon_service.validity import is_valid_time_zone

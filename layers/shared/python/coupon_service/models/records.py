@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from coupon_service.items import ClaimItem, RecordsAuditItem, RedemptionItem
+from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.lifecycle import wallet_status
+from coupon_service.merchant_items import RecordsAuditItem
 from coupon_service.models.common import DEFERRED
 
 RecordKind = Literal["claim", "redemption"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
-from coupon_service.items import StoreItem
+from coupon_service.merchant_items import StoreItem
 from coupon_service.models.common import DEFERRED, Strict, Text
 from coupon_service.models.parameters import STORE_ID_PATTERN
 from coupon_service.validity import is_valid_time_zone

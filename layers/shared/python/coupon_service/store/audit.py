@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from coupon_service import keys
 from coupon_service.identity import PLATFORM
-from coupon_service.items import RecordsAuditItem
+from coupon_service.merchant_items import RecordsAuditItem
 from coupon_service.store.table import Table, decode_token, encode_token, values
 from coupon_service.validity import to_iso
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from coupon_service import keys
-from coupon_service.items import ExportJobItem, RedemptionItem
+from coupon_service.items import RedemptionItem
+from coupon_service.merchant_items import ExportJobItem
 from coupon_service.store.table import Cancelled, Table, values
 
 _NAMES = {"#s": "state", "#r": "runner", "#l": "lease_until"}

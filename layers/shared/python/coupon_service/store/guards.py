@@ -11,7 +11,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import DomainError, Locked
-from coupon_service.items import GuardItem, WatchItem
+from coupon_service.guard_items import GuardItem, WatchItem
 from coupon_service.store.table import Cancelled, Table, cleanup, to_item, values
 from coupon_service.validity import from_iso, to_iso
 from coupon_service.wrong_codes import (

@@ -10,7 +10,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy
-from coupon_service.items import LookupBudgetItem
+from coupon_service.guard_items import LookupBudgetItem
 from coupon_service.lookup_budget import KEPT, UNKNOWN_CODES, WINDOW, spent
 from coupon_service.store.guards import Reservation
 from coupon_service.store.table import Cancelled, Table, cleanup, values

@@ -4,7 +4,7 @@ is quoted or redeemed with stackable coupons."""
 from __future__ import annotations
 
 from coupon_service import keys
-from coupon_service.items import MerchantSettingsItem
+from coupon_service.merchant_items import MerchantSettingsItem
 from coupon_service.stacking import DEFAULT_MAX_STACKED
 from coupon_service.store.table import Table
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coupon_service import keys
-from coupon_service.items import CouponItem, ShardItem, StockItem
+from coupon_service.guard_items import StockItem
+from coupon_service.items import CouponItem, ShardItem
 from coupon_service.store.table import Cancelled, Table, shard_keys, values
 
 

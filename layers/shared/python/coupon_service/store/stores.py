@@ -9,7 +9,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.errors import Conflict, NotFound
-from coupon_service.items import StoreItem
+from coupon_service.merchant_items import StoreItem
 from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, values
 
 LISTING = "stores"  # what page tokens of a merchant's stores are signed for
