@@ -116,7 +116,8 @@ def pool_state(coupon):
         for position, code in enumerate(codes[:size]):
             state = claimed.get((shard["shard"], position))
             named = "free" if state is None else state if state in ("used", "void") else "held"
-            expected.append([code, named, str(shard["shard"]), str(position)])
+            shown = "*" * (len(code) - 4) + code[-4:] if named == "held" else code  # a held code: its end
+            expected.append([shown, named, str(shard["shard"]), str(position)])
     return expected
 
 
@@ -220,6 +221,8 @@ def test_a_generated_pool_exports_every_code_with_its_state_as_the_store_holds_i
     assert found[1:] == pool_state(coupon)
     states = [row[1] for row in found[1:]]
     assert (states.count("used"), states.count("void"), states.count("held"), len(states)) == (2, 1, 1, 250)
+    # And the code a customer still holds is not in it whole (the spent and voided ones are)
+    assert held[3]["code"] not in data.decode() and held[0]["code"] in data.decode()
     # And the job is done with its rows and size
     done = call("GET", f"/exports/{reply.json['job_id']}", claims=MERCHANT).json
     assert (done["state"], done["rows"], done["size_bytes"]) == ("done", 250, len(data))
@@ -672,9 +675,10 @@ def test_a_link_to_a_file_of_customers_records_is_an_audited_read_and_unaudited_
         reply = call("GET", f"/exports/{job_id}", claims=merchant("m1", user="clerk-7"))
         assert reply.status == 200 and reply.json["url"], reply.json
 
-    # Then the redemptions' link is one audit entry (who, which coupon, which file, its rows); the pool's
-    # codes are no customer's records and make none
-    [entry] = audits()
+    # Then each link is one audit entry (who, which coupon, which file, its rows)
+    by_kind = {e["filters"]["export"]: e for e in audits()}
+    assert set(by_kind) == {"redemptions", "codes"} and by_kind["codes"]["rows"] == 40
+    entry = by_kind["redemptions"]
     assert (entry["by"], entry["coupon_id"], entry["rows"]) == ("clerk-7", coupon["coupon_id"], 12)
     assert entry["filters"]["export"] == "redemptions" and entry["filters"]["from"].startswith("2020-01-01")
     assert (
@@ -688,4 +692,4 @@ def test_a_link_to_a_file_of_customers_records_is_an_audited_read_and_unaudited_
     finally:
         emulator.faults.set(0.0)
     assert reply.status == 503 and "url" not in reply.json, reply.json
-    assert len(audits()) == 1
+    assert len(audits()) == 2

@@ -120,3 +120,28 @@ def test_the_function_counts_its_batch_and_reports_an_unreadable_message_alone(s
     answer = invoke("aggregator", {"Records": records})
     assert sorted(f["itemIdentifier"] for f in answer["batchItemFailures"]) == ["c", "d"]
     assert figures_by_day() == {"2026-11-20": {"claimed": 1}, "2026-11-22": {"expired_unused": 1}}
+
+
+def test_an_event_whose_own_write_fails_fails_alone_and_its_neighbours_are_counted(stack, monkeypatch):
+    # Given a customer whose record DynamoDB refuses every time (grown past what an item may hold)
+    poisoned = keys.figures_customer(M, "u1")
+    original = FiguresStore.commit
+
+    def commit(self, written, moves):
+        if any(w.key == poisoned for w in written):
+            raise ValueError("Item size has exceeded the maximum allowed size")
+        return original(self, written, moves)
+
+    monkeypatch.setattr(FiguresStore, "commit", commit)
+    events = {d["event_id"]: (k, d) for k, d in history()}
+    # When one batch holds that customer's order (e10) beside two claims of other customers (e2, e3)
+    records = [sqs_message(bus(*events[eid]), eid) for eid in ("e2", "e10", "e3")]
+    answer = invoke("aggregator", {"Records": records})
+    # Then only its message fails, and the two claims are counted
+    assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == ["e10"]
+    assert figures_by_day() == {
+        "2026-11-20": {"claimed": 1},
+        "2026-11-21": {"claimed": 1},
+        "2026-11-22": {"expired_unused": 1},
+        "2026-11-23": {"expired_unused": 1},
+    }

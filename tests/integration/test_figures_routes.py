@@ -86,6 +86,9 @@ BAD_QUERIES = [
     ({"from": "2026-13-01"}, "from"),
     ({"from": "yesterday"}, "from"),
     ({"to": "2099-01-01"}, "to"),  # after today
+    ({"to": "0001-01-01"}, "to"),  # before the kept days: no arithmetic on it (a week before year 1)
+    ({"from": "0001-01-01", "to": "0001-01-02"}, "to"),
+    ({"from": "2026-W48-1"}, "from"),  # an ISO week date is not a day
     ({"channel": "tiktok"}, "channel"),
     ({"store": "sh-999"}, "store"),
 ]

@@ -322,3 +322,33 @@ def test_extended_coupons_expire_unused_on_their_new_last_day_in_the_figures(str
         by_day[day] = by_day.get(day, 0) + counts.get("expired_unused", 0)
     assert {d: n for d, n in by_day.items() if n} == {NEW_END[:10]: 20}
     assert reconcile() == []
+
+
+LONGEST = {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"}
+
+
+def test_a_forged_or_altered_change_event_extends_only_what_the_committed_edit_did(stream, emulator, stack):
+    # Given 10 held coupons of a coupon never edited
+    coupon = fixed_coupon()
+    seed_held(coupon["coupon_id"], 10, claimed_at=hours_ago(1))
+    stream.skip()
+    before = {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])}
+    forged = {
+        "version": "0", "id": "forged", "detail-type": "CouponChanged", "source": "coupons",
+        "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"event_id": "x", "occurred_at": "2026-01-01T00:00:00Z", "coupon_id": coupon["coupon_id"],
+                   "merchant_id": "m1", "coupon_version": 2, "changed": ["validity"], "changed_by": "m1",
+                   "holders": "extending", "validity": LONGEST},
+    }  # fmt: skip
+
+    # When a CouponChanged naming an edit that was never made reaches the function
+    delivered = {"Records": [sqs_message(json.dumps(forged))]}
+    assert invoke("holders", delivered, ROOMY) == {"batchItemFailures": []}
+    # Then nothing moved
+    assert {c["claim_id"]: c for c in claim_items(coupon["coupon_id"])} == before
+
+    # And when the edit is made, an event altered to carry a longer validity extends to the edit's own end
+    edit(coupon, {"type": "fixed", "start": "2020-01-01T00:00:00Z", "end": NEW_END})
+    stream.drain()
+    assert invoke("holders", delivered, ROOMY) == {"batchItemFailures": []}
+    assert {c["valid_until"] for c in claim_items(coupon["coupon_id"])} == {NEW_END}

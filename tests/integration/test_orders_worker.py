@@ -88,11 +88,16 @@ def test_a_batch_with_bad_events_stores_the_good_ones_and_reports_only_the_bad(
     ]
     messages = batch(*events)
     messages["Records"].append(sqs_message("not json at all", message_id="msg-7"))
+    # A phone number as a field's name: the refusal names where it was, never the name
+    keyed = {**order_body("o-keyed", merchant_id="m1"), PHONE: 1}
+    messages["Records"].append(
+        sqs_message(json.dumps(envelope("OrderPlaced", keyed, event_id="e8")), "msg-8")
+    )
     # When the worker takes the batch
     answer = invoke("orders_worker", messages)
     # Then exactly the bad messages are reported failed, for the queue to deliver again
     failed = sorted(f["itemIdentifier"] for f in answer["batchItemFailures"])
-    assert failed == ["msg-1", "msg-3", "msg-4", "msg-5", "msg-6", "msg-7"]
+    assert failed == ["msg-1", "msg-3", "msg-4", "msg-5", "msg-6", "msg-7", "msg-8"]
     # And the good order and its refund are stored, once, and nothing of the bad ones
     assert [o["order_id"] for o in feed_items("reported_order")] == ["o-good"]
     assert [(r["refund_id"], r["reported_via"]) for r in feed_items("order_refund")] == [("rf-1", "bus")]
@@ -107,6 +112,7 @@ def test_a_batch_with_bad_events_stores_the_good_ones_and_reports_only_the_bad(
         ("e4", "wrong_source", "source"),
         ("e5", "invalid", "detail.merchant_id"),
         ("e6", "unknown_detail_type", "detail-type"),
+        ("e8", "invalid", "detail.<unknown field>"),
     }
     logged = capsys.readouterr().out + json.dumps([vars(r) for r in caplog.records], default=str)
     for spelling in (PHONE, PHONE.replace(" ", ""), "13812345678"):

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -69,16 +70,14 @@ class Progress:
     finished: bool = False
 
 
-def change_of(event: CouponChanged, shard_count: int) -> Change | None:
-    """The lengthening a `CouponChanged` event stands for (its edit said `extending` and carries the new
-    validity), or None."""
-    if event.holders != "extending" or event.validity is None:
-        return None
+def change_of(edit: dict[str, Any], shard_count: int) -> Change:
+    """The lengthening a committed edit made: its record in the coupon's history (what the event names is
+    read there, never taken from the event: a forged or stale event extends nothing the edit did not)."""
     return Change(
-        coupon_id=event.coupon_id,
-        version=event.coupon_version,
-        edited_at=event.occurred_at,
-        validity=_validity.validate_python(event.validity),
+        coupon_id=str(edit["coupon_id"]),
+        version=int(edit["version"]),
+        edited_at=str(edit["at"]),
+        validity=_validity.validate_python(edit["after"]["validity"]),
         shard_count=shard_count,
     )
 
@@ -127,11 +126,16 @@ class Holders:
         self.settle = settle
 
     def extend_change(self, event: CouponChanged, time_left: Callable[[], float]) -> Progress | None:
-        """The held coupons one `CouponChanged` event lengthens (None: it lengthens nothing, or the coupon is
-        gone); `finished` False when the time ran out first and the change is to be handed on."""
-        shard_count = self.store.shard_count(event.coupon_id) if event.holders == "extending" else None
-        change = change_of(event, shard_count) if shard_count is not None else None
-        return self.extend(change, time_left) if change is not None else None
+        """The held coupons one `CouponChanged` event's edit lengthens (None: the edit it names lengthened
+        nothing, or the coupon is gone); `finished` False when the time ran out first and the change is to be
+        handed on."""
+        if event.holders != "extending":
+            return None
+        edit = self.store.lengthening(event.coupon_id, event.coupon_version)
+        shard_count = self.store.shard_count(event.coupon_id) if edit is not None else None
+        if edit is None or shard_count is None:
+            return None
+        return self.extend(change_of(edit, shard_count), time_left)
 
     @staticmethod
     def hand_on(body: str) -> None:

@@ -122,7 +122,10 @@ def _detail(event: MerchantOrderEvent) -> OrderPlacedOnBus | OrderRefundedOnBus:
     except ValidationError as error:
         # Where and what, never the value (it may be personal): the reason a log line may carry.
         first = error.errors(include_input=False, include_url=False)[0]
-        field = ".".join(str(part) for part in ("detail", *first["loc"]))
+        # An unknown field's name is the sender's text (it could be anything, a phone number too): named
+        # by where it was, never by itself, since the refusal is logged.
+        loc = (*first["loc"][:-1], "<unknown field>") if first["type"] == "extra_forbidden" else first["loc"]
+        field = ".".join(str(part) for part in ("detail", *loc))
         raise Invalid(f"{first['type']}", code="invalid", field=field) from None
 
 

@@ -42,6 +42,11 @@ def normalise_phone(raw: str) -> str | None:
     return "+" + digits if _E164_DIGITS.fullmatch(digits) else None
 
 
+def mask_code(code: str) -> str:
+    """A code someone holds, as a file may show it: its last four characters, enough to find it again."""
+    return "*" * max(0, len(code) - 4) + code[-4:]
+
+
 def mask_phone(e164: str) -> str:
     """'+8613812345678' -> '+86*******5678': the country prefix and last four digits stay readable."""
     digits = e164[1:] if e164.startswith("+") else ""

@@ -33,7 +33,6 @@ from coupon_service.validity import from_iso, to_iso
 __all__ = ["Exports", "job_id_for"]
 
 POOLED = ("generated", "imported")
-PERSONAL = ("records", "redemptions")  # files of customers' records: each link to one is audited
 MAX_RECEIVES = 5  # ExportQueue's maxReceiveCount: the delivery after which a message is dead-lettered
 
 
@@ -102,23 +101,20 @@ class Exports:
         )
 
     def job(self, merchant_id: str, job_id: str, by: str) -> ExportJobOut:
-        """The merchant's job; once done, with a link to its file signed for this answer. A link to a file of
-        customers' records (records, redemptions) is a read of them: audited first, like a search's page,
-        and an audit that cannot be written gives no link."""
+        """The merchant's job; once done, with a link to its file signed for this answer. A link to a file
+        is a read of customers' records: audited first, like a search's page, and an audit that cannot be
+        written gives no link."""
         job = self.store.job(job_id)
         now = self.clock.now()
         if job is None or job.merchant_id != merchant_id or job.expires_at <= now.timestamp():
             raise NotFound("no such export", field="jobId")
         if job.state != "done":
             return ExportJobOut.from_item(job)
-        if job.kind in PERSONAL:
-            searched = {
-                "export": job.kind,
-                **{k: v for k, v in (("from", job.from_at), ("to", job.to_at)) if v},
-            }
-            self.audit.record_read(
-                read_entry(merchant_id, by, job.coupon_id, searched, rows=job.rows, now=now, continued=False)
-            )
+        # Every file tells of customers (who claimed, who redeemed, which codes are held): its link is a read.
+        searched = {"export": job.kind, **{k: v for k, v in (("from", job.from_at), ("to", job.to_at)) if v}}
+        self.audit.record_read(
+            read_entry(merchant_id, by, job.coupon_id, searched, rows=job.rows, now=now, continued=False)
+        )
         expires = from_iso(to_iso(now)) + timedelta(seconds=files.LINK_SECONDS)
         return ExportJobOut.from_item(job, files.link(job.bucket, job.key), expires)
 

@@ -15,6 +15,7 @@ from coupon_service import keys, pool
 from coupon_service.items import CouponItem, RedemptionItem, ShardItem
 from coupon_service.merchant_items import ExportJobItem, ExportKind
 from coupon_service.models.records import RecordOut
+from coupon_service.privacy import mask_code
 from coupon_service.spreadsheet import Cell
 from coupon_service.store.exports import ExportStore
 from coupon_service.store.records import EARLIEST, LATEST, Record, RecordFilter, RecordStore
@@ -114,9 +115,12 @@ def code_pages(
             else:
                 read = store.pool_chunks(coupon.coupon_id, shard.shard, chunk, count)
                 codes = [code for chunk_codes in read for code in chunk_codes][: stop - start]
+            # A held code is a customer's to redeem: shown only by its end (the state is what reconciles).
             rows: list[list[Cell]] = [
-                [code, STATE_NAMES[states[start + i]], shard.shard, start + i] for i, code in enumerate(codes)
-            ]
+                [mask_code(code) if states[start + i] == HELD else code, STATE_NAMES[states[start + i]],
+                 shard.shard, start + i]
+                for i, code in enumerate(codes)
+            ]  # fmt: skip
             chunk += count
             yield rows, {"shard": shard.shard, "chunk": chunk}
 

@@ -113,13 +113,31 @@ class Aggregator:
         return outcome
 
     def apply_all(self, events: Sequence[tuple[str, dict[str, Any]]]) -> list[Outcome]:
-        """Count a batch in one read and one transaction; a batch too big for one is split in two."""
+        """Count a batch in one read and one transaction; a batch too big for one is split in two. A batch
+        that cannot be written (a record that keeps changing, or one DynamoDB refuses) is counted event by
+        event, so only the events whose own write fails are failed, never their neighbours (another
+        merchant's among them)."""
+        try:
+            return self._together(events)
+        except Exception:
+            if len(events) <= 1:
+                raise
+            return [self._alone(event) for event in events]
+
+    def _alone(self, event: tuple[str, dict[str, Any]]) -> Outcome:
+        try:
+            [outcome] = self._together([event])
+        except Exception as error:  # the event's own failure, reported for its message
+            return error
+        return outcome
+
+    def _together(self, events: Sequence[tuple[str, dict[str, Any]]]) -> list[Outcome]:
         events = [(kind, detail) if kind in COUNTED else ("", detail) for kind, detail in events]
         for _ in range(TRIES):
             work, outcomes = self._applied(events)
             if work.size() > MAX_ITEMS and len(events) > 1:
                 half = len(events) // 2
-                return self.apply_all(events[:half]) + self.apply_all(events[half:])
+                return self._together(events[:half]) + self._together(events[half:])
             try:
                 self._commit(work)
                 return outcomes

@@ -3,8 +3,9 @@ merchant's time zone; and the merchant's overview, its coupons' totals side by s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from coupon_service.store.table import Table
 
 Cell = tuple[str, str, str]  # day, channel, store
 MAX_DAYS, DEFAULT_DAYS = 90, 7
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # digits only: no week dates, no signs, no spaces
 _GROUP = {"day": 0, "channel": 1, "store": 2}
 
 
@@ -44,16 +46,21 @@ def _day(text: str | None, field: str) -> date | None:
     if text is None:
         return None
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
+        return datetime.strptime(text, "%Y-%m-%d").date() if _DAY.fullmatch(text) else _refuse(field)
     except ValueError:
-        pass
+        return _refuse(field)
+
+
+def _refuse(field: str) -> date:
     raise Invalid("a day is written YYYY-MM-DD", field=field)
 
 
 def day_range(first: str | None, last: str | None, today: date) -> tuple[date, date]:
-    """The days asked (the last 7 by default), refused when not inside the last 90 (422 naming the field)."""
+    """The days asked (the last 7 by default), refused when not inside the last 90 (422 naming the field).
+    A day before the kept ones is refused before any arithmetic on it (year 1 minus a week is no date)."""
     end = _day(last, "to") or today
+    if end <= today - timedelta(days=MAX_DAYS):
+        raise Invalid(f"figures are kept for the last {MAX_DAYS} days", field="to")
     start = _day(first, "from") or end - timedelta(days=DEFAULT_DAYS - 1)
     if end > today:
         raise Invalid("the range ends after today", field="to")

@@ -39,6 +39,14 @@ class HolderStore:
         item = self.table.get(keys.coupon(coupon_id))
         return int(item["shard_count"]) if item else None
 
+    def lengthening(self, coupon_id: str, version: int) -> dict[str, Any] | None:
+        """The committed edit that made `version` of the coupon, when it lengthened the validity: its record
+        in the coupon's history (`after.validity`, `at`), or None (no such edit, or one that did not)."""
+        item = self.table.get(keys.coupon_change(coupon_id, version))
+        if not item or item.get("holders") != "extending" or not (item.get("after") or {}).get("validity"):
+            return None
+        return item
+
     def claim_records(
         self, coupon_id: str, shard: int, after: str | None, limit: int
     ) -> tuple[list[ClaimItem], bool]:
