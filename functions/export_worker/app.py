@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from coupon_service import api
 from coupon_service.api import clock, later, logger, metrics, tracer
@@ -49,13 +49,7 @@ def record_handler(record: models.ExportRecord, lambda_context: LambdaContext) -
 
 
 def run_exports(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor(), context=context
-    )
-    failed = response.get("batchItemFailures") or []
-    if failed:
-        logger.warning("messages failed; the queue will deliver them again", extra={"failed": len(failed)})
-    return dict(response)
+    return api.queue_batch(event, context, processor(), record_handler)
 
 
 lambda_handler = api.lambda_handler(run_exports, correlation_id_path=None)
