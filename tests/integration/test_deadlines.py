@@ -65,6 +65,9 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     settings_before = call("GET", "/merchant/settings", claims=merchant()).json
     assert call("POST", "/orders", claims=merchant(), body=order_body()).status == 201
     order_before = call("GET", "/orders/o-1", claims=merchant()).json
+    rule_body = {"name": "Birthday", "trigger": {"type": "birthday", "coupon_id": coupon_id}}
+    rule_before = call("POST", "/merchant/issuance-rules", claims=merchant(), body=rule_body).json
+    rule_path = f"/merchant/issuance-rules/{rule_before['rule_id']}"
 
     requests = {
         ("POST", "/coupons"): dict(path="/coupons", claims=merchant(), body=coupon_body()),
@@ -149,6 +152,15 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path=f"/coupons/{coupon_id}/exports", claims=merchant(), body={"kind": "redemptions"}
         ),
         ("GET", "/exports/{jobId}"): dict(path=f"/exports/{job_id}", claims=merchant()),
+        ("POST", "/merchant/issuance-rules"): dict(
+            path="/merchant/issuance-rules", claims=merchant(), body=rule_body
+        ),
+        ("GET", "/merchant/issuance-rules"): dict(path="/merchant/issuance-rules", claims=merchant()),
+        ("GET", "/merchant/issuance-rules/{ruleId}"): dict(path=rule_path, claims=merchant()),
+        ("PATCH", "/merchant/issuance-rules/{ruleId}"): dict(
+            path=rule_path, claims=merchant(), body={"enabled": False}
+        ),
+        ("DELETE", "/merchant/issuance-rules/{ruleId}"): dict(path=rule_path, claims=merchant()),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -189,4 +201,5 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("GET", "/merchant/settings", claims=merchant()).json == settings_before
     assert call("GET", "/orders/o-1", claims=merchant()).json == order_before
     assert call("GET", "/orders/o-2", claims=merchant()).status == 404
+    assert call("GET", "/merchant/issuance-rules", claims=merchant()).json["items"] == [rule_before]
     assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False

@@ -274,6 +274,19 @@ def orders_feed(m1: dict[str, str]) -> None:
     assert taken == {"batchItemFailures": []}, taken
 
 
+def issuance_rules(m1: dict[str, str], coupon_id: str) -> None:
+    """A merchant's issuance rules: created, listed page by page, edited, read, one deleted."""
+    rules = "/merchant/issuance-rules"
+    birthday = {"type": "birthday", "coupon_id": coupon_id}
+    for trigger in (birthday, {"type": "customer_joined", "coupon_ids": [coupon_id]}):
+        made = ok(call("POST", rules, claims=m1, body={"name": "R", "trigger": trigger}))
+    page = ok(call("GET", rules, claims=m1, query={"limit": "1"}), 200)
+    ok(call("GET", rules, claims=m1, query={"limit": "1", "next_token": page["next_token"]}), 200)
+    ok(call("PATCH", f"{rules}/{made['rule_id']}", claims=m1, body={"name": "Welcome"}), 200)
+    ok(call("GET", f"{rules}/{made['rule_id']}", claims=m1), 200)
+    ok(call("DELETE", f"{rules}/{page['items'][0]['rule_id']}", claims=m1), 200)
+
+
 def rest_of_the_routes(
     coupon_id: str, imported_id: str, form: dict[str, Any], redemption_id: str
 ) -> dict[str, list[str]]:
@@ -300,6 +313,7 @@ def rest_of_the_routes(
     ok(call("GET", "/stores/sh-002", claims=m1), 200)
     ok(call("DELETE", "/stores/sh-002", claims=m1), 200)
     orders_feed(m1)
+    issuance_rules(m1, coupon_id)
     limited = ok(call("POST", "/coupons", claims=m1, body=coupon_body(stores=["sh-001"])))
     held = ok(call("POST", f"/coupons/{limited['coupon_id']}/claims", claims=customer("u3")))
     till = staff("m1", user="till-sh-001", store="sh-001")

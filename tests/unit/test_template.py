@@ -234,6 +234,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/orders/docs"),
         ("get", "/exports/docs"),
         ("get", "/figures/docs"),
+        ("get", "/merchant/issuance-rules/docs"),
     }
     operations = {
         (method, path): operation

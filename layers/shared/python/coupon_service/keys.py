@@ -315,3 +315,61 @@ def merchant_audit(merchant_id: str) -> str:
 def audit_listing(merchant_id: str, at: str, audit_id: str) -> dict[str, str]:
     """GSI1 keys of an audited read: its merchant's audit by time (read newest first)."""
     return {"GSI1PK": merchant_audit(merchant_id), "GSI1SK": f"{at}#{audit_id}"}
+
+
+# --- issuance rules ---------------------------------------------------------------------------------------
+
+
+def issuance_rules(merchant_id: str) -> str:
+    """The partition of a merchant's rules: every event reads it (a merchant has at most 50 rules)."""
+    return f"RULES#{merchant_id}"
+
+
+def issuance_rule(merchant_id: str, rule_id: str) -> dict[str, str]:
+    return {"PK": f"RULES#{merchant_id}", "SK": f"RULE#{rule_id}"}
+
+
+def issuance_rule_prefix() -> str:
+    return "RULE#"
+
+
+def scheduled_rules() -> str:
+    """GSI2's partition of the rules the scheduled run serves (birthdays, packs issued again)."""
+    return "SCHEDULED_RULES"
+
+
+def scheduled_rule(merchant_id: str, rule_id: str) -> dict[str, str]:
+    return {"GSI2PK": scheduled_rules(), "GSI2SK": f"{merchant_id}#{rule_id}"}
+
+
+def customer_event(merchant_id: str, event_id: str) -> dict[str, str]:
+    """An outside event a merchant reported, keyed by the merchant's own event id."""
+    return {"PK": f"CUSTEVENT#{merchant_id}#{event_id}", "SK": "EVENT"}
+
+
+def rule_event_done(event_id: str) -> dict[str, str]:
+    """The mark that the rules were applied to one of the service's events (its `event_id`)."""
+    return {"PK": f"RULEDONE#{event_id}", "SK": "RULEDONE"}
+
+
+def rule_run_done(rule_id: str, day: str) -> dict[str, str]:
+    """The mark that a scheduled rule's run for one day (the merchant's) finished."""
+    return {"PK": f"RULERUN#{rule_id}", "SK": f"DAY#{day}"}
+
+
+def rule_pack(rule_id: str, customer_id: str) -> dict[str, str]:
+    return {"PK": f"PACK#{rule_id}#{customer_id}", "SK": "PACK"}
+
+
+def rule_packs(rule_id: str) -> str:
+    return f"PACKS#{rule_id}"
+
+
+def pack_watch(rule_id: str, expires_after: str, customer_id: str) -> dict[str, str]:
+    """GSI2 keys of a pack that may be issued again, by the last moment any of its coupons is valid."""
+    return {"GSI2PK": rule_packs(rule_id), "GSI2SK": f"{expires_after}#{customer_id}"}
+
+
+def pack_watch_bound(now: str) -> str:
+    """Packs whose every coupon ended before `now` sort below this."""
+    return f"{now}#"

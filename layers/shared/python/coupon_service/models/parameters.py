@@ -21,3 +21,4 @@ STORE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 # a URL.
 ORDER_ID_PATTERN = MERCHANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 EXPORT_JOB_ID_PATTERN = r"^[0-9a-f]{32}$"  # an export job's id
+RULE_ID_PATTERN = r"^[0-9a-f]{32}$"  # an issuance rule id
