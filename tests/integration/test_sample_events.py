@@ -58,6 +58,15 @@ def test_publisher_sample_puts_one_event(emulator, stack):
     assert [e["detail-type"] for e in events] == ["CouponCreated"]
 
 
+def test_publisher_sample_of_an_issued_coupon_puts_its_claim_and_its_grant(emulator, stack):
+    assert invoke("publisher", sample("publisher-granted.json")) == {"batchItemFailures": []}
+    events = published(emulator.url, stack.events_queue_url)
+    assert sorted(e["detail-type"] for e in events) == ["CouponClaimed", "CouponGranted"]
+    (granted,) = [e["detail"] for e in events if e["detail-type"] == "CouponGranted"]
+    assert granted["reason"]["kind"] == "grant" and granted["channel"] == "grant"
+    assert "code" not in granted
+
+
 def test_checkout_sample_quotes_the_claimed_coupon():
     coupon_id = json.loads(invoke("coupons", sample("coupons-create.json"))["body"])["coupon_id"]
     claimed = json.loads(invoke("claim", with_coupon(sample("claim-create.json"), coupon_id))["body"])

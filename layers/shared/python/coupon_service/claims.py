@@ -287,6 +287,20 @@ class Claims:
             return claim
         raise SoldOut(coupon_id)
 
+    def issue(
+        self, coupon: CouponItem, holder: Caller, claim_id: str, extra: dict[str, Any], now: str
+    ) -> ClaimItem:
+        """A claimed coupon the service makes for `holder` (coupon_service.issuing): the claim's own item
+        and take (shards, per-customer limit, code pools), with `extra` (channel, why), no customer checks."""
+        digest, channel = extra["request_hash"], extra["channel"]
+        item = self._claim_item(
+            coupon, holder, claim_id=claim_id, channel=channel, digest=digest, body=ClaimRequest(), now=now
+        )
+        item.update(extra)
+        if coupon.mode == "random_on_claim":
+            return self._claim_random(coupon, item, now)
+        return self._claim_from_pool(coupon, item, now)
+
     # --- the wallet ------------------------------------------------------------------------------
 
     def wallet(

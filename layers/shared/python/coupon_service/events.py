@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from coupon_service.aws import client
 from coupon_service.event_ids import became, event_id
+from coupon_service.issue_events import granted
 from coupon_service.models.events import (
     CodeGuessingSuspected,
     CouponChanged,
@@ -22,6 +23,7 @@ from coupon_service.models.events import (
     CouponCreated,
     CouponExpiring,
     CouponExtended,
+    CouponGranted,
     CouponLowStock,
     CouponRedeemed,
     CouponSoldOut,
@@ -44,6 +46,7 @@ __all__ = [  # the event models are re-exported: consumers and tests read them f
     "CouponCreated",
     "CouponExpiring",
     "CouponExtended",
+    "CouponGranted",
     "CouponLowStock",
     "CouponRedeemed",
     "CouponSoldOut",
@@ -112,6 +115,7 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 valid_until=new["valid_until"],
             )
         )
+        found += granted(new, found[-1])  # issued by the service: why, beside the claim
     if name == "MODIFY" and old.get("valid_until") and new.get("valid_until", "") > old["valid_until"]:
         found.append(
             CouponExtended(

@@ -204,6 +204,8 @@ class ClaimItem(BaseModel):
     redemption_id: str | None = None  # while used: the redemption that used it
     reversals: int | None = None  # redemptions reversed so far (the round of its next redemption)
     reminded_at: str | None = None
+    # Issued by the service (coupon_service.issuing), not claimed: why (models.issuing.IssueReason).
+    issue_reason: dict[str, str] | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from coupon_service.models.common import DEFERRED
+from coupon_service.models.issuing import IssueReason
 
 
 class Event(BaseModel):
@@ -194,3 +195,11 @@ class CouponSoldOut(Event):
     coupon_id: str
     merchant_id: str
     crossing: int
+
+
+class CouponGranted(CouponClaimed):
+    """The service issued a customer a coupon (a merchant's grant, an issuance rule): the claimed coupon it
+    made (its `CouponClaimed`, channel `grant` or `rule`, is published too) and why."""
+
+    detail_type: ClassVar[str] = "CouponGranted"
+    reason: IssueReason
