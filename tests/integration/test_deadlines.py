@@ -161,6 +161,10 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path=rule_path, claims=merchant(), body={"enabled": False}
         ),
         ("DELETE", "/merchant/issuance-rules/{ruleId}"): dict(path=rule_path, claims=merchant()),
+        ("PUT", "/merchant/customers/{customerId}"): dict(
+            path="/merchant/customers/u1", claims=merchant(), body={"tags": ["vip"]}
+        ),
+        ("GET", "/merchant/customers/{customerId}"): dict(path="/merchant/customers/u1", claims=merchant()),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -203,3 +207,4 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("GET", "/orders/o-2", claims=merchant()).status == 404
     assert call("GET", "/merchant/issuance-rules", claims=merchant()).json["items"] == [rule_before]
     assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False
+    assert Table().get(keys.customer_entry("m1", "u1")) is None

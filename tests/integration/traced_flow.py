@@ -287,6 +287,13 @@ def issuance_rules(m1: dict[str, str], coupon_id: str) -> None:
     ok(call("DELETE", f"{rules}/{page['items'][0]['rule_id']}", claims=m1), 200)
 
 
+def customer_directory(m1: dict[str, str]) -> None:
+    """The merchant's customer directory: a customer recorded with tags and a birthday, read back."""
+    body = {"tags": ["vip", "tea"], "birthday": "02-29", "tier": "gold", "joined_at": "2026-01-01T00:00:00Z"}
+    ok(call("PUT", "/merchant/customers/u3", claims=m1, body=body), 200)
+    ok(call("GET", "/merchant/customers/u3", claims=m1), 200)
+
+
 def rest_of_the_routes(
     coupon_id: str, imported_id: str, form: dict[str, Any], redemption_id: str
 ) -> dict[str, list[str]]:
@@ -314,6 +321,7 @@ def rest_of_the_routes(
     ok(call("DELETE", "/stores/sh-002", claims=m1), 200)
     orders_feed(m1)
     issuance_rules(m1, coupon_id)
+    customer_directory(m1)
     limited = ok(call("POST", "/coupons", claims=m1, body=coupon_body(stores=["sh-001"])))
     held = ok(call("POST", f"/coupons/{limited['coupon_id']}/claims", claims=customer("u3")))
     till = staff("m1", user="till-sh-001", store="sh-001")

@@ -235,6 +235,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/exports/docs"),
         ("get", "/figures/docs"),
         ("get", "/merchant/issuance-rules/docs"),
+        ("get", "/customers/docs"),
     }
     operations = {
         (method, path): operation

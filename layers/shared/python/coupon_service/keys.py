@@ -373,3 +373,37 @@ def pack_watch(rule_id: str, expires_after: str, customer_id: str) -> dict[str, 
 def pack_watch_bound(now: str) -> str:
     """Packs whose every coupon ended before `now` sort below this."""
     return f"{now}#"
+
+
+# --- a merchant's customer directory and its segments ------------------------------------------------------
+
+DIRECTORY_SHARDS = 8  # partitions of one merchant's directory, chosen by the customer id
+
+
+def directory_partition(merchant_id: str, shard_index: int) -> str:
+    return f"DIRECTORY#{merchant_id}#{shard_index:02d}"
+
+
+def customer_entry(merchant_id: str, customer_id: str) -> dict[str, str]:
+    """One customer in a merchant's directory: its shard is the customer id's CRC32 modulo 8, so a
+    merchant's customers spread over 8 partitions and a listing reads them all."""
+    shard_index = zlib.crc32(customer_id.encode()) % DIRECTORY_SHARDS
+    return {"PK": f"DIRECTORY#{merchant_id}#{shard_index:02d}", "SK": f"{customer_id}"}
+
+
+def customers_born_on(merchant_id: str, month_day: str) -> str:
+    return f"BIRTHDAYS#{merchant_id}#{month_day}"
+
+
+def birthday_index(merchant_id: str, month_day: str, customer_id: str) -> dict[str, str]:
+    """GSI1 keys of a customer with a birthday: a merchant's customers born on one MM-DD."""
+    return {"GSI1PK": customers_born_on(merchant_id, month_day), "GSI1SK": customer_id}
+
+
+def tagged_customers(merchant_id: str, tag: str) -> str:
+    return f"TAGGED#{merchant_id}#{tag}"
+
+
+def customer_tag(merchant_id: str, tag: str, customer_id: str) -> dict[str, str]:
+    """One tag of one customer: a merchant's customers with a tag are one partition's items."""
+    return {"PK": f"TAGGED#{merchant_id}#{tag}", "SK": f"{customer_id}"}

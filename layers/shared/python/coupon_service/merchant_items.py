@@ -90,3 +90,22 @@ class RecordsAuditItem(BaseModel):
     continued: bool = False  # a later page (the read carried a next_token)
     rows: int
     expires_at: int  # the table's TTL (epoch seconds)
+
+
+class CustomerItem(BaseModel):
+    """One customer in a merchant's directory (`DIRECTORY#{merchantId}#{nn}` / `{customerId}`): tags,
+    birthday (MM-DD), tier and when they joined, as the merchant or its events said. Each tag is also an
+    item of its own (`TAGGED#{merchantId}#{tag}` / `{customerId}`), written in the same transaction as the
+    customer's `version`, so the tag entries are always the tags."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    merchant_id: str
+    customer_id: str
+    tags: list[str] = []  # sorted
+    birthday: str | None = None  # MM-DD
+    joined_at: str | None = None  # fixed-width UTC
+    tier: str | None = None
+    created_at: str
+    updated_at: str
+    version: int = 1

@@ -22,3 +22,5 @@ STORE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ORDER_ID_PATTERN = MERCHANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 EXPORT_JOB_ID_PATTERN = r"^[0-9a-f]{32}$"  # an export job's id
 RULE_ID_PATTERN = r"^[0-9a-f]{32}$"  # an issuance rule id
+# A customer's id in a merchant's routes: as the sign-in gives it (1-64 characters safe in a key and a URL).
+CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
