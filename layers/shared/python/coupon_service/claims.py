@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from coupon_service import keys, qr
+from coupon_service import access, keys, qr
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.codes import new_system_code
 from coupon_service.errors import (
@@ -92,7 +92,10 @@ def claim_id_for(customer_id: str, coupon_id: str, key: str | None) -> str:
 
 
 def request_hash(coupon_id: str, channel: str, body: ClaimRequest) -> str:
-    payload = json.dumps([coupon_id, channel, body.model_dump(mode="json")], sort_keys=True)
+    # Never the passphrase: the stored hash of the request must not be a cheap test of it.
+    payload = json.dumps(
+        [coupon_id, channel, body.model_dump(mode="json", exclude={"passphrase"})], sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -103,33 +106,38 @@ class Claims:
 
     # --- terms and checks ------------------------------------------------------------------------
 
-    def terms(self, coupon_id: str) -> CouponItem:
+    def terms(self, coupon_id: str, *, drafts: bool = False) -> CouponItem:
+        """The coupon's terms (cached a few seconds); a draft only with `drafts` (its test release)."""
         now = time.monotonic()
         with cache.lock:
             cached = cache.terms.get(coupon_id)
-        if cached and cached[0] > now:
-            return cached[1]
-        coupon = self.store.coupon_terms(coupon_id)
-        if not coupon or coupon.status == "draft":
+        coupon = cached[1] if cached and cached[0] > now else self.store.coupon_terms(coupon_id)
+        if not coupon or (coupon.status == "draft" and not drafts):
             raise NotFound("no such coupon", field="couponId")
-        with cache.lock:
-            cache.terms[coupon_id] = (now + TERMS_TTL, coupon)
+        if not (cached and cached[0] > now):
+            with cache.lock:
+                cache.terms[coupon_id] = (now + TERMS_TTL, coupon)
         return coupon
 
-    def _check_coupon(self, coupon: CouponItem, caller: Caller, now: str) -> None:
-        check_open(coupon.status, coupon.claim_window.start, coupon.claim_window.end, now)
+    def _check_coupon(self, coupon: CouponItem, caller: Caller, now: str, *, test: bool = False) -> None:
+        start, end = coupon.claim_window.start, coupon.claim_window.end
+        check_open(coupon.status, start, end, now, "draft" if test else "active")
+        if test:  # the merchant's staff and testers try the coupon whoever it is for
+            return
         audience = coupon.audience_type
         if audience == "tags" and not set(coupon.audience_tags or []) & caller.tags:
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
         if audience == "customers" and not self.store.in_audience(coupon.coupon_id, caller.user_id):
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
+        access.check_newcomer(self.store.table, coupon.options, coupon.merchant_id, caller.user_id)
 
     # --- the claim -------------------------------------------------------------------------------
 
     def claim(
         self, caller: Caller, coupon_id: str, key: str | None, channel: str | None, body: ClaimRequest
     ) -> ClaimedCouponOut:
-        coupon = self.terms(coupon_id)
+        coupon = self.terms(coupon_id, drafts=True)
+        test = access.test_release(coupon, caller)
         now = to_iso(self.clock.now())
         # The request as sent, so the same key with another channel or body is told apart.
         digest = request_hash(coupon_id, channel or "", body)
@@ -140,10 +148,15 @@ class Claims:
             existing = self.store.claim(claim_id)
             if existing:
                 return self._replay(existing, caller, digest, now)
-        self._check_coupon(coupon, caller, now)
+        self._check_coupon(coupon, caller, now, test=test)
+        access.check_passphrase(self.store.table, coupon, caller, body.passphrase, now)
         item = self._claim_item(
             coupon, caller, claim_id=claim_id, channel=recorded, digest=digest, body=body, now=now
         )
+        if test:
+            item["test_release"] = True
+        if rules := access.newcomer_rules(coupon.options):  # checked again at the redemption, as claimed
+            item["newcomer_rules"] = rules
         try:
             if coupon.mode == "random_on_claim":
                 claimed = self._claim_random(coupon, item, now)
@@ -263,7 +276,8 @@ class Claims:
         limit = coupon.options.get("per_customer_limit", 1)
         for index in self._shard_order(coupon):
             claim = self._placed(coupon, {**item, "code_system": True}, index, new_system_code(), now)
-            if self.store.take_unit(claim, limited=limited, limit=limit, now=now):
+            status = "draft" if item.get("test_release") else "active"
+            if self.store.take_unit(claim, limited=limited, limit=limit, now=now, expected=status):
                 return claim
             self._mark_empty(coupon.coupon_id, index)
         raise SoldOut(coupon.coupon_id)
@@ -272,7 +286,8 @@ class Claims:
         coupon_id = coupon.coupon_id
         pool = self.store.pool
         for index in self._shard_order(coupon):
-            position = pool.take_position(coupon_id, index, item["claim_id"], now)
+            status = "draft" if item.get("test_release") else "active"
+            position = pool.take_position(coupon_id, index, item["claim_id"], now, status)
             if position is None:
                 self._mark_empty(coupon_id, index)
                 continue

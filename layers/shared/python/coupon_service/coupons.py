@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter
 
-from coupon_service import pool, qr
+from coupon_service import access, pool, qr
 from coupon_service.budget import shard_amounts
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.edits import Plan, check_rules, claim_window, planned
@@ -72,7 +72,7 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         audience_type=body.audience.type,
         audience_tags=getattr(body.audience, "tags", None),
         options={
-            **body.options.model_dump(mode="json", exclude={"self_service"}),
+            **body.options.model_dump(mode="json", exclude={"self_service", "passphrase"}),
             "reminder": body.options.reminder.model_dump(mode="json", exclude_none=True)
             if body.options.reminder
             else None,
@@ -83,6 +83,7 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         updated_at=now,
         self_service=self_service.verification if self_service is not None else None,
         budget_shards=len(shard_amounts(body.options.budget)) if body.options.budget else None,
+        passphrase_hash=access.passphrase_hash(body.options.passphrase) if body.options.passphrase else None,
         **hashes,
     )
 
@@ -137,6 +138,9 @@ class Coupons:
         check_rules(body.claim_window.end, body.validity, reminder.model_dump() if reminder else None)
         if (owner == PLATFORM) != (body.merchants is not None):
             raise Invalid("merchants: list them for a platform coupon, and only then", field="merchants")
+        if owner == PLATFORM and (rules := access.newcomer_rules(body.options.model_dump())):
+            name = f"options.{rules[0]}"
+            raise Invalid(f"{name}: a platform coupon has no merchant to be new at", field=name)
         logo = None
         if body.logo_png is not None:
             try:  # checked and re-encoded as a custom logo uploaded later is (coupon_service.promotion)

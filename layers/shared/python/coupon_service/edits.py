@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
+from coupon_service.access import passphrase_hash
 from coupon_service.errors import Invalid
 from coupon_service.items import ClaimWindow, CouponItem
 from coupon_service.models.common import DEFERRED
@@ -132,6 +133,7 @@ def planned(coupon: CouponItem, patch: CouponPatch, inventory_total: int | None)
     closes = patch.claim_window.end if patch.claim_window else from_iso(coupon.claim_window.end)
     check_rules(closes, validity, options.get("reminder"))
     _rotated_codes(coupon, patch.options, plan)
+    _passphrase(coupon, patch.options, plan)
     _audience(coupon, patch.audience, plan)
     if "validity" in plan.changes and lengthens(validity_of.validate_python(coupon.validity), validity):
         plan.holders = "extending"
@@ -166,7 +168,7 @@ def _options(current: dict[str, Any], patch: OptionsPatch | None, record: Record
     options = dict(current)
     if patch is None:
         return options
-    for name in sorted(patch.model_fields_set - {"self_service"}):
+    for name in sorted(patch.model_fields_set - {"self_service", "passphrase"}):
         value = getattr(patch, name)
         if value is None and name not in REMOVABLE_OPTIONS:
             continue
@@ -200,6 +202,19 @@ def _rotated_codes(coupon: CouponItem, patch: OptionsPatch | None, plan: Plan) -
     elif coupon.staff_code_hash:
         plan.removed.append("staff_code_hash")
         plan.record.add("self_service.staff_code", had, None)
+
+
+def _passphrase(coupon: CouponItem, patch: OptionsPatch | None, plan: Plan) -> None:
+    """A new claim passphrase (its keyed hash), or `null`: none any more; recorded without values."""
+    if patch is None or "passphrase" not in patch.model_fields_set:
+        return
+    had = SECRET if coupon.passphrase_hash else None
+    if patch.passphrase is not None:
+        plan.changes["passphrase_hash"] = passphrase_hash(patch.passphrase)
+        plan.record.add("options.passphrase", had, SECRET)
+    elif coupon.passphrase_hash:
+        plan.removed.append("passphrase_hash")
+        plan.record.add("options.passphrase", had, None)
 
 
 def _audience(coupon: CouponItem, additions: AudienceAdditions | None, plan: Plan) -> None:

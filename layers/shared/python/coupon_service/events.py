@@ -113,6 +113,7 @@ def _claim(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
                 channel=new.get("channel", "other"),
                 valid_from=new["valid_from"],
                 valid_until=new["valid_until"],
+                test_release=new.get("test_release") or None,
             )
         )
         found += granted(new, found[-1])  # issued by the service: why, beside the claim

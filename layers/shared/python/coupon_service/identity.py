@@ -94,6 +94,15 @@ def customer(caller: Caller | None) -> Caller:
     return caller
 
 
+def claimer(caller: Caller | None) -> Caller:
+    """Who may send a claim: a customer, or a member of staff (only in a draft's test release, which
+    coupon_service.access decides)."""
+    caller = _require(caller)
+    if caller.groups & {"customers", "staff"}:
+        return caller
+    raise Forbidden("this route is for customers")
+
+
 def reporting_merchant(caller: Caller | None, named: str | None) -> str:
     """The merchant whose orders the caller reports or reads: a merchant's own (naming another is refused);
     for the platform, the merchant it names (it runs order systems on merchants' behalf)."""

@@ -53,6 +53,7 @@ class CouponItem(BaseModel):
     budget_shards: int | None = None  # a capped coupon's budget shards (`options.budget` spread over them)
     stores: dict[str, list[str]] | None = None  # store ids per merchant (absent: every store)
     time_frames: list[dict[str, Any]] | None = None  # coupon_service.time_frames (absent: always)
+    passphrase_hash: str | None = None  # the claim passphrase's keyed hash (coupon_service.access)
 
     @property
     def mode(self) -> str:
@@ -198,6 +199,7 @@ class ClaimItem(BaseModel):
     voided_by: str | None = None
     budget_shards: int | None = None  # the coupon caps its total discount over this many budget shards
     stacking: dict[str, Any] | None = None  # stackable coupons: the kinds it shares an order with
+    test_release: bool | None = None  # claimed from a draft by its merchant's staff or a tester: no figures
     # Where and when it may be used, as claimed (coupon_service.where_and_when).
     stores: dict[str, list[str]] | None = None
     time_frames: list[dict[str, Any]] | None = None

@@ -407,3 +407,8 @@ def tagged_customers(merchant_id: str, tag: str) -> str:
 def customer_tag(merchant_id: str, tag: str, customer_id: str) -> dict[str, str]:
     """One tag of one customer: a merchant's customers with a tag are one partition's items."""
     return {"PK": f"TAGGED#{merchant_id}#{tag}", "SK": f"{customer_id}"}
+
+
+def passphrase_guard(customer_id: str, coupon_id: str) -> dict[str, str]:
+    """Wrong claim passphrases one customer tried on one coupon (counted like verification codes)."""
+    return {"PK": f"CUSTOMER#{customer_id}", "SK": f"PASSPHRASE#{coupon_id}"}

@@ -194,7 +194,7 @@ class Aggregator:
         zone = self.zone(detail["merchant_id"])
         self._settle(work, key, new, facts.claim_contribution(new, zone), (detail["event_id"], True))
         rid: str = detail.get("redemption_id") or ""
-        if (fact := new["redemptions"].get(rid)) is not None:
+        if (fact := new["redemptions"].get(rid)) is not None and not new.get("test_release"):
             self._customer_learns(work, rid, fact, rid in new["reversals"], detail)
         return True
 

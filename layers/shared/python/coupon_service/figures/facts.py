@@ -85,9 +85,14 @@ def claim_record(claim_id: str) -> Record:
             "gifts": {}, "contributed": {}}  # fmt: skip
 
 
+def _tested(record: Record, detail: dict[str, Any]) -> Record:
+    """A claim of a draft's test release, as its claim or a redemption of it tells: it counts nowhere."""
+    return {**record, "test_release": True} if detail.get("test_release") else record
+
+
 def claimed(record: Record, detail: dict[str, Any]) -> Record:
     keep = ("coupon_id", "merchant_id", "customer_id", "channel", "valid_until")
-    return {**record, "claim": {**{k: detail[k] for k in keep}, "at": detail["occurred_at"]}}
+    return _tested({**record, "claim": {**{k: detail[k] for k in keep}, "at": detail["occurred_at"]}}, detail)
 
 
 def redeemed(record: Record, detail: dict[str, Any]) -> Record:
@@ -102,7 +107,9 @@ def redeemed(record: Record, detail: dict[str, Any]) -> Record:
         "order_amount": detail.get("order_amount") or 0,
         "discount": detail.get("discount") or 0,
     }
-    return {**record, "redemptions": {**record["redemptions"], detail["redemption_id"]: fact}}
+    return _tested(
+        {**record, "redemptions": {**record["redemptions"], detail["redemption_id"]: fact}}, detail
+    )
 
 
 def reversed_(record: Record, detail: dict[str, Any]) -> Record:
@@ -131,6 +138,8 @@ def claim_contribution(record: Record, zone: ZoneInfo) -> Contribution:
     nothing used or voided it. All
     under the claim's channel (`-` until the claim itself is known)."""
     out: Contribution = {}
+    if record.get("test_release"):
+        return out
     claim = record.get("claim")
     channel = claim["channel"] if claim else None
     standing = 0

@@ -50,6 +50,8 @@ def _redemption(recount: Recount, item: dict[str, Any]) -> None:
     if item.get("reversed_at"):
         record = facts.reversed_(record, {"redemption_id": rid, "occurred_at": item["reversed_at"]})
     recount.claims[item["claim_id"]] = record
+    if record.get("test_release"):  # a test release's use: in no customer's figures
+        return
     fact = record["redemptions"][rid]
     person = recount.person(fact["at_merchant"], fact["customer_id"])
     changed = customers.redemption(person, rid, fact, reversed_=bool(item.get("reversed_at")))

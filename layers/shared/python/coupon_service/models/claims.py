@@ -19,6 +19,12 @@ class ClaimRequest(Strict):
     """An optional body for a claim; the channel comes as a query parameter."""
 
     note: Text | None = Field(default=None, max_length=200, description="Free text kept with the claim")
+    passphrase: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The coupon's claim passphrase, if it has one",
+    )
 
 
 __all__ = ["ClaimRequest", "ClaimedCouponOut", "WalletPage", "WalletStatus"]
@@ -58,6 +64,10 @@ class ClaimedCouponOut(BaseModel):
         default=None, description="Usable only inside these weekly frames, in `time_zone`; none: any time"
     )
     time_zone: str | None = None
+    test_release: bool = Field(
+        default=False,
+        description="Claimed from a draft by its merchant's staff or a tester: not in the figures",
+    )
 
     @classmethod
     def from_item(cls, item: ClaimItem, now: str) -> ClaimedCouponOut:
@@ -70,6 +80,7 @@ class ClaimedCouponOut(BaseModel):
                 "status": wallet_status(item, now),
                 "self_service": mode is not None,
                 "self_service_verification": mode,
+                "test_release": bool(item.test_release),
             }
         )
 

@@ -23,6 +23,7 @@ from coupon_service.models.rules import (
     Codes,
     Everyone,
     Options,
+    Passphrase,
     Reminder,
     Scope,
     SelfServiceCodes,
@@ -127,6 +128,12 @@ class OptionsPatch(Strict):
     gift_message: Text | None = Field(default=None, max_length=200)
     per_customer_limit: int | None = Field(default=None, ge=1, le=100)
     channels: list[Name] | None = Field(default=None, max_length=20)
+    passphrase: Passphrase | None = Field(
+        default=None, description="A new claim passphrase; `null`: claimable without one from now on"
+    )
+    testers: list[Name] | None = Field(default=None, max_length=100, description="Replaces the list")
+    new_customers_only: bool | None = None
+    first_order_only: bool | None = None
 
 
 class AudienceAdditions(Strict):
@@ -213,6 +220,10 @@ class CouponOut(BaseModel):
                     stacking=options.get("stacking"),
                     budget=options.get("budget"),
                     low_stock_threshold=options.get("low_stock_threshold"),
+                    passphrase_required=bool(coupon.passphrase_hash),
+                    testers=options.get("testers") or [],
+                    new_customers_only=options.get("new_customers_only", False),
+                    first_order_only=options.get("first_order_only", False),
                 ),
                 "inventory": Inventory.of(coupon.mode, shards),
             }
@@ -236,6 +247,10 @@ class OptionsOut(BaseModel):
     stacking: Stacking | None = None
     budget: int | None = Field(default=None, description="The cap on the total discount, minor units")
     low_stock_threshold: int | None = None
+    passphrase_required: bool = Field(default=False, description="The passphrase itself is never shown")
+    testers: list[str] = Field(default_factory=list)
+    new_customers_only: bool = False
+    first_order_only: bool = False
 
 
 class CouponEdited(CouponOut):

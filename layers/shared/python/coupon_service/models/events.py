@@ -42,6 +42,9 @@ class CouponClaimed(Event):
     channel: str
     valid_from: str
     valid_until: str
+    test_release: bool | None = Field(
+        default=None, description="True: claimed in a draft's test release (not in the figures)"
+    )
 
 
 class CouponExpiring(Event):
@@ -77,6 +80,9 @@ class CouponRedeemed(Event):
     allocations: list[dict[str, Any]] = []
     points: int | None = None
     item: str | None = None
+    test_release: bool | None = Field(
+        default=None, description="True: a coupon claimed in a draft's test release (not in the figures)"
+    )
 
 
 class RedemptionReversed(Event):

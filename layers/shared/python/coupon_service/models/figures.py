@@ -34,6 +34,7 @@ class ClaimedFact(Fact):
     customer_id: str
     channel: str
     valid_until: str
+    test_release: bool | None = None
 
 
 class RedeemedFact(Fact):
@@ -47,6 +48,7 @@ class RedeemedFact(Fact):
     order_id: str | None = None
     order_amount: int | None = None
     discount: int | None = None
+    test_release: bool | None = None
 
 
 class ReversedFact(Fact):

@@ -244,6 +244,10 @@ class Stacking(Strict):
         return self
 
 
+# A claim passphrase: shared with a community, typed when claiming; kept only as a keyed hash.
+Passphrase = Annotated[Text, Field(min_length=6, max_length=64)]
+
+
 class Options(Strict):
     self_service: SelfService | None = None
     giftable: bool = False
@@ -273,6 +277,27 @@ class Options(Strict):
         le=10_000_000,
         description="Units remaining at or under which `CouponLowStock` is raised (once per crossing); "
         "limited inventory only",
+    )
+    passphrase: Passphrase | None = Field(
+        default=None,
+        description="Claimable only with this passphrase (6-64 characters; stored as a keyed hash, never "
+        "shown again); wrong ones lock the customer out of the coupon for a while",
+    )
+    testers: list[Name] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Customer ids who may claim the coupon while it is a draft (the test release), beside "
+        "the merchant's staff",
+    )
+    new_customers_only: bool = Field(
+        default=False,
+        description="Only customers with no order and no redeemed coupon at the merchant may claim it, and "
+        "redeem it while that still holds",
+    )
+    first_order_only: bool = Field(
+        default=False,
+        description="Usable only on the customer's first order at the merchant (claimable only while the "
+        "customer has none)",
     )
 
     @field_validator("gift_message")

@@ -184,6 +184,7 @@ def _redemption(
             "phone_hash": claim.phone_hash,
             "phone_masked": claim.phone_masked,
             "channel": claim.channel,
+            "test_release": claim.test_release or None,  # a test release's use: not in the figures
         }
     )
 

@@ -105,11 +105,14 @@ class ClaimStore:
 
     # --- the claim transactions -----------------------------------------------------------------
 
-    def take_unit(self, claim: ClaimItem, *, limited: bool, limit: int, now: str) -> bool:
+    def take_unit(
+        self, claim: ClaimItem, *, limited: bool, limit: int, now: str, expected: str = "active"
+    ) -> bool:
         """A `random_on_claim` claim: a unit of the claim's shard, the holding and the claim, at once.
-        False if the shard has no unit left; raises ClaimsClosed, LimitReached or DuplicateClaim."""
+        False if the shard has no unit left; raises ClaimsClosed, LimitReached or DuplicateClaim.
+        `expected`: the shard's status (`draft` for a test release's claim)."""
         condition = OPEN + (" AND remaining > :zero" if limited else "")
-        named: dict[str, Any] = {"one": 1, **open_values(now)}
+        named: dict[str, Any] = {"one": 1, **open_values(now, expected)}
         if limited:
             named.update(zero=0, minus=-1)
         transaction = _Transaction()
@@ -133,7 +136,7 @@ class ClaimStore:
         except Cancelled as cancelled:
             refused = transaction.refused(cancelled)
         _raise_for_claim(refused, limit)
-        refuse_closed(shard_as_read(refused.get("shard")), now)
+        refuse_closed(shard_as_read(refused.get("shard")), now, expected)
         return False
 
     def claim_position(self, claim: ClaimItem, *, limit: int) -> None:

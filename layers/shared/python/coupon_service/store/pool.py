@@ -68,9 +68,12 @@ class Pool:
 
     # --- taking and giving back positions ----------------------------------------------------------
 
-    def take_position(self, coupon_id: str, shard: int, claim_id: str, now: str) -> int | None:
+    def take_position(
+        self, coupon_id: str, shard: int, claim_id: str, now: str, expected: str = "active"
+    ) -> int | None:
         """The shard's next position, marked as this claim's; None if the shard has none left. A shard
-        that no longer takes claims raises its refusal (ClaimsClosed)."""
+        that no longer takes claims raises its refusal (ClaimsClosed). `expected`: the shard's status
+        (`draft` for a test release's claim)."""
         mark = taker(claim_id)
         try:
             taken = self.table.update(
@@ -81,7 +84,7 @@ class Pool:
                 ConditionExpression=OPEN + " AND remaining > :zero AND #n < pool_size "
                 "AND attribute_not_exists(#t)",
                 ExpressionAttributeNames={"#n": "next_position", "#s": "status", "#t": mark},
-                ExpressionAttributeValues=values(one=1, zero=0, **open_values(now)),
+                ExpressionAttributeValues=values(one=1, zero=0, **open_values(now, expected)),
                 ReturnValues="UPDATED_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -92,12 +95,14 @@ class Pool:
             # This claim's mark: our own take whose answer was lost, or a request with the same
             # Idempotency-Key that took it (its transaction and ours put the same claim: one commits).
             return int(old[mark])
-        refuse_closed(shard_as_read(old), now)
+        refuse_closed(shard_as_read(old), now, expected)
         if not old or not (old.get("returned") or old.get("given_back")) or old.get("remaining", 0) <= 0:
             return None
-        return self._take_returned(coupon_id, shard, claim_id, now)
+        return self._take_returned(coupon_id, shard, claim_id, now, expected)
 
-    def _take_returned(self, coupon_id: str, shard: int, claim_id: str, now: str) -> int | None:
+    def _take_returned(
+        self, coupon_id: str, shard: int, claim_id: str, now: str, expected: str = "active"
+    ) -> int | None:
         """Positions given back by refused claims (`returned`), once the counter is exhausted: the first is
         taken (and marked) with the list's head as the condition.
 
@@ -111,7 +116,7 @@ class Pool:
             item = self.table.get(key)
             if item and mark in item:
                 return int(item[mark])  # taken for this claim already (see take_position)
-            refuse_closed(shard_as_read(item), now)
+            refuse_closed(shard_as_read(item), now, expected)
             if not item or item.get("remaining", 0) <= 0:
                 return None
             listed = "returned" if item.get("returned") else "given_back"
@@ -128,7 +133,7 @@ class Pool:
                     ConditionExpression=OPEN + f" AND remaining > :zero AND {listed}[0] = :p "
                     "AND attribute_not_exists(#t)",
                     ExpressionAttributeNames={"#s": "status", "#t": mark},
-                    ExpressionAttributeValues=values(one=1, zero=0, p=position, **open_values(now)),
+                    ExpressionAttributeValues=values(one=1, zero=0, p=position, **open_values(now, expected)),
                 )
             except Cancelled:
                 continue

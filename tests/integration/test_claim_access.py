@@ -1,0 +1,147 @@
+"""Who may claim beyond the shard's condition: the claim passphrase (hashed, never shown, wrong ones lock),
+a draft's test release (its merchant's staff and listed testers only, kept out of the figures), and the
+new-customer rules (a customer with an order at the merchant is refused, at the claim and at the till)."""
+
+from __future__ import annotations
+
+import pytest
+from coupon_service import claims, keys
+from coupon_service.events import derive
+from coupon_service.figures.aggregator import Aggregator
+from coupon_service.figures.reading import summed
+from coupon_service.figures.reconcile import reconcile
+from coupon_service.store.figures import FiguresStore
+from coupon_service.store.table import Table
+
+from tests.builders import claim_items, make_coupon, scan, shards, stream_record, table_snapshot
+from tests.support import call, coupon_body, customer, merchant, staff
+
+pytestmark = pytest.mark.usefixtures("stack")
+SECRET_WORDS = "open sesame 42"
+
+
+def _claim(coupon_id, who, body=None):
+    return call("POST", f"/coupons/{coupon_id}/claims", claims=who, body=body)
+
+
+# --- the passphrase -----------------------------------------------------------------------------------
+
+
+def test_a_passphrase_too_short_is_a_422_naming_it_on_creation_and_edit_and_changes_nothing():
+    created = call(
+        "POST", "/coupons", claims=merchant("m1"), body=coupon_body(options={"passphrase": "abc12"})
+    )
+    coupon = make_coupon()
+    edit = {"version": 1, "options": {"passphrase": "short"}}
+    edited = call("PATCH", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1"), body=edit)
+    for reply in (created, edited):
+        assert reply.status == 422, reply.json
+        assert reply.json["error"]["field"] == "body.options.passphrase"
+    assert not [i for i in table_snapshot() if i.get("passphrase_hash")]
+    assert call("GET", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1")).json["version"] == 1
+
+
+def test_a_passphrase_is_kept_only_as_a_keyed_hash_and_never_shown():
+    coupon = make_coupon(options={"passphrase": SECRET_WORDS})
+    assert coupon["options"]["passphrase_required"] is True
+    read = call("GET", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1"))
+    history = call("GET", f"/coupons/{coupon['coupon_id']}/history", claims=merchant("m1"))
+    held = _claim(coupon["coupon_id"], customer("u1"), {"passphrase": SECRET_WORDS})
+    assert held.status == 201, held.json
+    for text in (str(table_snapshot()), read.raw.decode(), history.raw.decode(), held.raw.decode()):
+        assert SECRET_WORDS not in text
+    item = Table().get(keys.coupon(coupon["coupon_id"]))
+    assert len(item["passphrase_hash"]) == 64 and "passphrase" not in item["options"]
+
+
+def test_wrong_passphrases_lock_the_customer_out_of_the_coupon_and_only_them():
+    coupon = make_coupon(options={"passphrase": SECRET_WORDS, "per_customer_limit": 3})
+    cid = coupon["coupon_id"]
+    missing = _claim(cid, customer("u1"))
+    assert missing.status == 403 and missing.json["error"]["code"] == "passphrase_required"
+    assert missing.json["error"]["field"] == "passphrase"
+    # A right passphrase spends no try: two claims with it still leave five.
+    assert _claim(cid, customer("u1"), {"passphrase": SECRET_WORDS}).status == 201
+    assert _claim(cid, customer("u1"), {"passphrase": SECRET_WORDS}).status == 201
+    answers = [_claim(cid, customer("u1"), {"passphrase": f"guess-{i}"}) for i in range(5)]
+    assert [a.status for a in answers] == [422, 422, 422, 422, 423]
+    assert [a.json["error"].get("details", {}).get("tries_left") for a in answers[:4]] == [4, 3, 2, 1]
+    assert all(a.json["error"]["field"] == "passphrase" for a in answers)
+    assert answers[-1].headers["retry-after"] == "900"
+    # Locked: the right passphrase too, for this customer only.
+    again = _claim(cid, customer("u1"), {"passphrase": SECRET_WORDS})
+    assert again.status == 423 and again.json["error"]["field"] == "passphrase"
+    assert _claim(cid, customer("u2"), {"passphrase": SECRET_WORDS}).status == 201
+    assert len(claim_items(cid)) == 3
+    # The merchant changes the passphrase: the old one is wrong from then on; `null` lifts it.
+    edit = {"version": 1, "options": {"passphrase": "a new phrase"}}
+    changed = call("PATCH", f"/coupons/{cid}", claims=merchant("m1"), body=edit)
+    assert changed.status == 200 and "a new phrase" not in changed.raw.decode()
+    claims.cache.clear()
+    assert (
+        _claim(cid, customer("u3"), {"passphrase": SECRET_WORDS}).json["error"]["code"] == "wrong_passphrase"
+    )
+    assert _claim(cid, customer("u3"), {"passphrase": "a new phrase"}).status == 201
+    lifted = {"version": 2, "options": {"passphrase": None}}
+    assert (
+        call("PATCH", f"/coupons/{cid}", claims=merchant("m1"), body=lifted).json["options"][
+            "passphrase_required"
+        ]
+        is False
+    )
+    claims.cache.clear()
+    assert _claim(cid, customer("u4")).status == 201
+
+
+# --- the test release -----------------------------------------------------------------------------------
+
+
+def _figures(coupon_id):
+    counts: dict[str, int] = {}
+    for cell in summed(FiguresStore().cells(coupon_id, "2000-01-01", "2099-12-31")).values():
+        for name, n in cell.items():
+            counts[name] = counts.get(name, 0) + n
+    return {k: v for k, v in counts.items() if v}
+
+
+def _count_everything():
+    """What the outbox derives from every claim and redemption, counted by the aggregator."""
+    aggregator = Aggregator()
+    for item in table_snapshot():
+        if item.get("type") in ("claim", "redemption"):
+            for event in derive(stream_record(item)):
+                aggregator.apply(event.detail_type, event.model_dump(mode="json"))
+
+
+def test_a_test_release_is_invisible_to_the_public_and_claimable_by_staff_and_testers():
+    # A pooled coupon: the test release takes positions of a draft's shards as claims take an active's.
+    coupon = make_coupon(
+        status="draft", codes={"mode": "generated", "inventory": 10}, options={"testers": ["tester-1"]}
+    )
+    cid = coupon["coupon_id"]
+    assert call("GET", f"/offers/{cid}").status == 404
+    assert _claim(cid, customer("u1")).status == 404  # as today: a draft is unknown
+    assert _claim(cid, staff("m2", user="s-other")).status == 404  # another merchant's staff
+    assert _claim(cid, merchant("m1")).status == 403  # a merchant's own account is not a claimer
+    by_staff = _claim(cid, staff("m1", user="s-1"))
+    by_tester = _claim(cid, customer("tester-1"))
+    assert by_staff.status == 201 and by_tester.status == 201, (by_staff.json, by_tester.json)
+    assert by_staff.json["test_release"] is True and by_tester.json["test_release"] is True
+    assert {c["test_release"] for c in claim_items(cid)} == {True}
+    # Staff test the till too: the test claim redeems like any other.
+    assert scan(by_tester.json["code"]).status == 201
+    # Publishing makes it public; staff no longer claim (a customer's route again).
+    published = call(
+        "PATCH", f"/coupons/{cid}", claims=merchant("m1"), body={"version": 1, "status": "active"}
+    )
+    assert published.status == 200, published.json
+    claims.cache.clear()
+    assert call("GET", f"/offers/{cid}").status == 200
+    public = _claim(cid, customer("u1"))
+    assert public.status == 201 and public.json["test_release"] is False
+    assert _claim(cid, staff("m1", user="s-2")).status == 403
+    assert sum(s["claimed"] for s in shards(coupon)) == 3
+    # Only the public claim is in the figures, as counted and as recounted from the records.
+    _count_everything()
+    assert _figures(cid) == {"claimed": 1, "expired_unused": 1}
+    assert reconcile() == []
