@@ -21,18 +21,21 @@ from coupon_service.api import (
 )
 
 if TYPE_CHECKING:
-    from coupon_service import checkout, identity, merchants, redemptions
+    from coupon_service import checkout, identity, merchants, redemptions, shared_codes
     from coupon_service.models import checkout as checkout_models
     from coupon_service.models import merchants as merchant_models
     from coupon_service.models import redemptions as models
+    from coupon_service.models import shared_codes as shared_models
 else:  # imported by the first request of a route that uses them
     checkout = later("coupon_service.checkout")
     identity = later("coupon_service.identity")
     merchants = later("coupon_service.merchants")
     redemptions = later("coupon_service.redemptions")
+    shared_codes = later("coupon_service.shared_codes")
     checkout_models = later("coupon_service.models.checkout")
     merchant_models = later("coupon_service.models.merchants")
     models = later("coupon_service.models.redemptions")
+    shared_models = later("coupon_service.models.shared_codes")
 
 app = resolver()
 app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemption")
@@ -41,7 +44,9 @@ app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemptio
 @app.post("/checkout/quote", responses=responses(401, 403, 413, 503))
 @tracer.capture_method
 def checkout_quote(body: Annotated[checkout_models.QuoteRequest, Body()]) -> checkout_models.Quote:
-    quote = checkout.Checkout(clock=clock(app)).quote(identity.customer(current_caller(app)), body.order)
+    quote = checkout.Checkout(clock=clock(app)).quote(
+        identity.customer(current_caller(app)), body.order, body.code
+    )
     metrics.add_metric(name="QuoteGiven", unit=MetricUnit.Count, value=1)
     logger.info(
         "quoted", extra={"applicable": len(quote.applicable), "not_applicable": len(quote.not_applicable)}
@@ -98,6 +103,16 @@ def redeem_myself(
     )
 
 
+@app.post("/checkout/redemptions", responses=responses(*REDEEM_ERRORS, status=201))
+@tracer.capture_method
+def redeem_shared_code(
+    body: Annotated[shared_models.SharedCodeRedemption, Body()],
+) -> Response[models.RedemptionOut]:
+    return _redeemed(
+        redemptions.Redemptions(clock=clock(app)).by_shared_code(identity.customer(current_caller(app)), body)
+    )
+
+
 @app.post("/redemptions/<redemptionId>/reversal", responses=responses(401, 403, 404, 503))
 @tracer.capture_method
 def reverse(redemptionId: Id) -> models.RedemptionOut:
@@ -126,3 +141,28 @@ def replace_merchant_settings(
     return merchants.Merchants(clock=clock(app)).replace_settings(
         identity.merchant_scope(current_caller(app)), body
     )
+
+
+CouponId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+
+
+@app.put("/coupons/<couponId>/shared-code", responses=responses(401, 403, 404, 409, 413, 503))
+@tracer.capture_method
+def set_shared_code(
+    couponId: CouponId, body: Annotated[shared_models.SharedCodeIn, Body()]
+) -> shared_models.SharedCodeOut:
+    merchant_id = identity.merchant_scope(current_caller(app))
+    return shared_codes.SharedCodes(clock=clock(app)).put(merchant_id, couponId, body)
+
+
+@app.get("/coupons/<couponId>/shared-code", responses=responses(401, 403, 404))
+@tracer.capture_method
+def shared_code(couponId: CouponId) -> shared_models.SharedCodeOut:
+    return shared_codes.SharedCodes().get(identity.merchant_scope(current_caller(app)), couponId)
+
+
+@app.delete("/coupons/<couponId>/shared-code", responses=responses(401, 403, 404, 503))
+@tracer.capture_method
+def deactivate_shared_code(couponId: CouponId) -> shared_models.SharedCodeOut:
+    merchant_id = identity.merchant_scope(current_caller(app))
+    return shared_codes.SharedCodes(clock=clock(app)).deactivate(merchant_id, couponId)

@@ -165,6 +165,20 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path="/merchant/customers/u1", claims=merchant(), body={"tags": ["vip"]}
         ),
         ("GET", "/merchant/customers/{customerId}"): dict(path="/merchant/customers/u1", claims=merchant()),
+        ("PUT", "/coupons/{couponId}/shared-code"): dict(
+            path=f"/coupons/{coupon_id}/shared-code", claims=merchant(), body={"code": "SUMMER24"}
+        ),
+        ("GET", "/coupons/{couponId}/shared-code"): dict(
+            path=f"/coupons/{coupon_id}/shared-code", claims=merchant()
+        ),
+        ("DELETE", "/coupons/{couponId}/shared-code"): dict(
+            path=f"/coupons/{coupon_id}/shared-code", claims=merchant()
+        ),
+        ("POST", "/checkout/redemptions"): dict(
+            path="/checkout/redemptions",
+            claims=customer("u1"),
+            body={"code": "SUMMER24", "order_id": "o-9", "order": CART},
+        ),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}

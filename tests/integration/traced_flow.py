@@ -292,6 +292,22 @@ def customer_directory(m1: dict[str, str]) -> None:
     body = {"tags": ["vip", "tea"], "birthday": "02-29", "tier": "gold", "joined_at": "2026-01-01T00:00:00Z"}
     ok(call("PUT", "/merchant/customers/u3", claims=m1, body=body), 200)
     ok(call("GET", "/merchant/customers/u3", claims=m1), 200)
+def shared_code_flow(m1: dict[str, str], coupon_id: str) -> None:
+    """A public code: set, quoted and redeemed at checkout without a claim, read, deactivated."""
+    shared = f"/coupons/{coupon_id}/shared-code"
+    ok(call("PUT", shared, claims=m1, body={"code": "SUMMER24", "max_redemptions": 5}), 200)
+    typed = {"order": CART, "code": "summer24"}
+    ok(call("POST", "/checkout/quote", claims=customer("u4"), body=typed), 200)
+    ok(
+        call(
+            "POST",
+            "/checkout/redemptions",
+            claims=customer("u4"),
+            body={**typed, "order_id": "sc-1", "store_id": "sh-001"},
+        )
+    )
+    ok(call("GET", shared, claims=m1), 200)
+    ok(call("DELETE", shared, claims=m1), 200)
 
 
 def rest_of_the_routes(
@@ -327,6 +343,7 @@ def rest_of_the_routes(
     till = staff("m1", user="till-sh-001", store="sh-001")
     ok(call("POST", "/redemptions/validation", claims=till, body={"code": held["code"], "order": CART}), 200)
     ok(call("POST", "/checkout/quote", claims=customer("friend"), body={"order": CART}), 200)
+    shared_code_flow(m1, limited["coupon_id"])
     ok(call("POST", f"/redemptions/{redemption_id}/reversal", claims=m1), 200)
     # A second gift, cancelled by its giver
     active = {"version": ok(paused, 200)["version"], "status": "active"}

@@ -46,6 +46,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "exports": ("coupon_service.exports",),
     "issuance rules": ("coupon_service.issuance",),
     "customers": ("coupon_service.customers",),
+    "shared codes": ("coupon_service.shared_codes",),
 }
 # Beyond the services, what a handler (functions/<name>/app.py) may import of the layer and outside it.
 HANDLER_LAYER_IMPORTS = ("coupon_service.api", "coupon_service.identity", "coupon_service.models")

@@ -10,6 +10,7 @@ from coupon_service.identity import Caller
 from coupon_service.items import ClaimItem
 from coupon_service.models.checkout import BestCombination, Quote, QuotedCoupon, StackingRules
 from coupon_service.pricing import NotApplicable, Order, price_claim
+from coupon_service.shared_code_lookup import Found, SharedCodeLookup
 from coupon_service.store.budget import BudgetShards
 from coupon_service.store.checkout import whole_wallet
 from coupon_service.store.merchants import MerchantSettingsStore
@@ -46,15 +47,46 @@ def quote_claim(claim: ClaimItem, order: Order, now: str) -> QuotedCoupon:
     return QuotedCoupon(**base, **result.model_dump(exclude={"applies"}), applies=True)
 
 
+def _marked(quoted: list[QuotedCoupon], typed: Found) -> list[QuotedCoupon]:
+    """The typed code's coupon named by its code; refused as its counts stand, with why."""
+    claim_id = typed.claim.claim_id
+    marked = [
+        q.model_copy(update={"shared_code": typed.shared.code}) if q.claim_id == claim_id else q
+        for q in quoted
+    ]
+    refused = typed.refusal()
+    if refused is not None:
+        base = _base(typed.claim)
+        marked.append(
+            QuotedCoupon(
+                **base,
+                applies=False,
+                reason=refused.reason,
+                details=refused.details,
+                shared_code=typed.shared.code,
+            )
+        )
+    return marked
+
+
 class Checkout:
     def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
         self.clock = clock
 
-    def quote(self, caller: Caller, order: Order) -> Quote:
+    def quote(self, caller: Caller, order: Order, code: str | None = None) -> Quote:
         now = to_iso(self.clock.now())
         claims = list(whole_wallet(self.table, caller.user_id))
+        typed = None  # a public code typed: quoted as the coupon the customer would hold
+        if code is not None:
+            typed = SharedCodeLookup(self.table, clock=self.clock).find(
+                caller.user_id, order.merchant_id, code, now
+            )
+            if typed.refusal() is None:
+                claims.append(typed.claim)
         quoted = self._within_budget(claims, [quote_claim(claim, order, now) for claim in claims])
+        if typed is not None:
+            quoted = _marked(quoted, typed)
         applicable = sorted(
             (q for q in quoted if q.applies), key=lambda q: (-q.discount, q.valid_until, q.claim_id)
         )

@@ -227,6 +227,22 @@ def budget_shard(coupon_id: str, index: int) -> dict[str, str]:
     return {"PK": f"BUDGET#{coupon_id}#{index:02d}", "SK": "BUDGET"}
 
 
+def shared_code(merchant_id: str, code: str) -> dict[str, str]:
+    """A coupon's public code at its merchant (upper case): unique per merchant by its conditional put; it
+    holds the code's caps and its count of redemptions (one item: the cap is exact)."""
+    return {"PK": f"SHARED_CODE#{merchant_id}#{code}", "SK": "SHARED_CODE"}
+
+
+def coupon_shared_code(coupon_id: str) -> dict[str, str]:
+    """Which public code a coupon has (at most one), beside the coupon."""
+    return {"PK": f"COUPON#{coupon_id}", "SK": "SHARED_CODE"}
+
+
+def shared_code_use(coupon_id: str, customer_id: str) -> dict[str, str]:
+    """One customer's redemptions of a coupon's public code (redemption id -> time): the per-customer cap."""
+    return {"PK": f"SHARED_USE#{coupon_id}#{customer_id}", "SK": "SHARED_USE"}
+
+
 def merchant_settings(merchant_id: str) -> dict[str, str]:
     """A merchant's settings (how many stackable coupons an order at the merchant takes)."""
     return {"PK": f"MERCHANT#{merchant_id}", "SK": "SETTINGS"}

@@ -12,6 +12,13 @@ from coupon_service.pricing import Allocation, Order
 
 class QuoteRequest(Strict):
     order: Order
+    code: str | None = Field(
+        default=None,
+        max_length=80,
+        description="A coupon's public code the customer typed (4 to 32 letters, digits or dashes): quoted "
+        "with their own coupons, without a claim",
+        examples=["SUMMER24"],
+    )
 
 
 class QuotedCoupon(BaseModel):
@@ -33,6 +40,7 @@ class QuotedCoupon(BaseModel):
     payable: int | None = None
     reason: str | None = None
     details: dict[str, Any] = {}
+    shared_code: str | None = Field(default=None, description="The public code typed, when it quotes that")
 
 
 class StackingRules(BaseModel):

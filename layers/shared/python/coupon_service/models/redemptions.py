@@ -41,7 +41,7 @@ class RedemptionOut(BaseModel):
     coupon_id: str
     merchant_id: str = Field(description="The coupon's issuer")
     redeemed_at_merchant: str | None = Field(description="Where it was used")
-    method: Literal["staff", "self_service"]
+    method: Literal["staff", "self_service", "shared_code"]
     redeemed_by: str
     verified: bool | None = Field(
         default=None, description="Self-service: whether the store's verification code was checked"

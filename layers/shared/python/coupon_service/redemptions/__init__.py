@@ -9,10 +9,12 @@ from __future__ import annotations
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.identity import Caller
 from coupon_service.models.redemptions import RedemptionCheck, RedemptionOut, SelfRedemption, StaffRedemption
+from coupon_service.models.shared_codes import SharedCodeRedemption
 from coupon_service.redemptions.by_customer import by_customer
 from coupon_service.redemptions.by_staff import by_staff
 from coupon_service.redemptions.checking import check
 from coupon_service.redemptions.reversal import reverse
+from coupon_service.redemptions.shared_code import by_shared_code
 from coupon_service.store.redemptions import RedemptionStore
 from coupon_service.store.table import Table
 from coupon_service.wrong_codes import WRONG_CODES_PER_COUPON, WRONG_CODES_PER_CUSTOMER
@@ -44,6 +46,10 @@ class Redemptions:
 
     def by_customer(self, caller: Caller, claim_id: str, body: SelfRedemption) -> RedemptionOut:
         return by_customer(self.store, caller, claim_id, body, clock=self.clock)
+
+    def by_shared_code(self, caller: Caller, body: SharedCodeRedemption) -> RedemptionOut:
+        """A customer's checkout redeeming a coupon's public code, without a claim."""
+        return by_shared_code(self.store.table, caller, body, clock=self.clock)
 
     def reverse(self, merchant_id: str, redemption_id: str) -> RedemptionOut:
         return reverse(self.store, merchant_id, redemption_id, clock=self.clock)

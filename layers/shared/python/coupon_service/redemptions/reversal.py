@@ -8,6 +8,7 @@ from coupon_service.errors import NotFound
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.redemptions.writing import out
 from coupon_service.store.redemptions import RedemptionStore
+from coupon_service.store.shared_codes import SharedCodeReversals
 from coupon_service.validity import to_iso
 
 
@@ -17,5 +18,8 @@ def reverse(store: RedemptionStore, merchant_id: str, redemption_id: str, *, clo
         raise NotFound("no such redemption", field="redemptionId")
     if redemption.reversed_at:
         return out(redemption)
+    if redemption.method == "shared_code":  # no claimed coupon: the code's caps are given back instead
+        shared = SharedCodeReversals(store.table)
+        return out(shared.reverse(redemption, None, merchant_id, to_iso(clock.now())))
     claim = store.claim(redemption.claim_id)
     return out(store.reverse(redemption, claim, merchant_id, to_iso(clock.now())))

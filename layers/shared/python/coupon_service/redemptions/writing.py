@@ -42,7 +42,7 @@ class NotCombinable(Conflict):
 class Redeeming:
     """What a redemption asks, apart from the claimed coupon it uses."""
 
-    method: Literal["staff", "self_service"]
+    method: Literal["staff", "self_service", "shared_code"]
     by: str
     at_merchant: str | None
     store_id: str | None

@@ -105,8 +105,9 @@ class RedemptionStore:
         give_back: list[Reservation],
         order: OrderCouponsItem | None,
     ) -> None:
+        use = self.using(claim, redemption)
         operations = [
-            self._use(claim, redemption.redemption_id, redemption.redeemed_at),
+            *use,
             {
                 "Put": {
                     "Item": to_item(_stored(redemption)),
@@ -131,7 +132,21 @@ class RedemptionStore:
             refused = set(cancelled.failed())
             if refused and min(refused) >= budget_at:
                 raise _BudgetShort() from None
-            raise ClaimMoved(self.claim(claim.claim_id)) from None
+            raise self.moved(cancelled, claim, redemption, len(use)) from None
+
+    def using(self, claim: ClaimItem, redemption: RedemptionItem) -> list[dict[str, Any]]:
+        """What the redemption's transaction uses: the claimed coupon as read."""
+        return [self._use(claim, redemption.redemption_id, redemption.redeemed_at)]
+
+    def moved(
+        self, cancelled: Cancelled, claim: ClaimItem, redemption: RedemptionItem, put_at: int
+    ) -> Exception:
+        """What a refusal of what `using` conditioned (or of the redemption's put at `put_at`) means."""
+        return ClaimMoved(self.claim(claim.claim_id))
+
+    def given_back(self, redemption: RedemptionItem) -> list[dict[str, Any]]:
+        """What a reversal gives back besides the claim, the order and the budget (nothing, here)."""
+        return []
 
     @staticmethod
     def _use(claim: ClaimItem, redemption_id: str, now: str) -> dict[str, Any]:
@@ -181,6 +196,7 @@ class RedemptionStore:
             operations.append(_make_usable(claim, redemption.redemption_id, now))
         if redemption.order_merchant:  # the order is free for another coupon
             operations.append(free_order(redemption))
+        operations += self.given_back(redemption)
         operations += [  # the budget back to the shards it came from
             giving_back(redemption.coupon_id, shard, amount)
             for shard, amount in pieces(redemption.budget_taken or {})
