@@ -292,6 +292,8 @@ def customer_directory(m1: dict[str, str]) -> None:
     body = {"tags": ["vip", "tea"], "birthday": "02-29", "tier": "gold", "joined_at": "2026-01-01T00:00:00Z"}
     ok(call("PUT", "/merchant/customers/u3", claims=m1, body=body), 200)
     ok(call("GET", "/merchant/customers/u3", claims=m1), 200)
+
+
 def shared_code_flow(m1: dict[str, str], coupon_id: str) -> None:
     """A public code: set, quoted and redeemed at checkout without a claim, read, deactivated."""
     shared = f"/coupons/{coupon_id}/shared-code"
