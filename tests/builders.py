@@ -357,3 +357,17 @@ def seed_figures_history(coupon_id, *, claims, redeemed, reversed_, gifts, order
         changes.append(stream_record(order))
     Table().batch_write([*final.values(), *redemptions, *gift_items, *order_items])
     return [(e.detail_type, e.model_dump(mode="json")) for r in changes for e in derive(r)]
+
+
+def report_order(order_id, customer_id, placed_at, merchant_id="m1"):
+    """An order reported to the orders feed and counted by the figures (as the bus would bring its event to
+    the aggregator): what the new-customer rules read."""
+    from coupon_service.events import derive
+    from coupon_service.figures.aggregator import Aggregator
+
+    body = order_body(order_id, customer_id=customer_id, placed_at=placed_at)
+    assert call("POST", "/orders", claims=merchant(merchant_id), body=body).status == 201
+    for item in feed_items("reported_order"):
+        if item["order_id"] == order_id:
+            for event in derive(stream_record(item)):
+                Aggregator().apply(event.detail_type, event.model_dump(mode="json"))

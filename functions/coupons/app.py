@@ -29,21 +29,25 @@ from coupon_service.api import (
 from coupon_service.models.parameters import (
     CHANNEL_PATTERN,
     LOGO_BODY_BYTES,
+    OFFER_FILTER_PATTERN,
     QR_SIZES_PATTERN,
     STORE_ID_PATTERN,
 )
 
 if TYPE_CHECKING:
-    from coupon_service import coupons, identity, records, voiding
+    from coupon_service import coupons, identity, offers, records, voiding
     from coupon_service import promotion as promotion_service
     from coupon_service.models import coupons as models
     from coupon_service.models import history
+    from coupon_service.models import offers as offer_models
     from coupon_service.models import promotion as promotion_models
     from coupon_service.models import records as records_models
     from coupon_service.models import voiding as voiding_models
 else:  # imported by the first request of a route that uses them
     coupons = later("coupon_service.coupons")
     identity = later("coupon_service.identity")
+    offers = later("coupon_service.offers")
+    offer_models = later("coupon_service.models.offers")
     promotion_service = later("coupon_service.promotion")
     records = later("coupon_service.records")
     voiding = later("coupon_service.voiding")
@@ -287,6 +291,49 @@ def merchant_audit(
 @tracer.capture_method
 def offer(couponId: CouponId) -> models.OfferOut:
     return coupons.Coupons(clock=clock(app)).offer(couponId)
+
+
+OfferFilter = Annotated[str | None, Query(max_length=64, pattern=OFFER_FILTER_PATTERN)]
+PUBLIC_CACHE = "public, max-age=60"  # the same answer for everyone: a CDN or browser may keep it a minute
+
+
+@app.get("/offers", responses=responses(413))
+@tracer.capture_method
+def coupon_center(
+    merchant_id: OfferFilter = None,
+    product_id: OfferFilter = None,
+    category: OfferFilter = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[offer_models.OffersPage]:
+    """Public: never reads who is calling, so its answer may be cached for everyone."""
+    page = offers.Offers(clock=clock(app)).page(
+        None, merchant_id=merchant_id, product_id=product_id, category=category, limit=limit, token=next_token
+    )
+    headers = {"Cache-Control": PUBLIC_CACHE}
+    return Response(status_code=200, body=page, content_type="application/json", headers=headers)
+
+
+@app.get("/me/offers", responses=responses(401, 403, 413))
+@tracer.capture_method
+def my_coupon_center(
+    merchant_id: OfferFilter = None,
+    product_id: OfferFilter = None,
+    category: OfferFilter = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[offer_models.OffersPage]:
+    caller = identity.customer(current_caller(app))
+    page = offers.Offers(clock=clock(app)).page(
+        caller,
+        merchant_id=merchant_id,
+        product_id=product_id,
+        category=category,
+        limit=limit,
+        token=next_token,
+    )
+    headers = {"Cache-Control": "private, no-store"}  # one customer's answer: never kept by a shared cache
+    return Response(status_code=200, body=page, content_type="application/json", headers=headers)
 
 
 lambda_handler = api.lambda_handler(app, on_invoke=register_context)

@@ -13,7 +13,7 @@ from coupon_service.figures.reconcile import reconcile
 from coupon_service.store.figures import FiguresStore
 from coupon_service.store.table import Table
 
-from tests.builders import claim_items, make_coupon, scan, shards, stream_record, table_snapshot
+from tests.builders import claim_items, make_coupon, report_order, scan, shards, stream_record, table_snapshot
 from tests.support import call, coupon_body, customer, merchant, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -145,3 +145,59 @@ def test_a_test_release_is_invisible_to_the_public_and_claimable_by_staff_and_te
     _count_everything()
     assert _figures(cid) == {"claimed": 1, "expired_unused": 1}
     assert reconcile() == []
+
+
+# --- new customers, at the till -------------------------------------------------------------------------
+
+
+def test_new_customer_rules_hold_at_the_till_on_the_customers_first_order():
+    generic = {"kind": "generic", "terms": "a welcome drink"}
+    first = make_coupon(terms=generic, options={"first_order_only": True})
+    newbie = make_coupon(terms=generic, options={"new_customers_only": True})
+    mine = _claim(first["coupon_id"], customer("u1")).json
+    welcome = _claim(newbie["coupon_id"], customer("u1")).json
+    assert mine["status"] == welcome["status"] == "available"
+    # A first-order coupon is used on an order, named so the rule can be checked.
+    without = scan(mine["code"], order=None)
+    assert without.status == 422 and without.json["error"]["field"] == "order_id"
+    # The customer's first order: reported and counted before the till redeems on it, it is still the first.
+    report_order("o-1", "u1", "2026-01-01T08:00:00+08:00")
+    assert scan(mine["code"], order=None, order_id="o-1").status == 201
+    # A later order is not their first: the new-customer coupon claimed while they were new is refused.
+    report_order("o-2", "u1", "2026-01-02T08:00:00+08:00")
+    checked = call(
+        "POST",
+        "/redemptions/validation",
+        claims=staff("m1"),
+        body={"code": welcome["code"], "order_id": "o-2"},
+    )
+    refused = scan(welcome["code"], order=None, order_id="o-2")
+    for reply in (checked, refused):
+        assert reply.status == 403 and reply.json["error"]["code"] == "not_new_customer", reply.json
+    assert Table().get(keys.claim(welcome["claim_id"]))["state"] == "available"
+
+
+# --- what the rules cost the claim path -------------------------------------------------------------------
+
+
+def test_a_coupon_without_the_new_rules_costs_the_claim_no_extra_request(dynamodb_requests):
+    plain = make_coupon()
+    newcomers = make_coupon(options={"new_customers_only": True, "first_order_only": True})
+    secret = make_coupon(options={"passphrase": SECRET_WORDS})
+
+    def cost(coupon, body=None):
+        claims.cache.clear()  # each claim reads its coupon's terms, as a cold execution environment does
+        dynamodb_requests.reset()
+        assert _claim(coupon["coupon_id"], customer("u1"), body).status == 201
+        return dict(dynamodb_requests.calls)
+
+    # The coupon's terms and the claim's one transaction, as before these rules existed.
+    assert cost(plain) == {"GetItem": 1, "TransactWriteItems": 1}
+    # The customer's record at the merchant: one GetItem more, only for a coupon with a new-customer rule.
+    assert cost(newcomers) == {"GetItem": 2, "TransactWriteItems": 1}
+    # The attempt counted before the comparison, and given back when right.
+    assert cost(secret, {"passphrase": SECRET_WORDS}) == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "TransactWriteItems": 1,
+    }

@@ -90,6 +90,8 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path=f"/coupons/{coupon_id}/promotion/qr", claims=merchant()
         ),
         ("GET", "/offers/{couponId}"): dict(path=f"/offers/{coupon_id}"),
+        ("GET", "/offers"): dict(path="/offers"),
+        ("GET", "/me/offers"): dict(path="/me/offers", claims=customer("u1")),
         ("POST", "/coupons/{couponId}/claims/{claimId}/void"): dict(
             path=f"/coupons/{coupon_id}/claims/{claim_id}/void", claims=merchant(), body={"reason": "x"}
         ),

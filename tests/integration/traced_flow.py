@@ -197,6 +197,7 @@ def journey() -> dict[str, list[str]]:
     coupon_id = coupon["coupon_id"]
     ok(call("GET", f"/coupons/{coupon_id}/promotion", claims=merchant("m1")), 200)
     ok(call("GET", f"/offers/{coupon_id}"), 200)
+    ok(call("GET", "/offers"), 200)
 
     def claimed(user: str) -> dict[str, Any]:
         who = customer(user, phone_number=PHONE)

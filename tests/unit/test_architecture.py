@@ -47,6 +47,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "issuance rules": ("coupon_service.issuance",),
     "customers": ("coupon_service.customers",),
     "shared codes": ("coupon_service.shared_codes",),
+    "coupon center": ("coupon_service.offers",),
 }
 # Beyond the services, what a handler (functions/<name>/app.py) may import of the layer and outside it.
 HANDLER_LAYER_IMPORTS = ("coupon_service.api", "coupon_service.identity", "coupon_service.models")

@@ -225,6 +225,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
     public = {
         ("get", "/coupons/docs"),
         ("get", "/offers/{couponId}"),
+        ("get", "/offers"),
         ("get", "/me/docs"),
         ("get", "/checkout/docs"),
         ("get", "/gifts/{token}"),

@@ -14,7 +14,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.errors import DomainError, Forbidden, Invalid, Locked, NotFound
 from coupon_service.identity import Caller
-from coupon_service.items import CouponItem
+from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.privacy import keyed_hash, matches
 from coupon_service.secret import hmac_key
 from coupon_service.store.customer_history import CustomerHistory
@@ -145,3 +145,20 @@ def check_newcomer(
     rules = newcomer_rules(options)
     if rules and not is_new(CustomerHistory(table).at_merchant(merchant_id, customer_id), order_id=order_id):
         raise not_new(rules)
+
+
+def check_at_use(table: Table, claim: ClaimItem, order_id: str | None) -> None:
+    """At the till or in the store: a claimed coupon with a new-customer rule (as claimed) is used only by a
+    customer still new at the merchant, on their first order there (`first_order_only` needs the order's
+    id). Nothing, and no request, for a claimed coupon without one."""
+    rules = claim.newcomer_rules or []
+    if not rules:
+        return
+    if "first_order_only" in rules and order_id is None:
+        raise Invalid(
+            "this coupon is for a customer's first order at the merchant: send the order's id",
+            code="order_required",
+            field="order_id",
+        )
+    options = dict.fromkeys(rules, True)
+    check_newcomer(table, options, claim.merchant_id, claim.owner_id, order_id=order_id)

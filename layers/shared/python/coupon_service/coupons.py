@@ -224,8 +224,18 @@ class Coupons:
             "after": plan.record.after,
             "holders": plan.holders,
         }
+        after = {**coupon.model_dump(), **plan.changes, "version": coupon.version + 1}
+        for name in plan.removed:
+            after.pop(name, None)
         edit = CouponEdit(
-            patch.version, plan.changes, plan.removed, plan.shard_changes, inventory, new_shards, record
+            patch.version,
+            plan.changes,
+            plan.removed,
+            plan.shard_changes,
+            inventory,
+            new_shards,
+            record,
+            CouponItem.model_validate(after),
         )
         self.store.edit_coupon(coupon_id, edit)
         self.store.add_audience(coupon_id, plan.audience)

@@ -200,6 +200,9 @@ class ClaimItem(BaseModel):
     budget_shards: int | None = None  # the coupon caps its total discount over this many budget shards
     stacking: dict[str, Any] | None = None  # stackable coupons: the kinds it shares an order with
     test_release: bool | None = None  # claimed from a draft by its merchant's staff or a tester: no figures
+    newcomer_rules: list[str] | None = (
+        None  # the coupon's new-customer rules as claimed (coupon_service.access)
+    )
     # Where and when it may be used, as claimed (coupon_service.where_and_when).
     stores: dict[str, list[str]] | None = None
     time_frames: list[dict[str, Any]] | None = None

@@ -428,3 +428,26 @@ def customer_tag(merchant_id: str, tag: str, customer_id: str) -> dict[str, str]
 def passphrase_guard(customer_id: str, coupon_id: str) -> dict[str, str]:
     """Wrong claim passphrases one customer tried on one coupon (counted like verification codes)."""
     return {"PK": f"CUSTOMER#{customer_id}", "SK": f"PASSPHRASE#{coupon_id}"}
+
+
+# --- the coupon center ------------------------------------------------------------------------------------
+
+
+def offers_everywhere() -> str:
+    """The coupon center's partition of every listed coupon (active; not paused, draft or deleted)."""
+    return "OFFERS#ALL"
+
+
+def offers_of(merchant_id: str) -> str:
+    """The coupon center's partition of one merchant's listed coupons (the platform's under `platform`)."""
+    return f"OFFERS#MERCHANT#{merchant_id}"
+
+
+def offer_everywhere(created_at: str, coupon_id: str) -> dict[str, str]:
+    """A listed coupon in the center's partition of all coupons, newest first when read backwards."""
+    return {"PK": "OFFERS#ALL", "SK": f"{created_at}#{coupon_id}"}
+
+
+def offer_of(merchant_id: str, created_at: str, coupon_id: str) -> dict[str, str]:
+    """A listed coupon in its merchant's partition of the center."""
+    return {"PK": f"OFFERS#MERCHANT#{merchant_id}", "SK": f"{created_at}#{coupon_id}"}

@@ -94,6 +94,7 @@ class CouponEdit:
     inventory: InventoryPlan = InventoryPlan(changes=())
     new_shards: list[ShardItem] = field(default_factory=list)
     record: dict[str, Any] | None = None  # the history entry, written in the same transaction
+    after: CouponItem | None = None  # the coupon as the edit leaves it (the coupon center's listing)
 
 
 def inventory_plan(

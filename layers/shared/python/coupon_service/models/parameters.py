@@ -24,3 +24,5 @@ EXPORT_JOB_ID_PATTERN = r"^[0-9a-f]{32}$"  # an export job's id
 RULE_ID_PATTERN = r"^[0-9a-f]{32}$"  # an issuance rule id
 # A customer's id in a merchant's routes: as the sign-in gives it (1-64 characters safe in a key and a URL).
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+# The coupon center's filters: a merchant, or a product or category of a coupon's scope (models.rules.Name).
+OFFER_FILTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"

@@ -11,6 +11,7 @@ redeemed costs one read and writes nothing, so an honest till may check as often
 
 from __future__ import annotations
 
+from coupon_service.access import check_at_use
 from coupon_service.budget import BudgetExhausted
 from coupon_service.clock import Clock
 from coupon_service.errors import DomainError, NotFound
@@ -46,6 +47,7 @@ def check(
         if refused.code in STATE_REFUSALS and claim.state != "used":
             _counted(budget, now)
         raise
+    check_at_use(store.table, claim, body.order_id)  # a redemption would refuse a customer no longer new
     if redemption.budget_counted and claim.budget_shards:
         # The budget's remainder is the transaction's to decide; a check reads it (capped coupons only).
         left = BudgetShards(store.table).remaining([(claim.coupon_id, int(claim.budget_shards))])

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from coupon_service import budget, lifecycle, stacking
+from coupon_service import access, budget, lifecycle, stacking
 from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
@@ -214,6 +214,7 @@ def redeem(
     replay = replayed(store, claim, asked.order_id)
     if replay:
         return replay
+    access.check_at_use(store.table, claim, asked.order_id)  # new-customer rules: a request only if any
     try:
         stored = _onto_order(store, claim, asked, now)
     except ClaimMoved as moved:

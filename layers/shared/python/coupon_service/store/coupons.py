@@ -14,6 +14,7 @@ from coupon_service.items import CouponItem, ShardItem
 from coupon_service.planning import CouponEdit, ShardChange
 from coupon_service.store.budget import new_shard
 from coupon_service.store.history import change_put
+from coupon_service.store.offers import listing_writes
 from coupon_service.store.table import (
     Cancelled,
     Table,
@@ -99,6 +100,7 @@ class CouponStore:
             [_put_new(record)]
             + [_put_new(_shard_record(s)) for s in shards]
             + [_put_new(new_shard(coupon.coupon_id, i, amount)) for i, amount in enumerate(budget)]
+            + listing_writes(coupon, was_listed=False)
         )
 
     def edit_coupon(self, coupon_id: str, edit: CouponEdit) -> None:
@@ -132,6 +134,8 @@ class CouponStore:
             if change.delta or edit.shard_changes
         ]
         operations += [_put_new(_shard_record(s)) for s in edit.new_shards]
+        if edit.after is not None:  # the coupon center shows the coupon as the edit leaves it
+            operations += listing_writes(edit.after)
         if edit.record is not None:
             operations.append(change_put(edit.record))
         try:
@@ -174,6 +178,7 @@ class CouponStore:
                     }
                 ]
                 + [_shard_update(k, {"status": "deleted"}) for k in shard_keys(coupon_id, coupon.shard_count)]
+                + listing_writes(coupon.model_copy(update={"status": "deleted"}))
             )
         except Cancelled as cancelled:
             raise NotFound("no such coupon", field="couponId") from cancelled
