@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -294,7 +294,17 @@ def offer(couponId: CouponId) -> models.OfferOut:
 
 
 OfferFilter = Annotated[str | None, Query(max_length=64, pattern=OFFER_FILTER_PATTERN)]
+OfferLimit = Annotated[int, Query(ge=1, le=50)]
+PageToken = Annotated[str | None, Query(max_length=2048)]
 PUBLIC_CACHE = "public, max-age=60"  # the same answer for everyone: a CDN or browser may keep it a minute
+PRIVATE = "private, no-store"  # one customer's answer: never kept by a shared cache
+
+
+def _center(caller: identity.Caller | None, cache: str, **query: Any) -> Response[offer_models.OffersPage]:
+    page = offers.Offers(clock=clock(app)).page(caller, **query)
+    return Response(
+        status_code=200, body=page, content_type="application/json", headers={"Cache-Control": cache}
+    )
 
 
 @app.get("/offers", responses=responses(413))
@@ -303,15 +313,12 @@ def coupon_center(
     merchant_id: OfferFilter = None,
     product_id: OfferFilter = None,
     category: OfferFilter = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: OfferLimit = 20,
+    next_token: PageToken = None,
 ) -> Response[offer_models.OffersPage]:
     """Public: never reads who is calling, so its answer may be cached for everyone."""
-    page = offers.Offers(clock=clock(app)).page(
-        None, merchant_id=merchant_id, product_id=product_id, category=category, limit=limit, token=next_token
-    )
-    headers = {"Cache-Control": PUBLIC_CACHE}
-    return Response(status_code=200, body=page, content_type="application/json", headers=headers)
+    filters = {"merchant_id": merchant_id, "product_id": product_id, "category": category}
+    return _center(None, PUBLIC_CACHE, **filters, limit=limit, token=next_token)
 
 
 @app.get("/me/offers", responses=responses(401, 403, 413))
@@ -320,20 +327,12 @@ def my_coupon_center(
     merchant_id: OfferFilter = None,
     product_id: OfferFilter = None,
     category: OfferFilter = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: OfferLimit = 20,
+    next_token: PageToken = None,
 ) -> Response[offer_models.OffersPage]:
     caller = identity.customer(current_caller(app))
-    page = offers.Offers(clock=clock(app)).page(
-        caller,
-        merchant_id=merchant_id,
-        product_id=product_id,
-        category=category,
-        limit=limit,
-        token=next_token,
-    )
-    headers = {"Cache-Control": "private, no-store"}  # one customer's answer: never kept by a shared cache
-    return Response(status_code=200, body=page, content_type="application/json", headers=headers)
+    filters = {"merchant_id": merchant_id, "product_id": product_id, "category": category}
+    return _center(caller, PRIVATE, **filters, limit=limit, token=next_token)
 
 
 lambda_handler = api.lambda_handler(app, on_invoke=register_context)

@@ -10,11 +10,22 @@ from coupon_service.events import derive
 from coupon_service.figures.aggregator import Aggregator
 from coupon_service.figures.reading import summed
 from coupon_service.figures.reconcile import reconcile
+from coupon_service.models.claims import ClaimRequest
 from coupon_service.store.figures import FiguresStore
 from coupon_service.store.table import Table
 
 from tests.builders import claim_items, make_coupon, report_order, scan, shards, stream_record, table_snapshot
-from tests.support import call, coupon_body, customer, merchant, staff
+from tests.support import (
+    call,
+    caller_for,
+    concurrently,
+    coupon_body,
+    customer,
+    inject,
+    merchant,
+    outcome,
+    staff,
+)
 
 pytestmark = pytest.mark.usefixtures("stack")
 SECRET_WORDS = "open sesame 42"
@@ -32,11 +43,12 @@ def test_a_passphrase_too_short_is_a_422_naming_it_on_creation_and_edit_and_chan
         "POST", "/coupons", claims=merchant("m1"), body=coupon_body(options={"passphrase": "abc12"})
     )
     coupon = make_coupon()
-    edit = {"version": 1, "options": {"passphrase": "short"}}
+    edit = {"version": 1, "options": {"passphrase": "pw123"}}
     edited = call("PATCH", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1"), body=edit)
     for reply in (created, edited):
         assert reply.status == 422, reply.json
         assert reply.json["error"]["field"] == "body.options.passphrase"
+        assert "abc12" not in reply.raw.decode() and "pw123" not in reply.raw.decode()  # never echoed
     assert not [i for i in table_snapshot() if i.get("passphrase_hash")]
     assert call("GET", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1")).json["version"] == 1
 
@@ -91,6 +103,26 @@ def test_wrong_passphrases_lock_the_customer_out_of_the_coupon_and_only_them():
     )
     claims.cache.clear()
     assert _claim(cid, customer("u4")).status == 201
+
+
+def test_parallel_guesses_with_lost_answers_never_get_more_than_five_compared(emulator):
+    coupon = make_coupon(options={"passphrase": SECRET_WORDS})
+    guesser = caller_for(customer("u1"))
+
+    def guess(i):
+        body = ClaimRequest(passphrase=f"guess-{i}")
+        return outcome(lambda: claims.Claims().claim(guesser, coupon["coupon_id"], None, None, body))
+
+    inject(emulator, "lost")  # 30% of writes refused or applied with their answer lost
+    answers = concurrently(guess, 16, threads=16)
+    emulator.faults.set(0.0)
+    statuses = [a.status for a in answers]
+    assert set(statuses) <= {422, 423, 503}, statuses
+    assert statuses.count(422) <= 4  # counted before compared: a fifth wrong one is the lock
+    guard = Table().get(keys.passphrase_guard("u1", coupon["coupon_id"]))
+    assert len(guard["attempts"]) <= 5
+    locked = _claim(coupon["coupon_id"], customer("u1"), {"passphrase": SECRET_WORDS})
+    assert locked.status == 423 and claim_items(coupon["coupon_id"]) == []
 
 
 # --- the test release -----------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ def test_merchant_samples_create_list_and_show_an_offer():
     assert [c["coupon_id"] for c in listed["items"]] == [coupon_id]
     offer = invoke("coupons", with_coupon(sample("offer-get.json"), coupon_id))
     assert offer["statusCode"] == 200
+    center = invoke("coupons", sample("offers-list.json"))
+    assert center["statusCode"] == 200, center["body"]
+    assert [o["coupon_id"] for o in json.loads(center["body"])["items"]] == [coupon_id]
 
 
 def test_customer_samples_claim_and_list_the_wallet():
