@@ -38,7 +38,7 @@ def _claim(coupon_id, who, body=None):
 # --- the passphrase -----------------------------------------------------------------------------------
 
 
-def test_a_passphrase_too_short_is_a_422_naming_it_on_creation_and_edit_and_changes_nothing():
+def _too_short_is_refused_and_changes_nothing():
     created = call(
         "POST", "/coupons", claims=merchant("m1"), body=coupon_body(options={"passphrase": "abc12"})
     )
@@ -53,7 +53,8 @@ def test_a_passphrase_too_short_is_a_422_naming_it_on_creation_and_edit_and_chan
     assert call("GET", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1")).json["version"] == 1
 
 
-def test_a_passphrase_is_kept_only_as_a_keyed_hash_and_never_shown():
+def test_a_passphrase_too_short_is_a_422_naming_it_and_one_set_is_kept_only_as_a_keyed_hash():
+    _too_short_is_refused_and_changes_nothing()
     coupon = make_coupon(options={"passphrase": SECRET_WORDS})
     assert coupon["options"]["passphrase_required"] is True
     read = call("GET", f"/coupons/{coupon['coupon_id']}", claims=merchant("m1"))
@@ -182,7 +183,32 @@ def test_a_test_release_is_invisible_to_the_public_and_claimable_by_staff_and_te
 # --- new customers, at the till -------------------------------------------------------------------------
 
 
-def test_new_customer_rules_hold_at_the_till_on_the_customers_first_order():
+def _claim_costs(dynamodb_requests):
+    """A coupon without the new rules costs the claim path no extra request."""
+    plain = make_coupon()
+    newcomers = make_coupon(options={"new_customers_only": True, "first_order_only": True})
+    secret = make_coupon(options={"passphrase": SECRET_WORDS})
+
+    def cost(coupon, body=None):
+        claims.cache.clear()  # each claim reads its coupon's terms, as a cold execution environment does
+        dynamodb_requests.reset()
+        assert _claim(coupon["coupon_id"], customer("u1"), body).status == 201
+        return dict(dynamodb_requests.calls)
+
+    # The coupon's terms and the claim's one transaction, as before these rules existed.
+    assert cost(plain) == {"GetItem": 1, "TransactWriteItems": 1}
+    # The customer's record at the merchant: one GetItem more, only for a coupon with a new-customer rule.
+    assert cost(newcomers) == {"GetItem": 2, "TransactWriteItems": 1}
+    # The attempt counted before the comparison, and given back when right.
+    assert cost(secret, {"passphrase": SECRET_WORDS}) == {
+        "GetItem": 1,
+        "UpdateItem": 2,
+        "TransactWriteItems": 1,
+    }
+
+
+def test_new_rules_cost_a_claim_nothing_unless_set_and_new_customers_hold_at_the_till(dynamodb_requests):
+    _claim_costs(dynamodb_requests)
     generic = {"kind": "generic", "terms": "a welcome drink"}
     first = make_coupon(terms=generic, options={"first_order_only": True})
     newbie = make_coupon(terms=generic, options={"new_customers_only": True})
@@ -207,29 +233,3 @@ def test_new_customer_rules_hold_at_the_till_on_the_customers_first_order():
     for reply in (checked, refused):
         assert reply.status == 403 and reply.json["error"]["code"] == "not_new_customer", reply.json
     assert Table().get(keys.claim(welcome["claim_id"]))["state"] == "available"
-
-
-# --- what the rules cost the claim path -------------------------------------------------------------------
-
-
-def test_a_coupon_without_the_new_rules_costs_the_claim_no_extra_request(dynamodb_requests):
-    plain = make_coupon()
-    newcomers = make_coupon(options={"new_customers_only": True, "first_order_only": True})
-    secret = make_coupon(options={"passphrase": SECRET_WORDS})
-
-    def cost(coupon, body=None):
-        claims.cache.clear()  # each claim reads its coupon's terms, as a cold execution environment does
-        dynamodb_requests.reset()
-        assert _claim(coupon["coupon_id"], customer("u1"), body).status == 201
-        return dict(dynamodb_requests.calls)
-
-    # The coupon's terms and the claim's one transaction, as before these rules existed.
-    assert cost(plain) == {"GetItem": 1, "TransactWriteItems": 1}
-    # The customer's record at the merchant: one GetItem more, only for a coupon with a new-customer rule.
-    assert cost(newcomers) == {"GetItem": 2, "TransactWriteItems": 1}
-    # The attempt counted before the comparison, and given back when right.
-    assert cost(secret, {"passphrase": SECRET_WORDS}) == {
-        "GetItem": 1,
-        "UpdateItem": 2,
-        "TransactWriteItems": 1,
-    }
