@@ -36,6 +36,7 @@ app = resolver()
 app.enable_swagger(path="/me/docs", title="Coupons: claiming and the wallet")
 ClaimId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The claimed coupon's id")]
 ERRORS = (401, 403, 404, 413)
+DEVICE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$"  # the app's device id (an IDFV, an Android id...)
 
 
 @app.post("/coupons/<couponId>/claims", responses=responses(*ERRORS, 409, 503, status=201))
@@ -45,10 +46,17 @@ def claim(
     body: Annotated[models.ClaimRequest | None, Body()] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
+    device_id: Annotated[str | None, Header(alias="X-Device-Id", pattern=DEVICE_PATTERN)] = None,
 ) -> Response[models.ClaimedCouponOut]:
     caller = identity.claimer(current_caller(app))  # staff only in a draft's test release
     claimed = claims.Claims(clock=clock(app)).claim(
-        caller, couponId, idempotency_key, channel, body or models.ClaimRequest()
+        caller,
+        couponId,
+        idempotency_key,
+        channel,
+        body or models.ClaimRequest(),
+        device_id=device_id,  # both kept only as keyed hashes, never logged
+        source_ip=app.current_event.request_context.identity.source_ip,
     )
     logger.info("claimed", extra={"coupon_id": couponId, "claim_id": claimed.claim_id})
     metrics.add_metric(name="CouponClaimed", unit=MetricUnit.Count, value=1)

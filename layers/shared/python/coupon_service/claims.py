@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from coupon_service import access, keys, qr
+from coupon_service import access, claim_watch, keys, qr
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.codes import new_system_code
 from coupon_service.errors import (
@@ -134,7 +134,15 @@ class Claims:
     # --- the claim -------------------------------------------------------------------------------
 
     def claim(
-        self, caller: Caller, coupon_id: str, key: str | None, channel: str | None, body: ClaimRequest
+        self,
+        caller: Caller,
+        coupon_id: str,
+        key: str | None,
+        channel: str | None,
+        body: ClaimRequest,
+        *,
+        device_id: str | None = None,
+        source_ip: str | None = None,
     ) -> ClaimedCouponOut:
         coupon = self.terms(coupon_id, drafts=True)
         test = access.test_release(coupon, caller)
@@ -153,6 +161,7 @@ class Claims:
         item = self._claim_item(
             coupon, caller, claim_id=claim_id, channel=recorded, digest=digest, body=body, now=now
         )
+        item.update(claim_watch.marks(coupon, device_id, source_ip, now))  # keyed hashes only
         if test:
             item["test_release"] = True
         if rules := access.newcomer_rules(coupon.options):  # checked again at the redemption, as claimed

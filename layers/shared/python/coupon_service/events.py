@@ -17,6 +17,7 @@ from coupon_service.aws import client
 from coupon_service.event_ids import became, event_id
 from coupon_service.issue_events import granted
 from coupon_service.models.events import (
+    ClaimAbuseSuspected,
     CodeGuessingSuspected,
     CouponChanged,
     CouponClaimed,
@@ -40,6 +41,7 @@ from coupon_service.settings import settings
 from coupon_service.watch_events import WATCH_DERIVERS
 
 __all__ = [  # the event models are re-exported: consumers and tests read them from here
+    "ClaimAbuseSuspected",
     "CodeGuessingSuspected",
     "CouponChanged",
     "CouponClaimed",

@@ -211,6 +211,12 @@ class ClaimItem(BaseModel):
     reminded_at: str | None = None
     # Issued by the service (coupon_service.issuing), not claimed: why (models.issuing.IssueReason).
     issue_reason: dict[str, str] | None = None
+    # Where the claim came from, as keyed hashes only (coupon_service.claim_watch): the per-device limit as
+    # claimed and the abuse watch's window.
+    device_hash: str | None = None
+    ip_hash: str | None = None
+    per_device_limit: int | None = None
+    watch_window: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -243,6 +243,17 @@ def shared_code_use(coupon_id: str, customer_id: str) -> dict[str, str]:
     return {"PK": f"SHARED_USE#{coupon_id}#{customer_id}", "SK": "SHARED_USE"}
 
 
+def device_claims(coupon_id: str, device_hash: str) -> dict[str, str]:
+    """How many claims of a coupon one device made (its id's keyed hash): the per-device limit."""
+    return {"PK": f"DEVICE#{coupon_id}#{device_hash}", "SK": "DEVICE"}
+
+
+def claim_watch(merchant_id: str, kind: str, subject_hash: str, window: str) -> dict[str, str]:
+    """The accounts that claimed a merchant's coupons from one device or one IP (`kind`; its keyed hash) in
+    one window: the abuse watch."""
+    return {"PK": f"CLAIMWATCH#{merchant_id}#{kind}#{subject_hash}", "SK": f"WINDOW#{window}"}
+
+
 def merchant_settings(merchant_id: str) -> dict[str, str]:
     """A merchant's settings (how many stackable coupons an order at the merchant takes)."""
     return {"PK": f"MERCHANT#{merchant_id}", "SK": "SETTINGS"}

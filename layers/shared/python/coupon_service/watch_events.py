@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from coupon_service.claim_watch import crossed
 from coupon_service.event_ids import became, event_id
 from coupon_service.models.events import (
+    ClaimAbuseSuspected,
     CodeGuessingSuspected,
     CouponLowStock,
     CouponSoldOut,
@@ -83,8 +85,31 @@ def _stock(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
     return found
 
 
+def _claim_watch(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
+    """A window's accounts going past its threshold: one event, named by merchant, subject and window."""
+    after, before = new.get("accounts") or [], old.get("accounts") or []
+    if not new or not crossed(new["kind"], len(before), len(after)):
+        return []
+    subject = f"{new['merchant_id']}|{new['kind']}|{new['subject_hash']}|{new['window_start']}"
+    return [
+        ClaimAbuseSuspected(
+            event_id=event_id("ClaimAbuseSuspected", subject),
+            occurred_at=new["last_at"],
+            merchant_id=new["merchant_id"],
+            kind=new["kind"],
+            subject_hash=new["subject_hash"],
+            window_start=new["window_start"],
+            window_end=new["window_end"],
+            threshold=int(new["threshold"]),
+            accounts=len(after),
+            customers=sorted(after),
+        )
+    ]
+
+
 WATCH_DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]]] = {
     "coupon_guard": _coupon_guard,
     "lookup_budget": _lookup_budget,
     "stock": _stock,
+    "claim_watch": _claim_watch,
 }

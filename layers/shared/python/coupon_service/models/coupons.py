@@ -224,6 +224,7 @@ class CouponOut(BaseModel):
                     testers=options.get("testers") or [],
                     new_customers_only=options.get("new_customers_only", False),
                     first_order_only=options.get("first_order_only", False),
+                    per_device_limit=options.get("per_device_limit"),
                 ),
                 "inventory": Inventory.of(coupon.mode, shards),
             }
@@ -251,6 +252,7 @@ class OptionsOut(BaseModel):
     testers: list[str] = Field(default_factory=list)
     new_customers_only: bool = False
     first_order_only: bool = False
+    per_device_limit: int | None = None
 
 
 class CouponEdited(CouponOut):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -209,3 +209,19 @@ class CouponGranted(CouponClaimed):
 
     detail_type: ClassVar[str] = "CouponGranted"
     reason: IssueReason
+
+
+class ClaimAbuseSuspected(Event):
+    """More accounts than the threshold claimed a merchant's coupons from one device or one IP in one window:
+    a heuristic for one person with many accounts (a device id is the app's word, an IP may be an office's),
+    for the merchant to look at; once per window. The device or IP only as its keyed hash."""
+
+    detail_type: ClassVar[str] = "ClaimAbuseSuspected"
+    merchant_id: str
+    kind: Literal["device", "ip"]
+    subject_hash: str = Field(description="The device id's or the IP's keyed hash, never the value")
+    window_start: str
+    window_end: str
+    threshold: int = Field(description="Accounts per window beyond which it is raised")
+    accounts: int = Field(description="Accounts counted when it was raised")
+    customers: list[str] = Field(description="The accounts counted")

@@ -299,6 +299,13 @@ class Options(Strict):
         description="Usable only on the customer's first order at the merchant (claimable only while the "
         "customer has none)",
     )
+    per_device_limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Claims of this coupon per device (the app's `X-Device-Id`, kept as a keyed hash; a "
+        "claim without one is refused): a heuristic against one person with many accounts",
+    )
 
     @field_validator("gift_message")
     @classmethod

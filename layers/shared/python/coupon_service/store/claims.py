@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from coupon_service import keys
+from coupon_service.claim_watch import DeviceLimitReached
 from coupon_service.errors import DuplicateClaim, LimitReached, NotFound
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.lifecycle import WalletStatus, wallet_view
+from coupon_service.store.claim_watch import watch_parts
 from coupon_service.store.pool import Pool
 from coupon_service.store.shards import OPEN, open_values, refuse_closed, shard_as_read
 from coupon_service.store.table import (
@@ -135,7 +137,7 @@ class ClaimStore:
             return True
         except Cancelled as cancelled:
             refused = transaction.refused(cancelled)
-        _raise_for_claim(refused, limit)
+        _raise_for_claim(refused, limit, claim.per_device_limit)
         refuse_closed(shard_as_read(refused.get("shard")), now, expected)
         return False
 
@@ -153,7 +155,7 @@ class ClaimStore:
         except Cancelled as cancelled:
             # Refused for sure (a repeat of a committed transaction succeeds by its request token).
             self.pool.give_back(claim.coupon_id, claim.shard, position, claim.claim_id)
-            _raise_for_claim(transaction.refused(cancelled), limit)
+            _raise_for_claim(transaction.refused(cancelled), limit, claim.per_device_limit)
             raise
         except StoreBusy as busy:
             if not busy.unknown_outcome:  # never applied: the position goes back before we answer
@@ -175,6 +177,8 @@ class ClaimStore:
                 }
             },
         )
+        for name, operation in watch_parts(claim):  # a device's limit, the abuse watch (none: nothing)
+            transaction.add(name, operation)
         transaction.add(
             "claim",
             {
@@ -187,9 +191,13 @@ class ClaimStore:
         )
 
 
-def _raise_for_claim(refused: Mapping[str, dict[str, Any] | None], limit: int) -> None:
+def _raise_for_claim(
+    refused: Mapping[str, dict[str, Any] | None], limit: int, device_limit: int | None = None
+) -> None:
     """Duplicate key beats the limit: a retry of a claim that succeeded returns that claim."""
     if "claim" in refused:
         raise DuplicateClaim(refused["claim"] or {})
     if "holding" in refused:
         raise LimitReached(limit)
+    if "device" in refused:
+        raise DeviceLimitReached(device_limit or 0)
