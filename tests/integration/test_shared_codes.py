@@ -7,7 +7,7 @@ import pytest
 from coupon_service import keys
 from coupon_service.store.table import Table
 
-from tests.builders import CART, make_coupon, redemptions_of
+from tests.builders import CART, make_coupon, redemptions_of, report_order
 from tests.support import call, customer, merchant, staff
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -183,3 +183,19 @@ def test_guessing_codes_spends_the_customers_lookup_budget(stack):
     assert redeem_code().status == 429
     assert quote("SUMMER24").status == 429
     assert redeem_code(user="u2").status == 201
+
+
+def test_a_code_keeps_its_coupons_rules_for_new_customers_and_never_stands_in_for_a_passphrase(stack):
+    # Given a coupon for new customers only, with a public code
+    coupon = make_coupon(options={"new_customers_only": True})
+    assert set_code(coupon["coupon_id"]).status == 200
+    # When a customer who already ordered at the merchant types it on a later order, they are refused
+    report_order("o-1", "u1", "2026-01-01T08:00:00+08:00")
+    refused = redeem_code(order_id="o-2")
+    assert refused.status == 403 and refused.json["error"]["code"] == "not_new_customer", refused.json
+    # And a new customer redeems it
+    assert redeem_code(user="u2", order_id="n-1").status == 201
+    # A coupon claimed with a passphrase gets no public code
+    secret = make_coupon(options={"passphrase": "tea-club-2026"})
+    denied = set_code(secret["coupon_id"], code="TEACLUB")
+    assert denied.status == 403 and denied.json["error"]["field"] == "options.passphrase"

@@ -14,6 +14,7 @@ import re
 
 from pydantic import TypeAdapter
 
+from coupon_service.access import newcomer_rules
 from coupon_service.errors import ClaimsClosed, Forbidden, Invalid
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.validity import Validity, from_iso, to_iso, window_for_claim
@@ -59,6 +60,12 @@ def for_everyone(coupon: CouponItem) -> None:
             code="not_for_everyone",
             field="audience",
         )
+    if coupon.passphrase_hash:  # a code anyone may type would stand in for the passphrase
+        raise Forbidden(
+            "a coupon claimed with a passphrase has no public code",
+            code="not_for_everyone",
+            field="options.passphrase",
+        )
 
 
 def as_claim(coupon: CouponItem, customer_id: str, code: str, now: str) -> ClaimItem:
@@ -93,4 +100,5 @@ def as_claim(coupon: CouponItem, customer_id: str, code: str, now: str) -> Claim
         stacking=stacking,
         stores=coupon.stores,
         time_frames=coupon.time_frames,
+        newcomer_rules=newcomer_rules(coupon.options) or None,  # checked at the redemption, as claimed
     )
