@@ -3,6 +3,8 @@ checkout without claiming it; another merchant, a guesser and a crafted body get
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from coupon_service import keys
 from coupon_service.store.table import Table
@@ -199,3 +201,23 @@ def test_a_code_keeps_its_coupons_rules_for_new_customers_and_never_stands_in_fo
     secret = make_coupon(options={"passphrase": "tea-club-2026"})
     denied = set_code(secret["coupon_id"], code="TEACLUB")
     assert denied.status == 403 and denied.json["error"]["field"] == "options.passphrase"
+
+
+def test_what_a_code_costs_the_quote_and_the_redemption(stack, dynamodb_requests):
+    coupon = make_coupon()
+    assert set_code(coupon["coupon_id"], max_redemptions=1).status == 200
+    dynamodb_requests.reset()
+    assert call("POST", "/checkout/quote", claims=customer("u1"), body={"order": CART}).status == 200
+    without = Counter(dynamodb_requests.calls)
+    dynamodb_requests.reset()
+    assert quote("summer24").status == 200
+    # A quote with a code: the code with the caller's budget, the coupon with their uses, two reads more
+    assert Counter(dynamodb_requests.calls) - without == {"BatchGetItem": 2}
+    dynamodb_requests.reset()
+    assert redeem_code().status == 201
+    # A redemption: the code with the budget, the coupon's terms, one transaction
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}
+    dynamodb_requests.reset()
+    # A full code is refused from its one read, nothing written
+    assert redeem_code(user="u2").json["error"]["code"] == "redemption_cap_reached"
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1}
