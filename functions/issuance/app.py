@@ -24,12 +24,15 @@ from coupon_service.models.parameters import RULE_ID_PATTERN
 
 if TYPE_CHECKING:
     from coupon_service import identity
-    from coupon_service.issuance import rules
+    from coupon_service.issuance import intake, rules
+    from coupon_service.models import customer_events
     from coupon_service.models import issuance as models
 else:  # imported by the first request of a route that uses them
     identity = later("coupon_service.identity")
     rules = later("coupon_service.issuance.rules")
+    intake = later("coupon_service.issuance.intake")
     models = later("coupon_service.models.issuance")
+    customer_events = later("coupon_service.models.customer_events")
 
 app = resolver()
 app.enable_swagger(path="/merchant/issuance-rules/docs", title="Coupons: issuance rules")
@@ -74,6 +77,17 @@ def edit_rule(ruleId: RuleId, body: Annotated[models.RulePatch, Body()]) -> mode
 @tracer.capture_method
 def delete_rule(ruleId: RuleId) -> models.RuleDeleted:
     return _rules().delete(identity.merchant_scope(current_caller(app)), ruleId)
+
+
+@app.post("/merchant/customer-events", responses=responses(401, 403, 409, 413, 503, status=202))
+@tracer.capture_method
+def report_customer_event(
+    body: Annotated[customer_events.CustomerEventReport, Body()],
+) -> Response[customer_events.CustomerEventOut]:
+    merchant_id = identity.reporting_merchant(current_caller(app), body.detail.merchant_id)
+    stored = intake.CustomerEvents(clock=clock(app)).report(merchant_id, body.detail_type, body.detail)
+    metrics.add_metric(name="CustomerEventReported", unit=MetricUnit.Count, value=1)
+    return Response(status_code=202, body=stored, content_type="application/json")
 
 
 lambda_handler = api.lambda_handler(app)

@@ -163,6 +163,19 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             path=rule_path, claims=merchant(), body={"enabled": False}
         ),
         ("DELETE", "/merchant/issuance-rules/{ruleId}"): dict(path=rule_path, claims=merchant()),
+        ("POST", "/merchant/customer-events"): dict(
+            path="/merchant/customer-events",
+            claims=merchant(),
+            body={
+                "detail_type": "TierUpgraded",
+                "detail": {
+                    "event_id": "t-1",
+                    "customer_id": "u1",
+                    "tier": "gold",
+                    "upgraded_at": "2026-01-01T00:00:00Z",
+                },
+            },
+        ),
         ("PUT", "/merchant/customers/{customerId}"): dict(
             path="/merchant/customers/u1", claims=merchant(), body={"tags": ["vip"]}
         ),

@@ -253,3 +253,29 @@ def test_orders_worker_sample_stores_an_order_and_its_refund_once(monkeypatch, s
         "2026-05-09T12:00:00Z",
     )
     settings.settings.cache_clear()
+
+
+def test_issuance_worker_sample_stores_a_customer_event_and_issues_on_an_order_once(monkeypatch, stack):
+    from tests.builders import claim_items, make_coupon
+    from tests.support import call, merchant
+
+    for name, value in stack.environment("IssuanceWorkerFunction").items():
+        monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    coupon_id = make_coupon()["coupon_id"]
+    trigger = {"type": "order_placed", "min_amount": 10000, "coupon_id": coupon_id}
+    assert (
+        call(
+            "POST", "/merchant/issuance-rules", claims=merchant(), body={"name": "R", "trigger": trigger}
+        ).status
+        == 201
+    )
+    assert invoke("issuance_worker", sample("issuance-queue.json")) == {"batchItemFailures": []}
+    assert invoke("issuance_worker", sample("issuance-queue.json")) == {"batchItemFailures": []}  # again
+    stored = [i for i in Table().scan()[0] if i.get("type") == "customer_event"]
+    assert [(i["event_id"], i["reported_via"]) for i in stored] == [("crm-join-0001", "bus")]
+    (issued,) = claim_items(coupon_id)
+    assert (issued["owner_id"], issued["issue_reason"]["detail"]) == ("u-sample-1", "order order-sample-9")
+    body = json.loads((EVENTS / "bodies" / "customer-joined.json").read_text())
+    assert call("POST", "/merchant/customer-events", claims=merchant(), body=body).status == 202
+    settings.settings.cache_clear()

@@ -286,6 +286,17 @@ def issuance_rules(m1: dict[str, str], coupon_id: str) -> None:
     ok(call("PATCH", f"{rules}/{made['rule_id']}", claims=m1, body={"name": "Welcome"}), 200)
     ok(call("GET", f"{rules}/{made['rule_id']}", claims=m1), 200)
     ok(call("DELETE", f"{rules}/{page['items'][0]['rule_id']}", claims=m1), 200)
+    # An order rule (the orders feed's orders apply to it) and an outside event reported through the API
+    order_rule = {"type": "order_placed", "min_amount": 100, "coupon_id": coupon_id}
+    ok(call("POST", rules, claims=m1, body={"name": "Orders", "trigger": order_rule}))
+    joined = {
+        "event_id": "crm-1",
+        "customer_id": "u-joined",
+        "joined_at": "2026-01-01T00:00:00Z",
+        "birthday": "01-01",
+    }
+    body = {"detail_type": "CustomerJoined", "detail": joined}
+    ok(call("POST", "/merchant/customer-events", claims=m1, body=body), 202)
 
 
 def customer_directory(m1: dict[str, str]) -> None:
@@ -408,6 +419,33 @@ def consumers(records: list[dict[str, Any]]) -> None:
     events = [found for record in records for found in derive(record)]
     messages = [bus_message(e.detail_type, e.model_dump(mode="json"), str(i)) for i, e in enumerate(events)]
     assert invoke("aggregator", {"Records": messages}) == {"batchItemFailures": []}
+    # The rules worker, fed from the bus (its rule's queue): the service's events it applies, and a merchant's
+    # customer event as it arrives from the merchant's account
+    applied = [
+        m for e, m in zip(events, messages, strict=True) if e.detail_type in ("OrderPlaced", "CustomerJoined")
+    ]
+    outside = {
+        "version": "0",
+        "id": "bus-customer-1",
+        "detail-type": "TierUpgraded",
+        "source": "coupons.customers",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "event_id": "crm-2",
+            "merchant_id": "m1",
+            "customer_id": "u-joined",
+            "tier": "gold",
+            "upgraded_at": "2026-01-01T00:00:00Z",
+        },
+    }
+    assert len(applied) >= 2, [e.detail_type for e in events]
+    batch = {"Records": [*applied, sqs_message(json.dumps(outside), "outside-1")]}
+    assert invoke("issuance_worker", batch) == {"batchItemFailures": []}
+    # The scheduled rules run (birthdays, packs)
+    invoke("issuance_daily", scheduled("ScheduledRulesFunction"))
 
 
 def exported(imported_id: str) -> str:

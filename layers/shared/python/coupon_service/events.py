@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from coupon_service.aws import client
+from coupon_service.customer_outbox import DERIVERS as CUSTOMER_DERIVERS
 from coupon_service.event_ids import became, event_id
 from coupon_service.issue_events import granted
 from coupon_service.models.events import (
@@ -257,6 +258,7 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     "import_job": _import_job,
     **ORDER_DERIVERS,
     **WATCH_DERIVERS,
+    **CUSTOMER_DERIVERS,
 }
 
 

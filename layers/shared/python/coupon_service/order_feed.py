@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ValidationError
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.errors import DomainError, Forbidden, Invalid
+from coupon_service.errors import Forbidden, Invalid
 from coupon_service.models.order_bus import (
     DETAILS,
     ORDER_FEED_SOURCE,
@@ -22,7 +22,8 @@ from coupon_service.models.order_bus import (
 )
 from coupon_service.models.orders import OrderOut, OrderReport, OrderView, RefundOut, RefundReport
 from coupon_service.order_items import OrderRefundItem, ReportedOrderItem
-from coupon_service.settings import settings
+from coupon_service.senders import invalid_detail, may_report
+from coupon_service.senders import refusal as refusal  # the orders worker logs with it
 from coupon_service.store.order_feed import OrderBook
 from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
@@ -120,27 +121,4 @@ def _detail(event: MerchantOrderEvent) -> OrderPlacedOnBus | OrderRefundedOnBus:
     try:
         return model.model_validate(event.detail)
     except ValidationError as error:
-        # Where and what, never the value (it may be personal): the reason a log line may carry.
-        first = error.errors(include_input=False, include_url=False)[0]
-        # An unknown field's name is the sender's text (it could be anything, a phone number too): named
-        # by where it was, never by itself, since the refusal is logged.
-        loc = (*first["loc"][:-1], "<unknown field>") if first["type"] == "extra_forbidden" else first["loc"]
-        field = ".".join(str(part) for part in ("detail", *loc))
-        raise Invalid(f"{first['type']}", code="invalid", field=field) from None
-
-
-def may_report(account: str, merchant_id: str) -> bool:
-    """Whether the AWS account that put an event on the bus reports for `merchant_id` (ORDER_FEED_SENDERS:
-    "account:merchant" pairs; "account:*" for any merchant, as the stack's own account is)."""
-    pairs = {
-        tuple(pair.strip().split(":", 1)) for pair in settings().order_feed_senders.split(",") if ":" in pair
-    }
-    return (account, merchant_id) in pairs or (account, "*") in pairs
-
-
-def refusal(error: Exception) -> dict[str, Any]:
-    """What a log line may say of a refused event: the error's code, status and field, or its type; never
-    its message's values nor the event's content."""
-    if isinstance(error, DomainError):
-        return {"code": error.code, "status": error.status, "field": error.field}
-    return {"code": type(error).__name__}
+        raise invalid_detail(error) from None

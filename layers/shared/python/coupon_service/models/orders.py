@@ -26,6 +26,7 @@ MerchantId = Field(
 
 class OrderLine(Strict):
     sku: Name
+    category: Name | None = Field(default=None, description="The category (issuance rules match it)")
     quantity: int = Field(ge=1, le=100_000)
     unit_price: int = Amount
     amount: int = Field(ge=0, le=MAX_AMOUNT, description="quantity x unit_price")
