@@ -21,6 +21,7 @@ from coupon_service.api import (
     metrics,
     resolver,
     responses,
+    source_ip,
     tracer,
 )
 
@@ -56,7 +57,7 @@ def claim(
         channel,
         body or models.ClaimRequest(),
         device_id=device_id,  # both kept only as keyed hashes, never logged
-        source_ip=app.current_event.request_context.identity.source_ip,
+        source_ip=source_ip(app),
     )
     logger.info("claimed", extra={"coupon_id": couponId, "claim_id": claimed.claim_id})
     metrics.add_metric(name="CouponClaimed", unit=MetricUnit.Count, value=1)

@@ -96,6 +96,12 @@ def current_caller(app: Resolver) -> Caller | None:
     return identity.caller_from_event(app.current_event.raw_event)
 
 
+def source_ip(app: Resolver) -> str | None:
+    """The caller's address as API Gateway saw it (None when the event carries none)."""
+    found = ((app.current_event.raw_event.get("requestContext") or {}).get("identity") or {}).get("sourceIp")
+    return found if isinstance(found, str) else None
+
+
 def clock(invocation: Any) -> Clock:
     """The clock of an invocation, given a resolver (its current invocation) or a Lambda context: the
     `ManualClock` its invoker handed in on the context (the local stack's, a test's), else the system's,
