@@ -28,7 +28,7 @@ def main() -> None:
     os.environ.update(CLIENT_ENVIRONMENT)
     stack = provision(emulator.url, "bench")
     os.environ.update(stack.environment())
-    from bench import claims, coldstart, exports, figures, imports, reminders
+    from bench import claims, coldstart, exports, figures, imports, issuance, reminders
 
     lines = [
         "# Benchmarks",
@@ -136,6 +136,7 @@ def main() -> None:
     ]
     lines += ["", *exports.lines()]
     lines += figures.section(figures.measure())
+    lines += issuance.section(issuance.measure())
     lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -14,7 +14,6 @@ from coupon_service.rule_items import IssuanceRuleItem
 from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, values
 
 LISTING = "issuance-rules"  # what page tokens of a merchant's rules are signed for
-SCHEDULED = frozenset({"birthday", "customer_joined"})  # triggers the scheduled run serves
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,8 @@ def _record(rule: IssuanceRuleItem) -> dict[str, Any]:
         "type": "issuance_rule",
         **rule.model_dump(exclude_none=True),
     }
-    if rule.trigger.get("type") in SCHEDULED:
+    trigger = rule.trigger
+    if trigger.get("type") == "birthday" or trigger.get("reissue_when_expired_unused"):
         record.update(keys.scheduled_rule(rule.merchant_id, rule.rule_id))
     return record
 
