@@ -27,7 +27,7 @@ FUNCTIONS = ROOT / "functions"
 SERVICES: dict[str, tuple[str, ...]] = {
     "coupons": ("coupon_service.coupons", "coupon_service.edits"),
     "promotion": ("coupon_service.promotion",),
-    "claims": ("coupon_service.claims", "coupon_service.issuing"),
+    "claims": ("coupon_service.claims",),
     "gifts": ("coupon_service.gifts",),
     "redemptions": ("coupon_service.redemptions",),
     "checkout": ("coupon_service.checkout",),

@@ -28,10 +28,15 @@ def upload_post(bucket: str, key: str, max_bytes: int, expires_in: int) -> dict[
 
 def source(job: ImportJobItem, offset: int) -> Iterator[bytes]:
     """The exact object version the event named, from `offset` on, streaming."""
+    return object_chunks(job.bucket, job.key, job.version, offset)
+
+
+def object_chunks(bucket: str, key: str, version: str, offset: int = 0) -> Iterator[bytes]:
+    """An exact object version (`null`: of an unversioned object), from `offset` on, streaming."""
     extra: dict[str, Any] = {"Range": f"bytes={offset}-"} if offset else {}
-    if job.version not in ("", "null"):
-        extra["VersionId"] = job.version
-    body = client("s3").get_object(Bucket=job.bucket, Key=job.key, **extra)["Body"]
+    if version not in ("", "null"):
+        extra["VersionId"] = version
+    body = client("s3").get_object(Bucket=bucket, Key=key, **extra)["Body"]
     chunks: Iterator[bytes] = body.iter_chunks(chunk_size=CHUNK_BYTES)
     return chunks
 

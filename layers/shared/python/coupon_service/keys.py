@@ -462,3 +462,37 @@ def offer_everywhere(created_at: str, coupon_id: str) -> dict[str, str]:
 def offer_of(merchant_id: str, created_at: str, coupon_id: str) -> dict[str, str]:
     """A listed coupon in its merchant's partition of the center."""
     return {"PK": f"OFFERS#MERCHANT#{merchant_id}", "SK": f"{created_at}#{coupon_id}"}
+
+
+# --- grants ---------------------------------------------------------------------------------------------
+
+
+def grant(grant_id: str) -> dict[str, str]:
+    return {"PK": f"GRANT#{grant_id}", "SK": "GRANT"}
+
+
+def grant_ids(grant_id: str, chunk: int) -> dict[str, str]:
+    """One chunk of a grant's customer ids, in the order they are issued."""
+    return {"PK": f"GRANT#{grant_id}", "SK": f"IDS#{chunk:05d}"}
+
+
+def grant_missed(grant_id: str, chunk: int) -> dict[str, str]:
+    """The customers of one chunk the grant did not reach, with why."""
+    return {"PK": f"GRANT#{grant_id}", "SK": f"MISSED#{chunk:05d}"}
+
+
+def grant_missed_prefix() -> str:
+    return "MISSED#"
+
+
+def grant_partition(grant_id: str) -> str:
+    return f"GRANT#{grant_id}"
+
+
+def coupon_grants(coupon_id: str) -> str:
+    return f"GRANTS#{coupon_id}"
+
+
+def grant_listing(coupon_id: str, created_at: str, grant_id: str) -> dict[str, str]:
+    """GSI1 keys of a grant in its coupon's grants (read newest first)."""
+    return {"GSI1PK": coupon_grants(coupon_id), "GSI1SK": f"{created_at}#{grant_id}"}
