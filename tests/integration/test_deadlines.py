@@ -194,6 +194,13 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
             claims=customer("u1"),
             body={"code": "SUMMER24", "order_id": "o-9", "order": CART},
         ),
+        ("POST", "/coupons/{couponId}/grants"): dict(
+            path=f"/coupons/{coupon_id}/grants", claims=merchant(), body={"customer_ids": ["u9"]}
+        ),
+        ("GET", "/coupons/{couponId}/grants"): dict(path=f"/coupons/{coupon_id}/grants", claims=merchant()),
+        ("GET", "/coupons/{couponId}/grants/{grantId}"): dict(
+            path=f"/coupons/{coupon_id}/grants/{job_id}", claims=merchant()
+        ),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}

@@ -18,8 +18,18 @@ from coupon_service.grants import Grants
 from coupon_service.store.table import Table, values
 
 from devstack.emulator import WITH_LOST
-from tests.builders import claim, claim_items, make_coupon, shards
-from tests.support import call, invoke, merchant, sqs_message
+from tests.builders import claim, claim_items, make_coupon, shards, table_snapshot
+from tests.support import (
+    call,
+    coupon_body,
+    customer,
+    invoke,
+    merchant,
+    platform,
+    s3_notification,
+    sqs_message,
+    staff,
+)
 
 pytestmark = pytest.mark.usefixtures("stack", "granting")
 
@@ -33,6 +43,7 @@ def granting(stack, monkeypatch):
         for name, value in stack.environment(function).items():
             monkeypatch.setenv(name, value)
     settings.settings.cache_clear()
+    queued()  # S3's test event, sent when the bucket's notifications were set up
     yield
     settings.settings.cache_clear()
 
@@ -177,3 +188,113 @@ def test_a_grant_run_twice_at_once_under_faults_issues_the_inventory_exactly_and
     assert not [name for s in after for name in s if name.startswith("taker_")]
     holders = Table().batch_get([keys.holder(c, coupon["coupon_id"]) for c in per_customer])
     assert len(holders) == 600 and {h["count"] for h in holders} == {1}
+
+
+def test_a_tag_grant_reads_the_directory_and_an_uploaded_file_goes_through_the_imports_checks():
+    from coupon_service.customers import CustomerDirectory
+
+    coupon = make_coupon(
+        codes={"mode": "random_on_claim", "inventory": 50}, options={"per_customer_limit": 3}
+    )
+    directory = CustomerDirectory()
+    for user in ("t1", "t2", "t3"):
+        directory.record("m1", user, tags={"vip"} if user != "t3" else {"new"})
+    directory.record("m2", "t9", tags={"vip"})  # another merchant's customer with the tag
+    tagged = ask(coupon["coupon_id"], {"tag": "vip"}).json
+    assert (tagged["status"], tagged["source"]["tag"]) == ("queued", "vip")
+    assert [json.loads(m)["grant_id"] for m in queued()] == [tagged["grant_id"]]
+    assert Grants().run(tagged["grant_id"], time_left=lambda: 900.0) == "done"
+    done = read(coupon["coupon_id"], tagged["grant_id"]).json
+    assert (done["requested"], done["granted"]) == (2, 2)
+    assert sorted(c["owner_id"] for c in claim_items(coupon["coupon_id"])) == ["t1", "t2"]
+
+    # A file of ids: the answer carries the import's upload form, to the grant's own key
+    uploading = ask(coupon["coupon_id"], {"upload": {"file_name": "ids.csv"}}).json
+    form = uploading["upload"]
+    assert uploading["status"] == "awaiting_upload" and form["key"] == f"grants/{uploading['grant_id']}"
+    assert form["max_bytes"] == 10 * 1024 * 1024 and form["url"] and form["fields"]["key"] == form["key"]
+    assert queued() == []  # nothing to run before the file
+    data = b"customer_id\nf1\nf2\nnot an id!\nf1\n\nt1\n"
+    bucket = os.environ["IMPORT_BUCKET"]
+    put = client("s3").put_object(Bucket=bucket, Key=form["key"], Body=data)
+    notice = s3_notification(bucket, {"key": form["key"], "size": len(data), "versionId": put["VersionId"]})
+    assert deliver(json.dumps(notice), json.dumps(notice)) == {"batchItemFailures": []}  # delivered twice
+    filed = read(coupon["coupon_id"], uploading["grant_id"]).json
+    assert (filed["status"], filed["requested"], filed["duplicates"], filed["malformed"]) == ("done", 3, 1, 1)
+    assert (filed["granted"] == 3 and "upload" not in filed) or filed["upload"] is None
+    assert Counter(c["owner_id"] for c in claim_items(coupon["coupon_id"])) == {
+        "t1": 2,
+        "t2": 1,
+        "f1": 1,
+        "f2": 1,
+    }
+
+    # A file that is no text is refused whole, issuing nothing
+    binary = ask(coupon["coupon_id"], {"upload": {}}).json
+    key = binary["upload"]["key"]
+    put = client("s3").put_object(Bucket=bucket, Key=key, Body=b"f3\n\x00\x01\n")
+    notice = s3_notification(bucket, {"key": key, "size": 6, "versionId": put["VersionId"]})
+    assert deliver(json.dumps(notice)) == {"batchItemFailures": []}
+    failed = read(coupon["coupon_id"], binary["grant_id"]).json
+    assert (failed["status"], failed["reason"], failed["granted"]) == ("failed", "binary", 0)
+    # An object under grants/ that is no grant's file runs nothing
+    stray = s3_notification(bucket, {"key": "grants/0123456789abcdef0123456789abcdef", "size": 3})
+    assert deliver(json.dumps(stray)) == {"batchItemFailures": []}
+    assert len(claim_items(coupon["coupon_id"])) == 5
+
+
+# --- bad input and attackers ------------------------------------------------------------------------------
+
+
+def test_bad_grants_are_refused_naming_the_field_and_change_nothing():
+    coupon = make_coupon()
+    before = table_snapshot()
+    cases = [
+        ({}, 422, "customer_ids"),
+        ({"customer_ids": []}, 422, "body.customer_ids"),
+        ({"customer_ids": ["u1"], "tag": "vip"}, 422, "tag"),
+        ({"tag": "vip", "upload": {}}, 422, "upload"),
+        ({"customer_ids": ["u 1"]}, 422, "body.customer_ids.0"),
+        ({"customer_ids": [f"u{i}" for i in range(10_001)]}, 422, "body.customer_ids"),
+        ({"customer_ids": ["u1"], "code": "x"}, 422, "body.code"),
+        ({"segment_id": "no-such-segment"}, 404, "segment_id"),
+    ]
+    for body, status, field in cases:
+        reply = ask(coupon["coupon_id"], body)
+        assert (reply.status, reply.json["error"].get("field")) == (status, field), (body, reply.json)
+    # Another merchant's coupon, and one that does not exist, are the same 404
+    theirs = ask(coupon["coupon_id"], {"customer_ids": ["u1"]}, who=merchant("m2"))
+    unknown = ask("0" * 32, {"customer_ids": ["u1"]})
+    assert theirs.status == unknown.status == 404 and theirs.json == unknown.json
+    assert table_snapshot() == before and queued() == []
+
+
+def test_nobody_but_the_coupons_merchant_reaches_a_grant():
+    coupon = make_coupon()
+    grant = ask(coupon["coupon_id"], {"customer_ids": ["u1", "u2"]}).json
+    base = f"/coupons/{coupon['coupon_id']}/grants"
+    # Customers and staff cannot call the grant routes
+    for who in (customer("u1"), staff("m1")):
+        assert ask(coupon["coupon_id"], {"customer_ids": ["u1"]}, who=who).status == 403
+        assert call("GET", base, claims=who).status == 403
+        assert read(coupon["coupon_id"], grant["grant_id"], who=who).status == 403
+    # Another merchant (or the platform) cannot read it or list it, nor find it under their own coupon
+    for who in (merchant("m2"), platform()):
+        assert read(coupon["coupon_id"], grant["grant_id"], who=who).status == 404
+        assert call("GET", base, claims=who).status == 404
+    other = call("POST", "/coupons", claims=merchant("m2"), body=coupon_body())
+    assert read(other.json["coupon_id"], grant["grant_id"], who=merchant("m2")).status == 404
+    # A page token of one coupon's grants is no start for another's
+    page = call("GET", base, claims=MERCHANT, query={"limit": "1"})
+    assert page.status == 200 and page.json["items"]
+    ask(coupon["coupon_id"], {"customer_ids": ["u3"]})
+    token = call("GET", base, claims=MERCHANT, query={"limit": "1"}).json["next_token"]
+    crafted = call(
+        "GET",
+        f"/coupons/{other.json['coupon_id']}/grants",
+        claims=merchant("m2"),
+        query={"next_token": token},
+    )
+    assert crafted.status == 422 and crafted.json["error"]["field"] == "next_token"
+    # Nothing was issued by any of it
+    assert claim_items(coupon["coupon_id"]) == []

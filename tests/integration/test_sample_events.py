@@ -279,3 +279,35 @@ def test_issuance_worker_sample_stores_a_customer_event_and_issues_on_an_order_o
     body = json.loads((EVENTS / "bodies" / "customer-joined.json").read_text())
     assert call("POST", "/merchant/customer-events", claims=merchant(), body=body).status == 202
     settings.settings.cache_clear()
+
+
+def test_grant_samples_ask_for_a_grant_and_the_worker_runs_it(stack, monkeypatch):
+    for name, value in stack.environment("GrantFunction").items():
+        monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    client("sqs").purge_queue(QueueUrl=os.environ["GRANT_QUEUE_URL"])  # S3's test event
+    # Given a coupon from the create sample, granted to three customers by the grant sample
+    coupon_id = json.loads(invoke("coupons", sample("coupons-create.json"))["body"])["coupon_id"]
+    asked = invoke("grants", with_coupon(sample("grant-create.json"), coupon_id))
+    assert asked["statusCode"] == 202, asked["body"]
+    grant_id = json.loads(asked["body"])["grant_id"]
+    # Then the queue holds the grant in the worker sample's shape
+    queued = client("sqs").receive_message(QueueUrl=os.environ["GRANT_QUEUE_URL"], MaxNumberOfMessages=10)
+    bodies = [json.loads(m["Body"]) for m in queued["Messages"]]
+    assert bodies == [{"grant_id": grant_id}]
+    assert set(json.loads(sample("grant-queued.json")["Records"][0]["body"])) == set(bodies[0])
+    # When the worker sample brings it, next to a message that is not one of ours
+    queued_sample = with_body(sample("grant-queued.json"), json.dumps(bodies[0]), '{"grant_id": "../etc"}')
+    answer = invoke("grant_worker", queued_sample, remaining_ms=900_000)
+    # Then only the broken message failed, and the three customers hold the coupon
+    assert answer == {"batchItemFailures": [{"itemIdentifier": queued_sample["Records"][1]["messageId"]}]}
+    read = sample("grant-create.json")
+    read.update(
+        resource="/coupons/{couponId}/grants/{grantId}",
+        path=f"/coupons/{coupon_id}/grants/{grant_id}",
+        httpMethod="GET",
+        body=None,
+        pathParameters={"couponId": coupon_id, "grantId": grant_id},
+    )
+    done = json.loads(invoke("grants", read)["body"])
+    assert (done["status"], done["granted"], done["requested"]) == ("done", 3, 3)

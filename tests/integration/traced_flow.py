@@ -84,6 +84,7 @@ class CallLog:
             os.environ["IMPORT_QUEUE_URL"]: "ImportQueue",
             os.environ["EXPORT_QUEUE_URL"]: "ExportQueue",
             os.environ["HOLDERS_QUEUE_URL"]: "HoldersQueue",
+            os.environ["GRANT_QUEUE_URL"]: "GrantQueue",
             os.environ["HMAC_SECRET_ARN"]: "HmacSecret",
             os.environ["EVENT_BUS_NAME"]: "CouponsBus",
         }
@@ -354,6 +355,7 @@ def rest_of_the_routes(
     customer_directory(m1)
     limited = ok(call("POST", "/coupons", claims=m1, body=coupon_body(stores=["sh-001"])))
     held = ok(call("POST", f"/coupons/{limited['coupon_id']}/claims", claims=customer("u3")))
+    grant_form = granted(m1, limited["coupon_id"])
     till = staff("m1", user="till-sh-001", store="sh-001")
     ok(call("POST", "/redemptions/validation", claims=till, body={"code": held["code"], "order": CART}), 200)
     ok(call("POST", "/checkout/quote", claims=customer("friend"), body={"order": CART}), 200)
@@ -397,7 +399,11 @@ def rest_of_the_routes(
     figure_routes(coupon_id)
     return {
         "gift": [cancelled["token"]],
-        "presigned": [jobs[0]["failed_codes_url"].split("?", 1)[1], exported(imported_id).split("?", 1)[1]],
+        "presigned": [
+            jobs[0]["failed_codes_url"].split("?", 1)[1],
+            exported(imported_id).split("?", 1)[1],
+            *grant_form,
+        ],
         "codes": [other["code"], held["code"], "POS-00001"],
     }
 
@@ -465,6 +471,31 @@ def exported(imported_id: str) -> str:
     done = ok(call("GET", f"/exports/{job['job_id']}", claims=m1), 200)
     assert done["state"] == "done" and done["rows"] == 1, done
     return str(done["url"])
+
+
+def granted(m1: dict[str, str], coupon_id: str) -> list[str]:
+    """Grants of a coupon: to listed customers, to a tag, to an uploaded file of ids, run by the worker from
+    its queue; read and listed. Returns the upload form's signature."""
+    from coupon_service.aws import client
+
+    base = f"/coupons/{coupon_id}/grants"
+    ok(call("POST", base, claims=m1, body={"customer_ids": ["u7", "u8"]}), 202)
+    ok(call("POST", base, claims=m1, body={"tag": "vip"}), 202)
+    uploading = ok(call("POST", base, claims=m1, body={"upload": {"file_name": "ids.csv"}}), 202)
+    form = uploading["upload"]
+    bucket = os.environ["IMPORT_BUCKET"]
+    put = client("s3").put_object(Bucket=bucket, Key=form["key"], Body=b"customer_id\nu9\n")
+    uploaded = {"key": form["key"], "versionId": put["VersionId"], "size": 15}
+    sqs, queue_url = client("sqs"), os.environ["GRANT_QUEUE_URL"]
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]]
+    bodies.append(json.dumps(s3_notification(bucket, uploaded)))
+    event = {"Records": [sqs_message(body, str(n)) for n, body in enumerate(bodies)]}
+    assert invoke("grant_worker", event, 900_000) == {"batchItemFailures": []}
+    ok(call("GET", base, claims=m1), 200)
+    done = ok(call("GET", f"{base}/{uploading['grant_id']}", claims=m1), 200)
+    assert done["status"] == "done" and done["granted"] == 1, done
+    signing = {"policy", "signature", "x-amz-signature"}
+    return [value for name, value in form["fields"].items() if name.lower() in signing]
 
 
 def figure_routes(coupon_id: str) -> None:

@@ -44,6 +44,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "records": ("coupon_service.records",),
     "orders feed": ("coupon_service.order_feed",),
     "exports": ("coupon_service.exports",),
+    "grants": ("coupon_service.grants",),
     "issuance rules": ("coupon_service.issuance",),
     "customers": ("coupon_service.customers",),
     "shared codes": ("coupon_service.shared_codes",),

@@ -158,7 +158,11 @@ def test_uploads_reach_the_import_function_through_a_queue_with_a_dead_letter_qu
     # Given the translated template
     output = translated()
     bucket = output["Resources"]["ImportBucket"]["Properties"]
-    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    (notification,) = [
+        n
+        for n in bucket["NotificationConfiguration"]["QueueConfigurations"]
+        if n["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
+    ]
     (mapping,) = [
         m
         for m in resources_of(output, "AWS::Lambda::EventSourceMapping").values()
@@ -237,6 +241,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/figures/docs"),
         ("get", "/merchant/issuance-rules/docs"),
         ("get", "/customers/docs"),
+        ("get", "/grants/docs"),
     }
     operations = {
         (method, path): operation
@@ -384,7 +389,8 @@ def test_every_dead_letter_queue_and_the_5xx_rate_raise_an_alarm_on_an_encrypted
     assert "FiguresDeadLetterQueue" in queues
     assert "OrderFeedDeadLetterQueue" in queues
     assert {"IssuanceDeadLetterQueue", "ScheduledRulesFunctionEveryQueue"} <= queues
-    assert len(queues) == 11, queues
+    assert "GrantDeadLetterQueue" in queues
+    assert len(queues) == 12, queues
     assert queues <= watched, queues - watched
     # And the API's share of 5xx answers is watched
     (errors,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "5XXError"]
@@ -492,3 +498,30 @@ def test_the_table_stream_has_at_most_two_readers_and_bus_rules_feed_only_queues
             assert allowed and all(
                 s["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": [name, "Arn"]} for s in allowed
             ), (name, allowed)
+
+
+def test_grant_files_reach_the_grant_worker_through_its_queue_and_only_its_form_writes_them():
+    # Given the translated template
+    output = translated()
+    configurations = output["Resources"]["ImportBucket"]["Properties"]["NotificationConfiguration"]
+    (notification,) = [
+        n
+        for n in configurations["QueueConfigurations"]
+        if n["Queue"] == {"Fn::GetAtt": ["GrantQueue", "Arn"]}
+    ]
+    queue = output["Resources"]["GrantQueue"]["Properties"]
+    function = output["Resources"]["GrantWorkerFunction"]["Properties"]
+    # Then only objects under grants/ are announced to the grant queue, redriven to its dead-letter queue
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "grants/"}]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["GrantDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    # And only S3, from this stack's bucket, may send to it beside the roles allowed to
+    (allowed,) = output["Resources"]["GrantQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert allowed["Principal"] == {"Service": "s3.amazonaws.com"} and allowed["Condition"]["ArnEquals"]
+    # And nobody but the grant function's role (its upload forms) writes under grants/
+    policy = output["Resources"]["ImportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (only_form,) = [s for s in policy if s.get("Sid") == "GrantFilesOnlyThroughTheUploadForm"]
+    assert only_form["Effect"] == "Deny" and only_form["Action"] == "s3:PutObject"
+    assert only_form["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {
+        "Fn::GetAtt": ["GrantFunctionRole", "Arn"]
+    }

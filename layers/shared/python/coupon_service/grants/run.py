@@ -56,7 +56,7 @@ class Run:
     def _run(self, grant: GrantItem) -> str:
         if not grant.resolved:
             try:
-                found = customers(grant, settings().import_bucket)
+                found = customers(grant, self.store.table, settings().import_bucket)
             except Unusable as unusable:
                 self.store.fail(grant.grant_id, unusable.reason, to_iso(self.clock.now()))
                 return "failed"

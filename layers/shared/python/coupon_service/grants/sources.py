@@ -15,10 +15,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from coupon_service import import_files, import_reader
+from coupon_service.errors import NotFound
 from coupon_service.grant_items import IDS_PER_CHUNK, GrantItem
 from coupon_service.import_reader import Rejected
 from coupon_service.models.grants import GrantRequest
+from coupon_service.store.customers import CustomerBook
 from coupon_service.store.grants import GrantStore
+from coupon_service.store.table import Table
 
 PREFIX = "grants/"
 MAX_IDS = import_reader.MAX_CODES
@@ -51,6 +54,8 @@ class Unusable(Exception):
 
 def check_source(merchant_id: str, body: GrantRequest) -> None:
     """Refuse a source that names nothing of the merchant's (an unknown segment) before a grant is made."""
+    if body.segment_id is not None:
+        raise NotFound("no such segment", field="segment_id")
 
 
 def grant_of_key(store: GrantStore, key: str) -> GrantItem | None:
@@ -74,10 +79,12 @@ def chunked(ids: Iterable[str], malformed: int = 0) -> Customers:
     return Customers(chunks, duplicates=given - len(distinct), malformed=malformed)
 
 
-def customers(grant: GrantItem, bucket: str) -> Customers:
+def customers(grant: GrantItem, table: Table, bucket: str) -> Customers:
     """The customers of a grant's tag, segment or file (a list's are written with the grant)."""
     if grant.source == "upload":
         return _file(bucket, str(grant.upload_key), str(grant.upload_version))
+    if grant.source == "tag":  # the directory's customers with the tag, as they are now
+        return chunked(CustomerBook(table).with_tag(grant.merchant_id, str(grant.tag)))
     raise Unusable(f"no customers to read for a {grant.source} grant")
 
 
