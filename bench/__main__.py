@@ -36,11 +36,14 @@ def start() -> tuple[Emulator, Stack]:
 def one_section(name: str, size: int | None) -> None:
     """`python -m bench grants [customers]`: one section alone, printed (docs/benchmarks.md untouched)."""
     emulator, stack = start()
-    from bench import grants
+    from bench import center, grants
 
     try:
+        if name == "center":
+            print("\n".join(center.section(center.measure())))
+            return
         if name != "grants":
-            raise SystemExit(f"no section {name!r} runs alone (grants does)")
+            raise SystemExit(f"no section {name!r} runs alone (grants and center do)")
         grants.use_stack(stack)
         print("\n".join(grants.section(grants.measure(size or grants.SIZE))))
     finally:
@@ -53,7 +56,7 @@ def main() -> None:
         one_section(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
         return
     emulator, stack = start()
-    from bench import claims, coldstart, exports, figures, grants, imports, issuance, reminders
+    from bench import center, claims, coldstart, exports, figures, grants, imports, issuance, reminders
 
     lines = [
         "# Benchmarks",
@@ -164,6 +167,7 @@ def main() -> None:
     lines += issuance.section(issuance.measure())
     grants.use_stack(stack)
     lines += ["", *grants.section(grants.measure())]
+    lines += center.section(center.measure())
     lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

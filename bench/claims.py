@@ -22,7 +22,12 @@ THREADS = 8
 PARTITION_WCU = 1000  # one partition's write ceiling, per second
 
 
-def coupon(codes: dict[str, Any], shards: int, merchant_id: str = "bench-merchant") -> str:
+def coupon(
+    codes: dict[str, Any],
+    shards: int,
+    merchant_id: str = "bench-merchant",
+    options: dict[str, Any] | None = None,
+) -> str:
     """An active coupon for the benchmarks, made through the layer as the API would."""
     body = CouponCreate.model_validate(
         {
@@ -35,6 +40,7 @@ def coupon(codes: dict[str, Any], shards: int, merchant_id: str = "bench-merchan
             "claim_window": {"start": "2020-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"},
             "validity": {"type": "relative_days", "starts_after_days": 0, "days": 30},
             "shard_count": shards,
+            "options": options or {},
         }
     )
     return Coupons().create(merchant_id, body).coupon_id
