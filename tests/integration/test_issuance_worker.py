@@ -6,7 +6,6 @@ merchant or from an account not allowed do nothing."""
 from __future__ import annotations
 
 import json
-import os
 import random
 from functools import partial
 
@@ -123,7 +122,7 @@ def test_500_orders_over_the_threshold_delivered_twice_with_lost_answers_issue_5
     qualifying = {e.order_id for e in events if e.amount >= THRESHOLD}
     assert len(qualifying) == 500
     # When each is delivered twice, in concurrent batches, with 30% of writes failed (half lost answers)
-    inject(emulator, os.environ.get("MODE", "lost"))
+    inject(emulator, "lost")
     deliver(RuleWorker(), events, seed=1)
     injected = emulator.faults.injected
     emulator.faults.set(0.0)
