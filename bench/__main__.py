@@ -36,14 +36,17 @@ def start() -> tuple[Emulator, Stack]:
 def one_section(name: str, size: int | None) -> None:
     """`python -m bench grants [customers]`: one section alone, printed (docs/benchmarks.md untouched)."""
     emulator, stack = start()
-    from bench import center, grants
+    from bench import center, grants, issuance
 
     try:
         if name == "center":
             print("\n".join(center.section(center.measure())))
             return
+        if name == "issuance":
+            print("\n".join(issuance.section(issuance.measure())))
+            return
         if name != "grants":
-            raise SystemExit(f"no section {name!r} runs alone (grants and center do)")
+            raise SystemExit(f"no section {name!r} runs alone (grants, center and issuance do)")
         grants.use_stack(stack)
         print("\n".join(grants.section(grants.measure(size or grants.SIZE))))
     finally:
