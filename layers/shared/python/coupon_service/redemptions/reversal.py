@@ -8,7 +8,7 @@ from coupon_service.errors import NotFound
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.redemptions.writing import out
 from coupon_service.store.redemptions import RedemptionStore
-from coupon_service.store.shared_codes import SharedCodeReversals
+from coupon_service.store.shared_code_redemptions import SharedCodeReversals
 from coupon_service.validity import to_iso
 
 

@@ -16,13 +16,13 @@ from coupon_service.models.shared_codes import SharedCodeRedemption
 from coupon_service.redemptions.placement import STATE_REFUSALS
 from coupon_service.redemptions.writing import Redeeming, out, redeem, redemption_id_for
 from coupon_service.shared_code_lookup import Found, SharedCodeLookup
-from coupon_service.store.shared_codes import (
+from coupon_service.store.shared_code_redemptions import (
     CapReached,
     Redeemed,
     SharedCodeRedemptions,
-    SharedCodeStore,
     UseChanged,
 )
+from coupon_service.store.shared_codes import SharedCodeStore
 from coupon_service.store.table import Table, busy
 from coupon_service.validity import to_iso
 
