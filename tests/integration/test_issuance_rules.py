@@ -117,6 +117,11 @@ def test_a_rule_names_only_the_merchants_own_live_coupons_and_another_merchants_
     assert len(call("GET", RULES, claims=merchant()).json["items"]) == 1
     assert call("GET", RULES, claims=platform()).json["items"] == []
     assert call("GET", path, claims=merchant("m2")).json == rule.json
+    # And m2's page token cannot page m1's rules (nor m1 read m2's through it)
+    call("POST", RULES, claims=merchant("m2"), body=order_rule(their_coupon()))
+    token = call("GET", RULES, claims=merchant("m2"), query={"limit": "1"}).json["next_token"]
+    crafted = call("GET", RULES, claims=merchant(), query={"limit": "1", "next_token": token})
+    assert (crafted.status, crafted.json["error"]["field"]) == (422, "next_token")
     assert call("GET", RULES, claims=customer()).status == 403
     assert call("POST", RULES, claims=staff(), body=order_rule("0" * 32)).status == 403
     assert call("GET", RULES).status == 401
