@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
+import multiprocessing
 import os
 import signal
+import sys
 import threading
 
 from devstack.stack import LocalStack
 from devstack.tokens import STATE
 
 INFO_FILE = STATE / "local.json"
+# Seconds stopping (and the interpreter's exit after it) may take before the stack prints where each of
+# its threads is and ends at once, killing its workers: Ctrl-C always ends `make run`.
+STOP_LIMIT = 15.0
+
+
+def _bound_stopping(limit: float) -> None:
+    def stuck() -> None:
+        print(f"stopping took over {limit:g} s; each thread, most recent call first:", flush=True)
+        faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
+        for child in multiprocessing.active_children():
+            child.kill()
+        os._exit(3)
+
+    timer = threading.Timer(limit, stuck)
+    timer.daemon = True
+    timer.start()
 
 
 def main() -> None:
@@ -54,6 +73,7 @@ OpenAPI for every function: {url.rsplit("/", 1)[0]}/_local/openapi.json   Ctrl-C
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     print("stopping…", flush=True)
+    _bound_stopping(STOP_LIMIT)
     # A second Ctrl-C ends the process at once; its workers then exit when they find the stack gone.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     stack.stop()

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -427,6 +428,17 @@ def make_run(output: Path) -> tuple[subprocess.Popen, int, int]:
             start_new_session=True,
         )
     return process, port, emulator_port
+
+
+def interrupt_run(process: subprocess.Popen, output: Path, timeout: float = 30) -> None:
+    """Ctrl-C to the group `make_run` started, waited for; if it lingers, the group is killed and the
+    failure shows the end of what it printed (where each thread was, when stopping ran over)."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise AssertionError(output.read_text()[-6000:]) from None
 
 
 # --- stored items with only the attributes a rule reads -----------------------------------------------

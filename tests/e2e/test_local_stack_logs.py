@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 
 import pytest
 import urllib3
 
 from devstack.tokens import mint
-from tests.support import coupon_body, make_run, wait_for
+from tests.support import coupon_body, interrupt_run, make_run, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -104,8 +102,7 @@ def test_a_claim_gift_redeem_and_import_session_logs_no_secret(tmp_path):
             lambda: "GiftAccepted" in json.dumps(http.request("GET", f"{base[:-3]}/_local/events").json())
         )
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=30)
+        interrupt_run(process, output)
     # Then the session's whole output, the functions' logs included, holds none of those secrets
     logged = output.read_text()
     assert '"claimed"' in logged and '"gift accepted"' in logged and '"redeemed"' in logged, logged[-3000:]
