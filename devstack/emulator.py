@@ -18,7 +18,7 @@ from typing import Any, cast
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack import bus_events, items, queries, queues, responses, s3_events, transactions
+from devstack import bus_events, items, parsing, queries, queues, responses, s3_events, transactions
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -128,6 +128,7 @@ class Emulator:
         s3_events.install()
         bus_events.install()
         queues.install()
+        parsing.install()
         self.faults = Faults()
         self.lock = threading.Lock()
         self.requests = 0
