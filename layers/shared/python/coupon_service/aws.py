@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from typing import Any
 
@@ -27,13 +28,24 @@ def dynamodb_config() -> Config:
     )
 
 
+# One session for every client: its loader reads each service's model, the endpoints and the retry rules
+# once. Creating clients from one session is not thread-safe, hence the lock.
+_session: Any = None
+_creating = threading.Lock()
+
+
 @cache
 def client(service: str) -> Any:
+    global _session
     config = dynamodb_config() if service == "dynamodb" else _CONFIG
-    session: Any = boto3.session.Session()  # `service` is any name: boto3's stubs type each literal one
-    return session.client(service, config=config)
+    with _creating:
+        if _session is None:
+            _session = boto3.session.Session()
+        # `service` is any name: boto3's stubs type each literal one
+        return _session.client(service, config=config)
 
 
 def reset_clients() -> None:
-    """For tests that point the process at a new endpoint."""
+    """For tests that point the process at a new endpoint or configuration: new clients (the session reads
+    the endpoint and region from the environment each time it makes one)."""
     client.cache_clear()
