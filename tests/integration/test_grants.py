@@ -160,7 +160,7 @@ def test_a_grant_run_twice_at_once_under_faults_issues_the_inventory_exactly_and
             answers[status] += 1
             if status == "done":
                 return
-            time.sleep(0.05 if status == "held" else 0)
+            time.sleep(0.25 if status == "held" else 0)
 
     threads = [threading.Thread(target=worker, args=(lambda: 0.0,)) for _ in range(2)]
     for thread in threads:
