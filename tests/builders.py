@@ -371,3 +371,38 @@ def report_order(order_id, customer_id, placed_at, merchant_id="m1"):
         if item["order_id"] == order_id:
             for event in derive(stream_record(item)):
                 Aggregator().apply(event.detail_type, event.model_dump(mode="json"))
+
+
+# --- orders in bulk, for segments ------------------------------------------------------------------------
+
+
+def seed_orders(orders, merchant_id="m1"):
+    """Reported orders written with BatchWriteItem as the orders feed stores them (the item, its merchant's
+    time index), not reported one by one: each `(order_id, customer_id, amount, placed_at, refunded)` with
+    optional `currency` and `lines` (dicts: sku, category). Returns the items."""
+    items = []
+    for order in orders:
+        order_id, customer_id, amount, placed_at, refunded = order[:5]
+        extra = order[5] if len(order) > 5 else {}
+        lines = extra.get("lines") or [{"sku": "tea"}]
+        items.append(
+            {
+                **keys.reported_order(merchant_id, order_id),
+                "type": "reported_order",
+                "order_id": order_id,
+                "merchant_id": merchant_id,
+                "customer_id": customer_id,
+                "amount": amount,
+                "currency": extra.get("currency", "CNY"),
+                "lines": [{"quantity": 1, "unit_price": 0, "amount": 0, **line} for line in lines],
+                "placed_at": placed_at,
+                "received_at": placed_at,
+                "reported_via": "api",
+                "digest": "seeded",
+                "refunded": refunded,
+                "refund_count": 1 if refunded else 0,
+                **keys.merchant_order_index(merchant_id, placed_at, order_id),
+            }
+        )
+    Table().batch_write(items)
+    return items

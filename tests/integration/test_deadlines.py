@@ -63,6 +63,13 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("POST", "/stores", claims=merchant(), body=store).status == 201
     store_before = call("GET", "/stores/sh-001", claims=merchant()).json
     settings_before = call("GET", "/merchant/settings", claims=merchant()).json
+    segment_before = call(
+        "POST",
+        "/merchant/segments",
+        claims=merchant(),
+        body={"name": "V", "conditions": [{"type": "has_tag", "tag": "v"}]},
+    ).json
+    segment_path = f"/merchant/segments/{segment_before['segment_id']}"
     assert call("POST", "/orders", claims=merchant(), body=order_body()).status == 201
     order_before = call("GET", "/orders/o-1", claims=merchant()).json
     rule_body = {"name": "Birthday", "trigger": {"type": "birthday", "coupon_id": coupon_id}}
@@ -201,6 +208,23 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/coupons/{couponId}/grants/{grantId}"): dict(
             path=f"/coupons/{coupon_id}/grants/{job_id}", claims=merchant()
         ),
+        ("POST", "/merchant/segments"): dict(
+            path="/merchant/segments",
+            claims=merchant(),
+            body={"name": "VIP", "conditions": [{"type": "has_tag", "tag": "vip"}]},
+        ),
+        ("GET", "/merchant/segments"): dict(path="/merchant/segments", claims=merchant()),
+        ("GET", "/merchant/segments/{segmentId}"): dict(path=segment_path, claims=merchant()),
+        ("PATCH", "/merchant/segments/{segmentId}"): dict(
+            path=segment_path, claims=merchant(), body={"version": 1, "name": "Gold"}
+        ),
+        ("DELETE", "/merchant/segments/{segmentId}"): dict(path=segment_path, claims=merchant()),
+        ("POST", "/merchant/segments/{segmentId}/evaluations"): dict(
+            path=f"{segment_path}/evaluations", claims=merchant()
+        ),
+        ("GET", "/merchant/segments/{segmentId}/members"): dict(
+            path=f"{segment_path}/members", claims=merchant()
+        ),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -244,3 +268,4 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("GET", "/merchant/issuance-rules", claims=merchant()).json["items"] == [rule_before]
     assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False
     assert Table().get(keys.customer_entry("m1", "u1")) is None
+    assert call("GET", segment_path, claims=merchant()).json == segment_before

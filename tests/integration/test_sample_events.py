@@ -311,3 +311,28 @@ def test_grant_samples_ask_for_a_grant_and_the_worker_runs_it(stack, monkeypatch
     )
     done = json.loads(invoke("grants", read)["body"])
     assert (done["status"], done["granted"], done["requested"]) == ("done", 3, 3)
+    settings.settings.cache_clear()
+
+
+def test_segment_worker_sample_evaluates_the_segment_it_names(stack, monkeypatch):
+    from coupon_service.customers import CustomerDirectory
+    from coupon_service.models.segments import SegmentCreate
+    from coupon_service.segments import Segments
+
+    for name, value in stack.environment("CustomersFunction").items():
+        monkeypatch.setenv(name, value)
+    settings.settings.cache_clear()
+    # Given a segment of the tagged customers, asked to be evaluated
+    CustomerDirectory().record("m1", "u1", tags={"vip"})
+    body = SegmentCreate.model_validate({"name": "VIP", "conditions": [{"type": "has_tag", "tag": "vip"}]})
+    segment_id = Segments().create("m1", body).segment_id
+    assert Segments().evaluate("m1", segment_id).generation == 1
+    # When the worker sample brings its message (the sample's fields), next to one that is not ours
+    message = json.loads(sample("segment-requested.json")["Records"][0]["body"])
+    ours = json.dumps({**message, "segment_id": segment_id})
+    event = with_body(sample("segment-requested.json"), ours, '{"segment_id": "../etc", "generation": 1}')
+    answer = invoke("segment_worker", event, remaining_ms=900_000)
+    # Then only the broken message failed, and the segment's membership is the tagged customer
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert list(Segments().members("m1", segment_id)) == ["u1"]
+    settings.settings.cache_clear()

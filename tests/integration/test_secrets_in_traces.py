@@ -57,6 +57,8 @@ def journey(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Jou
         **created.environment("OrdersWorkerFunction"),
         **created.environment("IssuanceWorkerFunction"),
         **created.environment("GrantFunction"),
+        **created.environment("CustomersFunction"),
+        **created.environment("SegmentWorkerFunction"),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "shared" / "python"), str(ROOT)]),
         # What Lambda sets: with these, Powertools' tracer is on and the X-Ray SDK uses Lambda's context.
         "LAMBDA_TASK_ROOT": str(ROOT / "functions"),

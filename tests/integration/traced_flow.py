@@ -85,6 +85,7 @@ class CallLog:
             os.environ["EXPORT_QUEUE_URL"]: "ExportQueue",
             os.environ["HOLDERS_QUEUE_URL"]: "HoldersQueue",
             os.environ["GRANT_QUEUE_URL"]: "GrantQueue",
+            os.environ["SEGMENT_QUEUE_URL"]: "SegmentQueue",
             os.environ["HMAC_SECRET_ARN"]: "HmacSecret",
             os.environ["EVENT_BUS_NAME"]: "CouponsBus",
         }
@@ -305,6 +306,29 @@ def customer_directory(m1: dict[str, str]) -> None:
     body = {"tags": ["vip", "tea"], "birthday": "02-29", "tier": "gold", "joined_at": "2026-01-01T00:00:00Z"}
     ok(call("PUT", "/merchant/customers/u3", claims=m1, body=body), 200)
     ok(call("GET", "/merchant/customers/u3", claims=m1), 200)
+    # A segment of tagged customers who ordered, evaluated by the worker from its queue
+    conditions = [{"type": "has_tag", "tag": "tea"}, {"type": "orders_at_least", "count": 1, "days": 730}]
+    made = ok(call("POST", "/merchant/segments", claims=m1, body={"name": "Tea", "conditions": conditions}))
+    path = f"/merchant/segments/{made['segment_id']}"
+    ok(call("GET", "/merchant/segments", claims=m1), 200)
+    ok(call("PATCH", path, claims=m1, body={"version": 1, "name": "Tea lovers"}), 200)
+    ok(call("POST", f"{path}/evaluations", claims=m1), 202)
+    segment_queue()
+    ok(call("GET", f"{path}/members", claims=m1, query={"limit": "1"}), 200)
+    ok(call("GET", path, claims=m1), 200)
+    ok(call("DELETE", path, claims=m1), 200)
+    segment_queue()
+
+
+def segment_queue() -> None:
+    """The segment worker, given what its queue holds (an evaluation, or the purge of a deleted segment)."""
+    from coupon_service.aws import client
+
+    sqs, url = client("sqs"), os.environ["SEGMENT_QUEUE_URL"]
+    (message,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    answer = invoke("segment_worker", {"Records": [sqs_message(message["Body"])]}, 900_000)
+    assert answer == {"batchItemFailures": []}, answer
 
 
 def shared_code_flow(m1: dict[str, str], coupon_id: str) -> None:

@@ -49,6 +49,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "customers": ("coupon_service.customers",),
     "shared codes": ("coupon_service.shared_codes",),
     "coupon center": ("coupon_service.offers",),
+    "segments": ("coupon_service.segments",),
 }
 # Primitives of one service that the services built on them call: the claims service's issuing (the one way
 # to give a customer a coupon as a claim makes it; grants, issuance rules) and the merchant's customer

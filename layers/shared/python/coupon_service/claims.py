@@ -39,6 +39,7 @@ from coupon_service.privacy import PHONE_PURPOSE, keyed_hash, mask_phone, normal
 from coupon_service.secret import hmac_key
 from coupon_service.store import pool as pool_store
 from coupon_service.store.claims import ClaimStore
+from coupon_service.store.segments import SegmentBook
 from coupon_service.store.shards import check_open
 from coupon_service.store.table import Table
 from coupon_service.validity import (
@@ -128,6 +129,10 @@ class Claims:
         if audience == "tags" and not set(coupon.audience_tags or []) & caller.tags:
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
         if audience == "customers" and not self.store.in_audience(coupon.coupon_id, caller.user_id):
+            raise Forbidden("this coupon is for other customers", code="not_in_audience")
+        if audience == "segment" and not SegmentBook(self.store.table).holds(
+            coupon.merchant_id, coupon.audience_segment or "", caller.user_id
+        ):
             raise Forbidden("this coupon is for other customers", code="not_in_audience")
         access.check_newcomer(self.store.table, coupon.options, coupon.merchant_id, caller.user_id)
 

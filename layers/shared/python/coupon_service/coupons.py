@@ -36,6 +36,7 @@ from coupon_service.store.budget import BudgetShards
 from coupon_service.store.coupons import CouponStore
 from coupon_service.store.history import HistoryStore
 from coupon_service.store.pool import Pool
+from coupon_service.store.segments import SegmentBook
 from coupon_service.store.stores import StoreRegistry
 from coupon_service.store.table import Table
 from coupon_service.validity import AnyValidity, Validity, to_iso
@@ -71,6 +72,7 @@ def coupon_item(coupon_id: str, owner: str, body: CouponCreate, shard_count: int
         scope=body.scope.model_dump(mode="json"),
         audience_type=body.audience.type,
         audience_tags=getattr(body.audience, "tags", None),
+        audience_segment=getattr(body.audience, "segment_id", None),
         options={
             **body.options.model_dump(mode="json", exclude={"self_service", "passphrase"}),
             "reminder": body.options.reminder.model_dump(mode="json", exclude_none=True)
@@ -147,6 +149,8 @@ class Coupons:
                 logo = qr.clean_logo(body.logo_png).png
             except ValueError as error:
                 raise Invalid(f"logo_png: {error}", field="logo_png") from error
+        if body.audience.type == "segment":  # the merchant's own segment (another's is the same 404)
+            SegmentBook(self.table).owned(owner, body.audience.segment_id, field="audience.segment_id")
         registry = StoreRegistry(self.table)
         stores = stores_by_merchant(registry, owner, body.merchants, body.stores) if body.stores else None
         frames = (

@@ -39,8 +39,9 @@ class CouponItem(BaseModel):
     claim_window: ClaimWindow
     validity: dict[str, Any]
     scope: dict[str, Any]
-    audience_type: Literal["everyone", "customers", "tags"]
+    audience_type: Literal["everyone", "customers", "tags", "segment"]
     audience_tags: list[str] | None = None
+    audience_segment: str | None = None  # the segment whose last complete membership may claim
     options: dict[str, Any]
     shard_count: int
     has_logo: bool = False

@@ -496,3 +496,40 @@ def coupon_grants(coupon_id: str) -> str:
 def grant_listing(coupon_id: str, created_at: str, grant_id: str) -> dict[str, str]:
     """GSI1 keys of a grant in its coupon's grants (read newest first)."""
     return {"GSI1PK": coupon_grants(coupon_id), "GSI1SK": f"{created_at}#{grant_id}"}
+
+
+def merchant_order_partition(merchant_id: str, shard_index: int) -> str:
+    return f"ORDERSBY#{merchant_id}#{shard_index:02d}"
+
+
+ORDER_SHARDS = 8  # partitions of a merchant's reported orders by time, chosen by the order id
+
+
+def merchant_order_index(merchant_id: str, placed_at: str, order_id: str) -> dict[str, str]:
+    """GSI2 keys of a reported order: a merchant's orders by the time they were placed, over 8 partitions
+    (the order id's CRC32), which a segment's evaluation reads from a moment on."""
+    shard_index = zlib.crc32(order_id.encode()) % ORDER_SHARDS
+    return {"GSI2PK": merchant_order_partition(merchant_id, shard_index), "GSI2SK": f"{placed_at}#{order_id}"}
+
+
+def segment(segment_id: str) -> dict[str, str]:
+    """A merchant's saved segment: its conditions and its last evaluation."""
+    return {"PK": f"SEGMENT#{segment_id}", "SK": "SEGMENT"}
+
+
+def merchant_segments(merchant_id: str) -> str:
+    return f"SEGMENTS#{merchant_id}"
+
+
+def segment_listing(merchant_id: str, created_at: str, segment_id: str) -> dict[str, str]:
+    """GSI1 keys of a segment in its merchant's listing, oldest first."""
+    return {"GSI1PK": merchant_segments(merchant_id), "GSI1SK": f"{created_at}#{segment_id}"}
+
+
+def segment_members(segment_id: str) -> str:
+    return f"SEGMEMBERS#{segment_id}"
+
+
+def segment_member(segment_id: str, customer_id: str) -> dict[str, str]:
+    """One customer of a segment's membership, with the generations (evaluations) it belongs to."""
+    return {"PK": f"SEGMEMBERS#{segment_id}", "SK": f"{customer_id}"}

@@ -29,6 +29,7 @@ class Settings(BaseModel):
     export_retention_days: int = Field(default=7, ge=1, le=365)
     holders_queue_url: str = ""
     grant_queue_url: str = ""
+    segment_queue_url: str = ""
     # Where customers reach the API (share and promotion links): "" or http(s)://host[:port][/path].
     public_base_url: str = Field(
         default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"

@@ -185,8 +185,9 @@ class CouponOut(BaseModel):
     claim_window: Window
     validity: Validity
     scope: Scope
-    audience_type: Literal["everyone", "customers", "tags"]
+    audience_type: Literal["everyone", "customers", "tags", "segment"]
     audience_tags: list[str] | None = None
+    audience_segment: str | None = None
     options: OptionsOut
     shard_count: int
     has_logo: bool = False

@@ -26,3 +26,4 @@ RULE_ID_PATTERN = r"^[0-9a-f]{32}$"  # an issuance rule id
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 # The coupon center's filters: a merchant, or a product or category of a coupon's scope (models.rules.Name).
 OFFER_FILTER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+SEGMENT_ID_PATTERN = r"^[0-9a-f]{32}$"  # a segment's id

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from coupon_service.codes import is_pattern
 from coupon_service.models.common import MAX_GENERATED_CODES, MAX_INVENTORY, Money, Name, Strict, Text
+from coupon_service.models.parameters import SEGMENT_ID_PATTERN
 from coupon_service.validity import Instant
 
 # --- terms, one model per kind -------------------------------------------------------------------
@@ -129,7 +130,17 @@ class TaggedCustomers(Strict):
     tags: list[Name] = Field(min_length=1, max_length=20)
 
 
-Audience = Annotated[Everyone | ListedCustomers | TaggedCustomers, Field(discriminator="type")]
+class SegmentCustomers(Strict):
+    """The last complete membership of one of the merchant's segments (`/merchant/segments`): checked at
+    claim."""
+
+    type: Literal["segment"]
+    segment_id: str = Field(pattern=SEGMENT_ID_PATTERN)
+
+
+Audience = Annotated[
+    Everyone | ListedCustomers | TaggedCustomers | SegmentCustomers, Field(discriminator="type")
+]
 
 
 def _not_a_pattern(code: str) -> str:

@@ -6,6 +6,7 @@ lost recognises itself: the item in the way is the same report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from coupon_service import keys
@@ -33,13 +34,34 @@ class OrderBook:
             raise _no_order()
         return ReportedOrderItem.model_validate(found)
 
+    def placed_since(self, merchant_id: str, since: str | None) -> Iterator[ReportedOrderItem]:
+        """The merchant's orders placed at or after `since` (None: all), shard by shard of GSI2 (segments)."""
+        for shard_index in range(keys.ORDER_SHARDS):
+            condition, bounds = (
+                "GSI2PK = :p",
+                values(p=keys.merchant_order_partition(merchant_id, shard_index)),
+            )
+            if since is not None:
+                condition, bounds = f"{condition} AND GSI2SK >= :s", {**bounds, **values(s=since)}
+            for item in self.table.query_all(
+                index="GSI2", key_condition=condition, ExpressionAttributeValues=bounds
+            ):
+                yield ReportedOrderItem.model_validate(item)
+
     def place(self, order: ReportedOrderItem) -> ReportedOrderItem:
         """The order, new; or the order already reported under its id when it is the same report."""
         key = keys.reported_order(order.merchant_id, order.order_id)
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
-                    "Item": to_item({**key, "type": "reported_order", **order.model_dump(exclude_none=True)}),
+                    "Item": to_item(
+                        {
+                            **key,
+                            "type": "reported_order",
+                            **order.model_dump(exclude_none=True),
+                            **keys.merchant_order_index(order.merchant_id, order.placed_at, order.order_id),
+                        }
+                    ),
                     "ConditionExpression": "attribute_not_exists(PK)",
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }

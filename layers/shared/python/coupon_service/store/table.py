@@ -163,6 +163,19 @@ class Table:
             requests += self._write_batch(batch)
         return requests
 
+    def batch_delete(self, key_list: Iterable[dict[str, str]]) -> int:
+        """Unconditional deletes, 25 per request, unprocessed ones resent; returns the requests made."""
+        requests = 0
+        batch: list[dict[str, Any]] = []
+        for key in key_list:
+            batch.append({"DeleteRequest": {"Key": to_item(key)}})
+            if len(batch) == 25:
+                requests += self._write_batch(batch)
+                batch = []
+        if batch:
+            requests += self._write_batch(batch)
+        return requests
+
     def _write_batch(self, batch: list[dict[str, Any]]) -> int:
         pending: dict[str, Any] = {self.name: batch}
         backoff = Backoff()
