@@ -146,8 +146,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(defs[-1].scope in SHARED_SCOPES for defs in info.name2fixturedefs.values() if defs):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     # The long tests first (xdist hands tests out in this order): one started last would leave the other
-    # worker idle while it runs. Long: the concurrency tests and those driving the emulator themselves
-    # (faults, streams); the order within each part stays the collection's.
+    # worker idle while it runs. Long: the concurrency tests, those driving the emulator themselves
+    # (faults, streams) and those marked slow; the order within each part stays the collection's.
     items.sort(key=lambda item: 0 if _long(item) else 1)
 
 
@@ -155,6 +155,5 @@ def _long(item: pytest.Item) -> bool:
     if item.get_closest_marker("xdist_group") is not None:
         return False  # a group's tests stay together, where the collection put them
     info = getattr(item, "_fixtureinfo", None)
-    return item.get_closest_marker("concurrency") is not None or (
-        info is not None and "emulator" in info.argnames
-    )
+    marked = any(item.get_closest_marker(name) is not None for name in ("concurrency", "slow"))
+    return marked or (info is not None and "emulator" in info.argnames)

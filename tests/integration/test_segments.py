@@ -80,6 +80,7 @@ def members(segment_id, merchant_id="m1", limit=500):
             return found
 
 
+@pytest.mark.slow  # 10,000 orders through the serialized emulator: a minute on 2 loaded cores
 def test_spent_at_least_100_in_30_days_over_10000_orders_equals_a_recount():
     # Given 10,000 orders of 1,500 customers over 45 days (none within an hour of the 30-day line), some in
     # another currency, some refunded in part, some in full
