@@ -30,7 +30,7 @@ class OfferItem(BaseModel):
     scope: dict[str, Any]
     claim_start: str
     claim_end: str
-    audience_type: Literal["everyone", "customers", "tags"]
+    audience_type: Literal["everyone", "customers", "tags", "segment"]  # segment: never listed in the center
     audience_tags: list[str] | None = None
     per_customer_limit: int = 1
     giftable: bool = False
