@@ -30,7 +30,6 @@ class SegmentItem(BaseModel):
     requested_at: str | None = None
     runner: str | None = None
     lease_until: str | None = None
-    failed_at: str | None = None  # the last run of `requested` gave up (its message reached the dead letters)
 
     @property
     def state(self) -> str:

@@ -135,7 +135,6 @@ class Evaluation(BaseModel):
     definition_version: int | None = None  # the segment's version it evaluated
     requested: int
     requested_at: str | None = None
-    failed_at: str | None = None
 
 
 class SegmentOut(BaseModel):
@@ -159,7 +158,6 @@ class SegmentOut(BaseModel):
             definition_version=item.evaluated_version,
             requested=item.requested,
             requested_at=item.requested_at,
-            failed_at=item.failed_at,
         )
         return cls.model_validate(
             {**item.model_dump(include=set(cls.model_fields)), "evaluation": evaluation}
