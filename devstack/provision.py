@@ -204,7 +204,10 @@ def _queue_arn(url: str) -> str:
 
 
 def drop(stack: Stack) -> None:
-    """Delete what provision made, so a long test session does not grow the emulator's memory."""
+    """Delete what holds data, so a long test session does not grow the emulator's memory: the tables, the
+    secret, the buckets and their objects. The queues (drained by the test that used them, or holding a
+    few messages), the bus and its rules stay: they are small, named apart per stack, and deleting them
+    one by one would cost most of a test's setup."""
     dynamodb = client("dynamodb", stack.endpoint)
     for name in stack.tables.values():
         dynamodb.delete_table(TableName=name)
@@ -218,17 +221,3 @@ def drop(stack: Stack) -> None:
         for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
             s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
         s3.delete_bucket(Bucket=bucket)
-    events = client("events", stack.endpoint)
-    events.remove_targets(Rule=f"{stack.prefix}-all", EventBusName=stack.bus_name, Ids=["queue"])
-    events.delete_rule(Name=f"{stack.prefix}-all", EventBusName=stack.bus_name)
-    for logical, (_, queues) in _queue_rules(stack).items():
-        name = f"{stack.prefix}-{logical}"
-        events.remove_targets(
-            Rule=name, EventBusName=stack.bus_name, Ids=[f"queue{n}" for n in range(len(queues))]
-        )
-        events.delete_rule(Name=name, EventBusName=stack.bus_name)
-    events.delete_event_bus(Name=stack.bus_name)
-    sqs = client("sqs", stack.endpoint)
-    for logical in template.resources("AWS::SQS::Queue"):
-        sqs.delete_queue(QueueUrl=stack.refs[logical])
-    sqs.delete_queue(QueueUrl=stack.events_queue_url)
