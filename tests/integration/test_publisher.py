@@ -18,10 +18,12 @@ def _records(emulator, stack) -> list[dict[str, Any]]:
 
 
 def test_each_change_yields_its_event_once_per_delivery_with_a_stable_id(emulator, stack):
-    # Given a merchant created a coupon (one coupon item and its shards on the stream)
+    # Given a merchant created a coupon (one coupon item, its two shards and its two entries in the coupon
+    # center's listing on the stream)
     coupon = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(shard_count=2)).json
     records = _records(emulator, stack)
-    assert len(records) == 3
+    kinds = sorted(r["dynamodb"]["Keys"]["PK"]["S"].split("#")[0] for r in records)
+    assert kinds == ["COUPON", "OFFERS", "OFFERS", "SHARD", "SHARD"], kinds
 
     # When the publisher gets the batch, and then the same batch again (at-least-once delivery)
     first = invoke("publisher", {"Records": records})
