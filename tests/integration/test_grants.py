@@ -190,7 +190,7 @@ def test_a_grant_run_twice_at_once_under_faults_issues_the_inventory_exactly_and
     assert len(holders) == 600 and {h["count"] for h in holders} == {1}
 
 
-def test_a_tag_grant_reads_the_directory_and_an_uploaded_file_goes_through_the_imports_checks():
+def test_tag_segment_and_file_grants_read_their_customers_once_a_file_through_the_imports_checks():
     from coupon_service.customers import CustomerDirectory
 
     coupon = make_coupon(
@@ -208,6 +208,22 @@ def test_a_tag_grant_reads_the_directory_and_an_uploaded_file_goes_through_the_i
     assert (done["requested"], done["granted"]) == (2, 2)
     assert sorted(c["owner_id"] for c in claim_items(coupon["coupon_id"])) == ["t1", "t2"]
 
+    # A segment's last membership (a segment of another merchant is a 404 like an unknown one)
+    from coupon_service.segment_items import SegmentItem
+    from coupon_service.store.segments import SegmentBook, Span
+
+    book, at = SegmentBook(), "2026-01-01T00:00:00Z"
+    for merchant_id, segment_id in (("m1", "spenders"), ("m2", "theirs")):
+        book.create(SegmentItem(segment_id=segment_id, merchant_id=merchant_id, name="s", conditions=[],
+                                created_at=at, updated_at=at, generation=1))  # fmt: skip
+    book.put_members("spenders", {"t3": Span(1), "t1": Span(1), "gone": Span(1, 0)})
+    assert ask(coupon["coupon_id"], {"segment_id": "theirs"}).json["error"]["field"] == "segment_id"
+    segment = ask(coupon["coupon_id"], {"segment_id": "spenders"}).json
+    queued()
+    assert Grants().run(segment["grant_id"], time_left=lambda: 900.0) == "done"
+    members = read(coupon["coupon_id"], segment["grant_id"]).json
+    assert (members["requested"], members["granted"], members["source"]["segment_id"]) == (2, 2, "spenders")
+
     # A file of ids: the answer carries the import's upload form, to the grant's own key
     uploading = ask(coupon["coupon_id"], {"upload": {"file_name": "ids.csv"}}).json
     form = uploading["upload"]
@@ -221,10 +237,11 @@ def test_a_tag_grant_reads_the_directory_and_an_uploaded_file_goes_through_the_i
     assert deliver(json.dumps(notice), json.dumps(notice)) == {"batchItemFailures": []}  # delivered twice
     filed = read(coupon["coupon_id"], uploading["grant_id"]).json
     assert (filed["status"], filed["requested"], filed["duplicates"], filed["malformed"]) == ("done", 3, 1, 1)
-    assert (filed["granted"] == 3 and "upload" not in filed) or filed["upload"] is None
+    assert filed["granted"] == 3 and filed["upload"] is None
     assert Counter(c["owner_id"] for c in claim_items(coupon["coupon_id"])) == {
-        "t1": 2,
+        "t1": 3,
         "t2": 1,
+        "t3": 1,
         "f1": 1,
         "f2": 1,
     }
@@ -240,7 +257,7 @@ def test_a_tag_grant_reads_the_directory_and_an_uploaded_file_goes_through_the_i
     # An object under grants/ that is no grant's file runs nothing
     stray = s3_notification(bucket, {"key": "grants/0123456789abcdef0123456789abcdef", "size": 3})
     assert deliver(json.dumps(stray)) == {"batchItemFailures": []}
-    assert len(claim_items(coupon["coupon_id"])) == 5
+    assert len(claim_items(coupon["coupon_id"])) == 7
 
 
 # --- bad input and attackers ------------------------------------------------------------------------------

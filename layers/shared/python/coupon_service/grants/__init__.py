@@ -78,7 +78,9 @@ class Grants:
             raise Invalid("name the customers: customer_ids, tag, segment_id or upload", field="customer_ids")
         if len(sources) > 1:
             raise Invalid(f"one source of customers, not {' and '.join(sources)}", field=sources[1])
-        check_source(merchant_id, body)  # an unknown segment is a 404 naming it, before anything is written
+        check_source(
+            self.table, merchant_id, body
+        )  # an unknown segment is a 404 naming it, before anything is written
         grant, chunks = self._new_grant(coupon, by, body, key)
         stored, created = self.store.create(grant, chunks)
         if not created and (stored.merchant_id, stored.request_hash) != (merchant_id, grant.request_hash):

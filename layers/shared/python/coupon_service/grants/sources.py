@@ -21,6 +21,7 @@ from coupon_service.import_reader import Rejected
 from coupon_service.models.grants import GrantRequest
 from coupon_service.store.customers import CustomerBook
 from coupon_service.store.grants import GrantStore
+from coupon_service.store.segments import SegmentBook
 from coupon_service.store.table import Table
 
 PREFIX = "grants/"
@@ -52,10 +53,11 @@ class Unusable(Exception):
         self.reason = reason
 
 
-def check_source(merchant_id: str, body: GrantRequest) -> None:
-    """Refuse a source that names nothing of the merchant's (an unknown segment) before a grant is made."""
+def check_source(table: Table, merchant_id: str, body: GrantRequest) -> None:
+    """Refuse a source that names nothing of the merchant's (an unknown or another's segment: 404) before a
+    grant is made."""
     if body.segment_id is not None:
-        raise NotFound("no such segment", field="segment_id")
+        SegmentBook(table).owned(merchant_id, body.segment_id, field="segment_id")
 
 
 def grant_of_key(store: GrantStore, key: str) -> GrantItem | None:
@@ -85,7 +87,18 @@ def customers(grant: GrantItem, table: Table, bucket: str) -> Customers:
         return _file(bucket, str(grant.upload_key), str(grant.upload_version))
     if grant.source == "tag":  # the directory's customers with the tag, as they are now
         return chunked(CustomerBook(table).with_tag(grant.merchant_id, str(grant.tag)))
+    if grant.source == "segment":
+        return chunked(_members(SegmentBook(table), grant.merchant_id, str(grant.segment_id)))
     raise Unusable(f"no customers to read for a {grant.source} grant")
+
+
+def _members(book: SegmentBook, merchant_id: str, segment_id: str) -> Iterator[str]:
+    """The segment's last complete membership (none before its first evaluation)."""
+    try:
+        segment = book.owned(merchant_id, segment_id, field="segment_id")
+    except NotFound as gone:  # deleted since the grant was asked for
+        raise Unusable("segment_gone") from gone
+    return book.members(segment_id, segment.generation) if segment.generation else iter(())
 
 
 def _file(bucket: str, key: str, version: str) -> Customers:
