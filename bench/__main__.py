@@ -34,7 +34,8 @@ def start() -> tuple[Emulator, Stack]:
 
 
 def one_section(name: str, size: int | None) -> None:
-    """`python -m bench grants [customers]`: one section alone, printed (docs/benchmarks.md untouched)."""
+    """`python -m bench grants [customers]`: one section alone, printed (docs/benchmarks.md untouched); `claims`
+    prints the claims' throughput rows."""
     emulator, stack = start()
     from bench import center, grants, issuance
 
@@ -45,8 +46,15 @@ def one_section(name: str, size: int | None) -> None:
         if name == "issuance":
             print("\n".join(issuance.section(issuance.measure())))
             return
+        if name == "claims":
+            from bench import claims
+
+            for mode in ("random_on_claim", "generated"):
+                rate = claims.throughput(mode, size or 600)
+                print(f"| {mode} | {rate['ours']:.0f} | {rate['floor']:.0f} | {rate['ratio']:.2f} |")
+            return
         if name != "grants":
-            raise SystemExit(f"no section {name!r} runs alone (grants, center and issuance do)")
+            raise SystemExit(f"no section {name!r} runs alone (claims, grants, center and issuance do)")
         grants.use_stack(stack)
         print("\n".join(grants.section(grants.measure(size or grants.SIZE))))
     finally:

@@ -11,10 +11,11 @@ Three costs moto pays on every DynamoDB request, none of which changes what it a
   and again for each Update of a transaction. A parsed expression is never changed after parsing (the
   validator works on its own deep copy), so the same text's parse is kept (`_parsed`); a text that does
   not parse is parsed, and refused, every time.
-- Its check that an update expression has at most one SET, REMOVE and ADD clause runs at every
-  `UpdateExpression` node of the tree, each time searching the subtree below: quadratic in the actions.
-  The root's search sees every clause any subtree holds, so checking at the root alone refuses exactly
-  the same expressions.
+- Its checks that an update expression has at most one SET, REMOVE and ADD clause, and that no two of
+  its actions touch overlapping paths, run at every `UpdateExpression` node of the tree, each time
+  searching the subtree below: quadratic in the actions. The root's search sees every clause and path
+  any subtree holds, so checking at the root alone, without the walk, refuses exactly the same
+  expressions (naming what the whole expression repeats, where a subtree's check named its part).
 - Looking up an action's method lists the handler class's functions with `inspect` on each request;
   the list is the class's, computed once. Finding the backend for a request's host lists moto's package
   folder on disk (a few hundred `isdir` calls) each time; the answer for a host never changes, so it is
@@ -46,7 +47,7 @@ CHECK = os.environ.get("DEVSTACK_CHECK_PARSER") == "1"
 _moto_parse_parameters = DynamoHandler.parse_parameters
 UpdateExpressionParser: Any = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - moto's parsing modules are untyped
 _moto_make = UpdateExpressionParser.make.__func__
-_moto_verify = validators.ActionCountValidator.verify_action_counts
+UpdateExpression: Any = getattr(validators, "UpdateExpression")  # noqa: B009 - untyped module
 
 
 def _body(raw: bytes | str) -> Any:
@@ -153,10 +154,17 @@ def _make(cls: Any, expression: str) -> Any:
     return _parsed(expression)
 
 
-def _verify_at_root(self: Any, node: Any) -> Any:
-    if node.parent is not None:  # the root's search covers this subtree
-        return node
-    return _moto_verify(self, node)
+def _at_root(validator: Any, check: str) -> Any:
+    """`validator`'s whole walk only calls `check` at each `UpdateExpression` node (which changes nothing);
+    the root's search covers every subtree."""
+    walk = validator.traverse
+
+    def traverse(self: Any, node: Any) -> Any:
+        if not isinstance(node, UpdateExpression):
+            return walk(self, node)
+        return getattr(self, check)(node)
+
+    return traverse
 
 
 _method_names = cache(getattr(core_responses, "method_names_from_class"))  # noqa: B009
@@ -174,7 +182,11 @@ def _backend_for_host(self: DomainDispatcherApplication, host: str | None) -> An
 def install() -> None:
     DynamoHandler.parse_parameters = _parse_parameters  # type: ignore[method-assign, assignment]
     UpdateExpressionParser.make = classmethod(_make)
-    validators.ActionCountValidator.verify_action_counts = _verify_at_root  # type: ignore[method-assign]
+    for validator, check in (
+        (validators.ActionCountValidator, "verify_action_counts"),
+        (validators.OverlappingPathsValidator, "check_for_overlapping_paths"),
+    ):
+        validator.traverse = _at_root(validator, check)
     setattr(core_responses, "method_names_from_class", _method_names)  # noqa: B010 - not exported, typed
     for module in (core_responses, core_utils):
         setattr(module, "camelcase_to_underscores", _snake_case)  # noqa: B010
