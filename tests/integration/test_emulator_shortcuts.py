@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-from devstack import responses
+from devstack import parsing, responses
 from devstack.provision import client
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -178,3 +178,65 @@ def test_an_index_partition_follows_every_kind_of_write(emulator, stack):
             if i.get("GSI1PK") == {"S": value} and "GSI1SK" in i
         )
         assert _index_ids(db, table, value) == [pk for _, pk in expected]
+
+
+def test_requests_are_parsed_as_moto_parses_them(emulator, stack, monkeypatch):
+    # Given every DynamoDB request parsed both ways, a difference failing the request
+    monkeypatch.setattr(parsing, "CHECK", True)
+    db, table = client("dynamodb", emulator.url), stack.tables["CouponsTable"]
+    key = {"PK": {"S": "P#2"}, "SK": {"S": "S#1"}}
+    # When requests of every shape the service sends are made: items of every type, expressions, batches,
+    # transactions, pages
+    db.put_item(TableName=table, Item={**key, **ITEM}, ConditionExpression="attribute_not_exists(PK)")
+    db.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": {**key, "SK": {"S": f"S#{n + 2}"}}}} for n in range(3)]}
+    )
+    db.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET a = :a, m = :m ADD n :one REMOVE ss",
+        ConditionExpression="attribute_exists(PK) AND n < :cap",
+        ExpressionAttributeValues={
+            ":a": {"B": b"\x01"},
+            ":m": {"L": [{"N": "2"}]},
+            ":one": {"N": "1"},
+            ":cap": {"N": "9"},
+        },
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+    db.transact_write_items(
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": table,
+                    "Key": key,
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {"PK": {"S": "P#3"}, "SK": {"S": "S"}, "bs": {"BS": [b"z"]}},
+                }
+            },
+            {"Delete": {"TableName": table, "Key": {"PK": {"S": "P#2"}, "SK": {"S": "S#4"}}}},
+        ],
+        ClientRequestToken="token-1",
+    )
+    page = db.query(
+        TableName=table,
+        KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
+        ExpressionAttributeValues={":p": {"S": "P#2"}, ":s": {"S": "S#"}},
+        Limit=2,
+        ScanIndexForward=False,
+    )
+    db.query(
+        TableName=table,
+        KeyConditionExpression="PK = :p",
+        ExpressionAttributeValues={":p": {"S": "P#2"}},
+        ExclusiveStartKey=page["LastEvaluatedKey"],
+    )
+    # Then every one was parsed alike, and the item reads back as written
+    item = db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert item["a"] == {"B": b"\x01"} and item["b"] == ITEM["b"] and item["n"] == {"N": "2.50"}
+    assert "ss" not in item and item["l"] == ITEM["l"]
