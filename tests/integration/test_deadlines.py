@@ -50,7 +50,7 @@ def _png() -> str:
 
 
 def _timed_answers(requests):
-    """Each route's answer and how long it took, a few routes at a time: each spends most of its deadline
+    """Each route's answer and how long it took, two routes at a time: each spends most of its deadline
     waiting between retries."""
     answers = {}
 
@@ -59,7 +59,7 @@ def _timed_answers(requests):
         reply = call(route[0], request.pop("path"), remaining_ms=REMAINING_MS, **request)
         answers[route] = (reply, time.monotonic() - started)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(answer, requests, requests.values()))
     return answers
 
