@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from coupon_service import keys
+from coupon_service import keys, shared_code_lookup
 from coupon_service.store.table import Table
 
 from tests.builders import CART, make_coupon, redemptions_of, report_order
@@ -197,10 +197,33 @@ def test_a_code_keeps_its_coupons_rules_for_new_customers_and_never_stands_in_fo
     assert refused.status == 403 and refused.json["error"]["code"] == "not_new_customer", refused.json
     # And a new customer redeems it
     assert redeem_code(user="u2", order_id="n-1").status == 201
-    # A coupon claimed with a passphrase gets no public code
+    # A coupon claimed with a passphrase, or limited per device, gets no public code
     secret = make_coupon(options={"passphrase": "tea-club-2026"})
     denied = set_code(secret["coupon_id"], code="TEACLUB")
     assert denied.status == 403 and denied.json["error"]["field"] == "options.passphrase"
+    per_device = make_coupon(options={"per_device_limit": 1})
+    denied = set_code(per_device["coupon_id"], code="ONEPERPHONE")
+    assert denied.status == 403 and denied.json["error"]["field"] == "options.per_device_limit"
+
+
+def test_a_passphrase_added_after_the_code_stops_the_code(stack):
+    # Given a coupon with a public code that a customer redeemed
+    coupon = make_coupon()
+    assert set_code(coupon["coupon_id"]).status == 200
+    assert redeem_code().status == 201
+    # When the merchant adds a passphrase to the coupon
+    edited = call(
+        "PATCH",
+        f"/coupons/{coupon['coupon_id']}",
+        claims=merchant("m1"),
+        body={"version": coupon["version"], "options": {"passphrase": "tea-club-2026"}},
+    )
+    assert edited.status == 200, edited.json
+    shared_code_lookup.forget_terms()  # the terms a redemption reads are cached for seconds
+    # Then the code no longer redeems or prices, for anyone
+    refused = redeem_code(user="u2", order_id="o-2")
+    assert refused.status == 403 and refused.json["error"]["field"] == "options.passphrase", refused.json
+    assert quote("SUMMER24", user="u2").status == 403
 
 
 def test_what_a_code_costs_the_quote_and_the_redemption(stack, dynamodb_requests):

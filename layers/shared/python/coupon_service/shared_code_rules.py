@@ -40,7 +40,9 @@ def claim_id_for(customer_id: str, coupon_id: str) -> str:
 
 
 def usable(coupon: CouponItem, now: str) -> None:
-    """A public code works while its coupon takes claims: active and inside its claim window."""
+    """A public code works while its coupon takes claims (active and inside its claim window) and is for
+    everyone still: a passphrase, an audience or a per-device limit added after the code was set stops it."""
+    for_everyone(coupon)
     window = coupon.claim_window
     if coupon.status == "paused":
         raise ClaimsClosed("this coupon is paused", code="coupon_paused", field="code")
@@ -65,6 +67,12 @@ def for_everyone(coupon: CouponItem) -> None:
             "a coupon claimed with a passphrase has no public code",
             code="not_for_everyone",
             field="options.passphrase",
+        )
+    if coupon.options.get("per_device_limit"):  # a typed code is redeemed without a claim, from any device
+        raise Forbidden(
+            "a coupon limited per device has no public code",
+            code="not_for_everyone",
+            field="options.per_device_limit",
         )
 
 
