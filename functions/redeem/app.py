@@ -41,7 +41,7 @@ app = resolver()
 app.enable_swagger(path="/checkout/docs", title="Coupons: checkout and redemption")
 
 
-@app.post("/checkout/quote", responses=responses(401, 403, 413, 503))
+@app.post("/checkout/quote", responses=responses(401, 403, 404, 413, 429, 503))
 @tracer.capture_method
 def checkout_quote(body: Annotated[checkout_models.QuoteRequest, Body()]) -> checkout_models.Quote:
     quote = checkout.Checkout(clock=clock(app)).quote(
