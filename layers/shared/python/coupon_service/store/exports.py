@@ -15,6 +15,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.items import RedemptionItem
 from coupon_service.merchant_items import ExportJobItem
+from coupon_service.store import leases
 from coupon_service.store.table import Cancelled, Table, values
 
 _NAMES = {"#s": "state", "#r": "runner", "#l": "lease_until"}
@@ -99,16 +100,7 @@ class ExportStore:
 
     def release(self, job_id: str, runner: str) -> None:
         """Give the lease up (the job is handed on to the next message), if this run still holds it."""
-        try:
-            self.table.update(
-                keys.export_job(job_id),
-                UpdateExpression="REMOVE #r, #l",
-                ConditionExpression="#r = :me",
-                ExpressionAttributeNames={"#r": "runner", "#l": "lease_until"},
-                ExpressionAttributeValues=values(me=runner),
-            )
-        except Cancelled:
-            return
+        leases.release(self.table, keys.export_job(job_id), runner)
 
     def finish(self, job: ExportJobItem, runner: str, now: str) -> bool:
         """Done, with its rows and size, if `runner` still holds it (or this very end was applied before
@@ -133,18 +125,7 @@ class ExportStore:
 
     def fail(self, job_id: str, reason: str, now: str) -> None:
         """End a job that cannot be done (its coupon is gone); one that ended already stays as it ended."""
-        try:
-            self.table.update(
-                keys.export_job(job_id),
-                UpdateExpression="SET #s = :failed, reason = :reason, finished_at = :now REMOVE #r, #l",
-                ConditionExpression="#s IN (:queued, :running)",
-                ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues=values(
-                    failed="failed", reason=reason, now=now, queued="queued", running="running"
-                ),
-            )
-        except Cancelled:
-            return
+        leases.fail(self.table, keys.export_job(job_id), "state", reason, now)
 
     # --- what an export reads, page by page --------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.grant_items import GrantItem
+from coupon_service.store import leases
 from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
 
 _NAMES = {"#s": "status", "#r": "runner", "#l": "lease_until"}
@@ -215,31 +216,11 @@ class GrantStore:
 
     def fail(self, grant_id: str, reason: str, now: str) -> None:
         """End a grant that cannot run (a file that is no file of ids); one that ended stays as it ended."""
-        try:
-            self.table.update(
-                keys.grant(grant_id),
-                UpdateExpression="SET #s = :failed, reason = :reason, finished_at = :now REMOVE #r, #l",
-                ConditionExpression="#s IN (:queued, :running)",
-                ExpressionAttributeNames=_NAMES,
-                ExpressionAttributeValues=values(
-                    failed="failed", reason=reason, now=now, queued="queued", running="running"
-                ),
-            )
-        except Cancelled:
-            return
+        leases.fail(self.table, keys.grant(grant_id), "status", reason, now)
 
     def release(self, grant_id: str, runner: str) -> None:
         """Give the lease up (the grant goes on with the next message), if this run still holds it."""
-        try:
-            self.table.update(
-                keys.grant(grant_id),
-                UpdateExpression="REMOVE #r, #l",
-                ConditionExpression="#r = :me",
-                ExpressionAttributeNames={"#r": "runner", "#l": "lease_until"},
-                ExpressionAttributeValues=values(me=runner),
-            )
-        except Cancelled:
-            return
+        leases.release(self.table, keys.grant(grant_id), runner)
 
 
 def _chunk(grant_id: str, chunk: int, ids: list[str]) -> dict[str, Any]:
