@@ -10,7 +10,12 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint format run bench build deploy token events remind reconcile clean
+# The web app (web/): npm installs exactly what its lock file pins; the build goes to web/dist.
+WEB_STAMP := web/node_modules/.installed-$(shell cksum < web/package-lock.json | cut -d' ' -f1)
+# Browser tests drive Debian's chromium; installed when missing (root, or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: venv web chromium test test-web lint format run bench build deploy token events remind reconcile clean
 
 venv: $(STAMP)
 
@@ -27,7 +32,23 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	rm -f $(CHECKOV_VENV)/.installed-*
 	touch $@
 
-test: venv
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	rm -f web/node_modules/.installed-*
+	touch $@
+
+web: $(WEB_STAMP)
+	cd web && npm run --silent build
+
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The front end's own unit tests (vitest); the browser tests are in tests/browser/, run by pytest.
+test-web: web
+	cd web && npm test --silent
+
+test: venv test-web chromium
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: venv $(CHECKOV_STAMP)
@@ -45,7 +66,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-run: venv
+run: venv web
 	$(RUNPY) -m devstack
 
 token: venv
@@ -70,4 +91,4 @@ deploy: build
 	sam deploy --guided
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf web/node_modules web/dist artifacts $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis

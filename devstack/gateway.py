@@ -15,6 +15,7 @@ import jwt
 
 from devstack.apigw import match, rest_event
 from devstack.tokens import verify
+from devstack.web import Site
 from devstack.workers import Stopping
 
 log = logging.getLogger("devstack.gateway")
@@ -33,10 +34,12 @@ class Gateway(ThreadingHTTPServer):
         port: int,
         invoke: Callable[[str, dict[str, Any]], Any],
         local_routes: dict[str, Callable[[str, bytes], tuple[int, str, bytes]]],
+        site: Site | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.invoke = invoke
         self.local_routes = local_routes
+        self.site = site
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up before its answer (a burst's impatient caller, Ctrl-C) is not a failure.
@@ -85,6 +88,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(404, "Not Found")
             status, content_type, payload = route(url.query, body)
             return self._send(status, payload, {"Content-Type": content_type})
+        page = self.server.site.answer(url.path) if self.server.site and self.command == "GET" else None
+        if page:
+            status, headers, payload = page
+            return self._send(status, payload, headers)
         prefix = f"/{STAGE}"
         found = match(self.command, url.path[len(prefix) :]) if url.path.startswith(prefix + "/") else None
         if not found:

@@ -16,9 +16,9 @@ from devstack import template
 from devstack.apigw import routes
 from devstack.clock_event import scheduled
 from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
-from devstack.gateway import Gateway
+from devstack.gateway import STAGE, Gateway
 from devstack.provision import REGION, Stack, provision
-from devstack.tokens import mint
+from devstack.tokens import local_token, mint
 from devstack.triggers import (
     EventLog,
     Loop,
@@ -27,6 +27,7 @@ from devstack.triggers import (
     function_events,
     rate_seconds,
 )
+from devstack.web import Site
 from devstack.workers import STOP_GRACE, Function
 
 log = logging.getLogger("devstack")
@@ -49,7 +50,8 @@ class LocalStack:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         self.stack: Stack = provision(self.emulator.url, "local")
         # Bound before the functions start, so their links point at this gateway (its port may be any).
-        self.gateway = Gateway(self.port, self.invoke, self._local_routes())
+        site = Site(f"/{STAGE}", connect=[self.emulator.url])
+        self.gateway = Gateway(self.port, self.invoke, self._local_routes(), site)
         self.stack.parameters["PublicBaseUrl"] = self.gateway.url
         base = {
             "AWS_ENDPOINT_URL": self.emulator.url,
@@ -135,11 +137,15 @@ class LocalStack:
         def openapi(query: str, body: bytes) -> tuple[int, str, bytes]:
             return 200, "application/json", json.dumps(self.merged_openapi()).encode()
 
+        def token(query: str, body: bytes) -> tuple[int, str, bytes]:
+            return local_token(body)
+
         return {
             "GET /_local/events": events,
             "POST /_local/schedules": run_schedules,
             "POST /_local/clock": move_clock,
             "GET /_local/openapi.json": openapi,
+            "POST /_local/tokens": token,
         }
 
     def move_clock(self, body: bytes) -> tuple[int, str, bytes]:

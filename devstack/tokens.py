@@ -9,6 +9,8 @@ python -m devstack.tokens merchant owner-m1 --merchant m1
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -22,6 +24,8 @@ STATE = ROOT / ".devstack"
 KEY_FILE = STATE / "signing.key"
 ISSUER = "https://cognito-idp.local/coupons-local"
 ROLES = {"customer": "customers", "merchant": "merchants", "staff": "staff", "platform": "platform"}
+LOCAL_FIELDS = ("role", "user", "merchant", "store", "name")
+ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def signing_key(path: Path = KEY_FILE) -> str:
@@ -87,6 +91,50 @@ def verify(token: str, key: str | None = None) -> dict[str, str]:
     shaped = {k: str(v) for k, v in claims.items() if k != "cognito:groups"}
     shaped["cognito:groups"] = ",".join(groups) if isinstance(groups, list) else str(groups)
     return shaped
+
+
+def _refusal(field: str, reason: str) -> tuple[int, str, bytes]:
+    body = {"error": {"code": "invalid", "message": f"{field}: {reason}", "field": field}}
+    return 422, "application/json", json.dumps(body).encode()
+
+
+def _problem(asked: object) -> tuple[str, str] | None:
+    """The first field of a local sign-in that is wrong, and why; None when every field is fine."""
+    if not isinstance(asked, dict):
+        return "body", "a JSON object"
+    unknown = [str(field)[:40] for field in asked if field not in LOCAL_FIELDS]
+    if unknown:
+        return unknown[0], "unknown field"
+    for field, value in asked.items():
+        if value is not None and (not isinstance(value, str) or not ID.fullmatch(value)):
+            return field, "1-64 letters, digits, '-', '_' or '.'"
+    if asked.get("role") not in ROLES:
+        return "role", f"one of {', '.join(sorted(ROLES))}"
+    return ("user", "required") if not asked.get("user") else None
+
+
+def local_token(body: bytes) -> tuple[int, str, bytes]:
+    """`POST /_local/tokens {role, user, merchant?, store?, name?}`: the web app's local sign-in, on the
+    local stack only (a deployed stack has Cognito and no such route). Answers `{"token"}` or the one
+    error shape."""
+    try:
+        asked = json.loads(body or b"{}")
+    except ValueError:
+        asked = None
+    problem = _problem(asked)
+    if problem:
+        return _refusal(*problem)
+    try:
+        token = mint(
+            asked["role"],
+            asked["user"],
+            merchant=asked.get("merchant"),
+            store=asked.get("store"),
+            name=asked.get("name"),
+        )
+    except ValueError as refused:
+        return _refusal("store" if "store" in str(refused) else "merchant", str(refused))
+    return 200, "application/json", json.dumps({"token": token}).encode()
 
 
 def main() -> None:

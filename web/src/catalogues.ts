@@ -1,0 +1,4 @@
+// Every area's messages, for the catalogue test; the app imports each area itself.
+import "./lib/i18n";
+import "./console/messages";
+import "./customer/messages";
