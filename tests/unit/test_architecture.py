@@ -50,6 +50,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "shared codes": ("coupon_service.shared_codes",),
     "coupon center": ("coupon_service.offers",),
     "segments": ("coupon_service.segments",),
+    "points": ("coupon_service.points",),
 }
 # Primitives of one service that the services built on them call: the claims service's issuing (the one way
 # to give a customer a coupon as a claim makes it; grants, issuance rules) and the merchant's customer

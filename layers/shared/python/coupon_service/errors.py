@@ -149,3 +149,15 @@ class DuplicateClaim(Conflict):
     def __init__(self, existing: dict[str, Any]) -> None:
         super().__init__("this claim exists already")
         self.existing = existing
+
+
+# --- points --------------------------------------------------------------------------------------
+
+
+class NotEnoughPoints(Conflict):
+    """A debit larger than the ledger's balance: nothing was taken."""
+
+    code = "insufficient_points"
+
+    def __init__(self, wanted: int) -> None:
+        super().__init__("not enough points", field="points", details={"points": wanted})

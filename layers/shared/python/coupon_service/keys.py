@@ -533,3 +533,72 @@ def segment_members(segment_id: str) -> str:
 def segment_member(segment_id: str, customer_id: str) -> dict[str, str]:
     """One customer of a segment's membership, with the generations (evaluations) it belongs to."""
     return {"PK": f"SEGMEMBERS#{segment_id}", "SK": f"{customer_id}"}
+
+
+# --- points: a customer's ledger per programme (a merchant, or the platform) -------------------------------
+
+POINTS_EXPIRY_SHARDS = 4  # partitions of one day's expiring lots, chosen by the ledger
+
+
+def points_ledger(customer_id: str, programme: str) -> str:
+    return f"POINTS#{customer_id}#{programme}"
+
+
+def points_balance(customer_id: str, programme: str) -> dict[str, str]:
+    """A ledger's balance counter: what its entries sum to, never below zero."""
+    return {"PK": f"POINTS#{customer_id}#{programme}", "SK": "BALANCE"}
+
+
+def points_entry(customer_id: str, programme: str, entry_id: str) -> dict[str, str]:
+    """One change of a ledger; the id is derived from its source, so a source changes a ledger once."""
+    return {"PK": f"POINTS#{customer_id}#{programme}", "SK": f"ENTRY#{entry_id}"}
+
+
+def points_entries(customer_id: str, programme: str) -> str:
+    return f"POINTSLOG#{customer_id}#{programme}"
+
+
+def points_entry_index(customer_id: str, programme: str, at: str, entry_id: str) -> dict[str, str]:
+    """GSI1 keys of an entry in its ledger's listing, newest first."""
+    return {"GSI1PK": points_entries(customer_id, programme), "GSI1SK": f"{at}#{entry_id}"}
+
+
+def points_lot(customer_id: str, programme: str, expires_at: str) -> dict[str, str]:
+    """The points a ledger earned that expire at one instant (`never`: points that do not expire)."""
+    return {"PK": f"POINTS#{customer_id}#{programme}", "SK": f"LOT#{expires_at}"}
+
+
+def points_lot_prefix() -> str:
+    return "LOT#"
+
+
+def points_lots_due_bound(now: str) -> str:
+    """The sort key bound of a ledger's lots due by `now` (a lot that never expires sorts after it)."""
+    return f"LOT#{now}~"
+
+
+def points_due(day: str, shard_index: int) -> str:
+    return f"POINTSDUE#{day}#{shard_index:02d}"
+
+
+def points_due_index(customer_id: str, programme: str, expires_at: str) -> dict[str, str]:
+    """GSI2 keys of an expiring lot: the lots due on a UTC day, over a few partitions (the ledger's CRC32)."""
+    shard_index = zlib.crc32(f"{customer_id}#{programme}".encode()) % POINTS_EXPIRY_SHARDS
+    return {
+        "GSI2PK": points_due(expires_at[:10], shard_index),
+        "GSI2SK": f"{expires_at}#{customer_id}#{programme}",
+    }
+
+
+def points_due_bound(now: str) -> str:
+    return f"{now}~"
+
+
+def points_settings(merchant_id: str) -> dict[str, str]:
+    """A programme's points settings: expiry and earning rules."""
+    return {"PK": f"MERCHANT#{merchant_id}", "SK": "POINTS"}
+
+
+def points_checkpoint() -> dict[str, str]:
+    """The points expiry run's checkpoint."""
+    return {"PK": "POINTSEXPIRY", "SK": "CHECKPOINT"}

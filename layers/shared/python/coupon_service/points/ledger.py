@@ -1,0 +1,98 @@
+"""The ledger's changes as the points service makes them: a credit with its lot's expiry, a debit that
+never goes below zero, a take-back that takes what is there and records the shortfall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coupon_service.clock import SYSTEM, Clock
+from coupon_service.errors import NotEnoughPoints
+from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
+from coupon_service.point_rules import expiry_instant
+from coupon_service.store.point_settings import PointSettingsStore
+from coupon_service.store.points import PointsStore, entry_id
+from coupon_service.store.table import Table
+from coupon_service.validity import to_iso
+
+TAKE_BACK_TRIES = 5
+
+
+class Ledger:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
+        self.table = table or Table()
+        self.store = PointsStore(self.table)
+        self.settings_store = PointSettingsStore(self.table)
+        self.clock = clock
+
+    def entry(
+        self,
+        customer_id: str,
+        programme: str,
+        source: str,
+        reason: Reason,
+        points: int,
+        **extra: Any,
+    ) -> PointsEntryItem:
+        return PointsEntryItem(
+            entry_id=entry_id(source),
+            customer_id=customer_id,
+            programme=programme,
+            source=source,
+            reason=reason,
+            points=points,
+            at=to_iso(self.clock.now()),
+            **extra,
+        )
+
+    def credit(
+        self,
+        customer_id: str,
+        programme: str,
+        source: str,
+        reason: Reason,
+        points: int,
+        *,
+        settings: PointsSettingsItem | None = None,
+        **extra: Any,
+    ) -> PointsEntryItem:
+        """`points` (> 0) more, once per `source`, expiring as the programme's settings say now."""
+        settings = settings or self.settings_store.settings(programme)
+        expires = expiry_instant(settings.expiry, self.clock.now(), settings.time_zone)
+        entry = self.entry(customer_id, programme, source, reason, points, expires_at=expires, **extra)
+        return self.store.change(entry)
+
+    def debit(
+        self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any
+    ) -> PointsEntryItem:
+        """`points` (> 0) fewer, once per `source`; NotEnoughPoints (nothing taken) past the balance."""
+        return self.store.change(self.entry(customer_id, programme, source, reason, -points, **extra))
+
+    def take_back(
+        self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any
+    ) -> PointsEntryItem:
+        """Up to `points` fewer, once per `source`: what the balance holds, never below zero; the entry
+        records what it could not take (`shortfall`)."""
+        for _ in range(TAKE_BACK_TRIES):
+            done = self.store.entry(customer_id, programme, source)
+            if done is not None:
+                return done
+            held = self.store.balance(customer_id, programme).balance
+            taken = min(held, points)
+            entry = self.entry(
+                customer_id,
+                programme,
+                source,
+                reason,
+                -taken,
+                shortfall=points - taken,
+                wanted=points,
+                **extra,
+            )
+            try:
+                return self.store.change(entry)
+            except NotEnoughPoints:
+                continue  # spent meanwhile: read the balance again
+        entry = self.entry(
+            customer_id, programme, source, reason, 0, shortfall=points, wanted=points, **extra
+        )
+        return self.store.change(entry)

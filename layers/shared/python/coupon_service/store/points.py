@@ -1,0 +1,256 @@
+"""The points ledger's DynamoDB side: one balance counter per (customer, programme), an entry per change
+and a lot per expiry instant, each change one transaction.
+
+A change is the balance's update (a debit conditioned on `balance >= points`, so it never goes below zero),
+the lot's (a credit) and the entry's put, conditioned on its absence: the entry's id is derived from its
+source, so a source changes a ledger once. A refused entry is the source's earlier change (another request,
+or this one's own attempt whose answer was lost): its entry is answered as if just written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from coupon_service import keys
+from coupon_service.errors import Changed, NotEnoughPoints
+from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem
+from coupon_service.point_rules import NEVER
+from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
+
+FAILED = "ConditionalCheckFailed"
+MAX_LOTS = 90  # lots one expiry transaction takes (a transaction holds at most 100 parts)
+
+
+def entry_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def _balance_names(entry: PointsEntryItem) -> dict[str, Any]:
+    return {"type": "points_balance", "c": entry.customer_id, "g": entry.programme, "one": 1}
+
+
+def credit_parts(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
+    """The parts of a credit (or of a debit's entry when `points` <= 0): the balance, the lot, the entry."""
+    parts: list[tuple[str, dict[str, Any]]] = []
+    if entry.points > 0:
+        parts.append(("balance", _add_balance(entry, entry.points, 0)))
+        parts.append(("lot", lot_part(entry.customer_id, entry.programme, entry.expires_at, entry.points)))
+    parts.append(("entry", entry_put(entry)))
+    return parts
+
+
+def lot_part(customer_id: str, programme: str, expires_at: str | None, points: int) -> dict[str, Any]:
+    """A lot's update: `points` more that expire at `expires_at` (indexed by its day unless `never`)."""
+    expires = expires_at or NEVER
+    named: dict[str, Any] = {"p": points, "type": "points_lot", "x": expires, "c": customer_id}
+    named["g"] = programme
+    expression = "ADD points :p SET #t = :type, customer_id = :c, programme = :g, expires_at = :x"
+    if expires != NEVER:
+        index = keys.points_due_index(customer_id, programme, expires)
+        expression += ", GSI2PK = :ipk, GSI2SK = :isk"
+        named.update(ipk=index["GSI2PK"], isk=index["GSI2SK"])
+    return {
+        "Update": {
+            "Key": to_item(keys.points_lot(customer_id, programme, expires)),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": values(**named),
+        }
+    }
+
+
+def _add_balance(entry: PointsEntryItem, points: int, consumed: int) -> dict[str, Any]:
+    named = {**_balance_names(entry), "p": points}
+    expression = "SET #t = :type, customer_id = :c, programme = :g ADD balance :p, version :one"
+    request: dict[str, Any] = {"Key": to_item(keys.points_balance(entry.customer_id, entry.programme))}
+    if consumed:
+        expression += ", #u :took"
+        named.update(took=consumed, need=consumed)
+        request["ConditionExpression"] = "balance >= :need"
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    request.update(
+        UpdateExpression=expression,
+        ExpressionAttributeNames={"#t": "type", **({"#u": "consumed"} if consumed else {})},
+        ExpressionAttributeValues=values(**named),
+    )
+    return {"Update": request}
+
+
+def debit_parts(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
+    """The parts of a debit of -`entry.points`: the balance (never below zero) and the entry."""
+    taken = -entry.points
+    return [("balance", _add_balance(entry, -taken, taken)), ("entry", entry_put(entry))]
+
+
+def entry_put(entry: PointsEntryItem) -> dict[str, Any]:
+    item = {
+        **keys.points_entry(entry.customer_id, entry.programme, entry.entry_id),
+        **keys.points_entry_index(entry.customer_id, entry.programme, entry.at, entry.entry_id),
+        "type": "points_entry",
+        **entry.model_dump(exclude_none=True),
+    }
+    return {
+        "Put": {
+            "Item": to_item(item),
+            "ConditionExpression": "attribute_not_exists(PK)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def refused_parts(names: list[str], cancelled: Cancelled) -> dict[str, dict[str, Any] | None]:
+    return {name: old for name, (code, old) in zip(names, cancelled.reasons, strict=False) if code == FAILED}
+
+
+class PointsStore:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or Table()
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def balance(self, customer_id: str, programme: str) -> PointsBalanceItem:
+        found = self.table.get(keys.points_balance(customer_id, programme))
+        if found is None:
+            return PointsBalanceItem(customer_id=customer_id, programme=programme)
+        return PointsBalanceItem.model_validate(found)
+
+    def entry(self, customer_id: str, programme: str, source: str) -> PointsEntryItem | None:
+        found = self.table.get(keys.points_entry(customer_id, programme, entry_id(source)))
+        return None if found is None else PointsEntryItem.model_validate(found)
+
+    def lots(self, customer_id: str, programme: str, due_by: str | None = None) -> list[PointsLotItem]:
+        """The ledger's lots, soonest first (only those due by `due_by` if given)."""
+        partition = keys.points_ledger(customer_id, programme)
+        bound = keys.points_lots_due_bound(due_by) if due_by else keys.points_lot_prefix() + "~"
+        found = self.table.query_all(
+            key_condition="PK = :p AND SK BETWEEN :lo AND :hi",
+            ConsistentRead=True,
+            ExpressionAttributeValues=values(p=partition, lo=keys.points_lot_prefix(), hi=bound),
+        )
+        return [PointsLotItem.model_validate(item) for item in found]
+
+    def entries_page(
+        self, customer_id: str, programme: str, limit: int, token: str | None
+    ) -> tuple[list[PointsEntryItem], str | None]:
+        """One page of a ledger's entries, newest first; the token is bound to this ledger's listing."""
+        partition = keys.points_entries(customer_id, programme)
+        listing = f"points:{customer_id}:{programme}"
+        start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
+        items, last = self.table.query(
+            index="GSI1",
+            key_condition="GSI1PK = :p",
+            limit=limit,
+            forward=False,
+            start_key=start,
+            ExpressionAttributeValues=values(p=partition),
+        )
+        return [PointsEntryItem.model_validate(i) for i in items], encode_token(last, listing=listing)
+
+    # --- changes --------------------------------------------------------------------------------
+
+    def change(self, entry: PointsEntryItem) -> PointsEntryItem:
+        """Credit (points > 0) or debit (points < 0) the ledger with `entry`, once per its source: the entry
+        written, or the source's entry written before. A debit past the balance: NotEnoughPoints."""
+        parts = credit_parts(entry) if entry.points >= 0 else debit_parts(entry)
+        return self.commit(parts, entry)
+
+    def commit(self, parts: list[tuple[str, dict[str, Any]]], entry: PointsEntryItem) -> PointsEntryItem:
+        names = [name for name, _ in parts]
+        try:
+            self.table.transact([operation for _, operation in parts])
+        except Cancelled as cancelled:
+            refused = refused_parts(names, cancelled)
+            if "entry" in refused:  # the source changed the ledger already: that change is the answer
+                return PointsEntryItem.model_validate(refused["entry"] or {})
+            if "balance" in refused:
+                raise NotEnoughPoints(-entry.points) from cancelled
+            raise Changed("the ledger changed meanwhile; try again") from cancelled
+        return entry
+
+    def check_in(
+        self, entries: list[PointsEntryItem], read: PointsBalanceItem, day: str, streak: int
+    ) -> bool:
+        """Today's check-in entries with the balance's streak, on condition the last check-in is still the
+        one read; False when it changed meanwhile (read again and retry). The day's entry already there
+        raises nothing: the caller reads it."""
+        first = entries[0]
+        named = {**_balance_names(first), "p": sum(e.points for e in entries), "day": day, "s": streak}
+        if read.check_in_day is None:
+            condition = "attribute_not_exists(check_in_day)"
+        else:
+            condition, named["last"] = "check_in_day = :last", read.check_in_day
+        balance = {
+            "Update": {
+                "Key": to_item(keys.points_balance(first.customer_id, first.programme)),
+                "UpdateExpression": "SET #t = :type, customer_id = :c, programme = :g, check_in_day = :day, "
+                "streak = :s ADD balance :p, version :one",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#t": "type"},
+                "ExpressionAttributeValues": values(**named),
+            }
+        }
+        total = sum(e.points for e in entries)
+        lot = lot_part(first.customer_id, first.programme, first.expires_at, total)
+        parts: list[tuple[str, dict[str, Any]]] = [("streak", balance), ("lot", lot)]
+        parts += [("entry", entry_put(entry)) for entry in entries]
+        names = [name for name, _ in parts]
+        try:
+            self.table.transact([operation for _, operation in parts])
+        except Cancelled as cancelled:
+            return "entry" in refused_parts(names, cancelled)
+        return True
+
+    # --- expiry ---------------------------------------------------------------------------------
+
+    def due_ledgers(self, day: str, shard: int, now: str) -> list[tuple[str, str]]:
+        """The ledgers with a lot due by `now` on one UTC day's partition (each once)."""
+        found = self.table.query_all(
+            index="GSI2",
+            key_condition="GSI2PK = :p AND GSI2SK < :bound",
+            ExpressionAttributeValues=values(p=keys.points_due(day, shard), bound=keys.points_due_bound(now)),
+        )
+        return list(dict.fromkeys((item["customer_id"], item["programme"]) for item in found))
+
+    def expire(
+        self,
+        read: PointsBalanceItem,
+        lots: list[PointsLotItem],
+        expired: int,
+        consumed: int,
+        entry: PointsEntryItem,
+    ) -> bool:
+        """Take the due `lots` out, `expired` points off the balance and `consumed` as what stays charged to
+        later lots, with the expiry's entry (none when nothing expires), on condition the balance is still
+        the one read; False when it changed meanwhile (read again)."""
+        key = keys.points_balance(read.customer_id, read.programme)
+        balance = {
+            "Update": {
+                "Key": to_item(key),
+                "UpdateExpression": "SET #u = :c ADD balance :minus, version :one",
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeNames": {"#u": "consumed"},
+                "ExpressionAttributeValues": values(c=consumed, minus=-expired, one=1, v=read.version),
+            }
+        }
+        parts: list[tuple[str, dict[str, Any]]] = [("balance", balance)]
+        for lot in lots[:MAX_LOTS]:
+            parts.append(
+                (
+                    "lot",
+                    {
+                        "Delete": {
+                            "Key": to_item(keys.points_lot(lot.customer_id, lot.programme, lot.expires_at)),
+                            "ConditionExpression": "points = :p",
+                            "ExpressionAttributeValues": values(p=lot.points),
+                        }
+                    },
+                )
+            )
+        if expired:
+            parts.append(("entry", entry_put(entry)))
+        try:
+            self.table.transact([operation for _, operation in parts])
+        except Cancelled:
+            return False
+        return True

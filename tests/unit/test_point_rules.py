@@ -1,0 +1,43 @@
+"""The pure rules of points: expiry instants, oldest lots first, check-in streaks, order points."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from coupon_service.point_rules import check_in, expire, expiring, expiry_instant, order_points, refund_points
+
+
+def test_points_expire_at_the_end_of_the_local_day_n_months_later_or_of_the_local_year():
+    earned = datetime(2030, 1, 31, 20, 0, tzinfo=UTC)  # already Feb 1st in Shanghai
+    assert expiry_instant({"type": "after_months", "months": 1}, earned, "UTC") == "2030-03-01T00:00:00Z"
+    assert (
+        expiry_instant({"type": "after_months", "months": 1}, earned, "Asia/Shanghai")
+        == "2030-03-01T16:00:00Z"
+    )
+    assert expiry_instant({"type": "end_of_year"}, earned, "Asia/Shanghai") == "2030-12-31T16:00:00Z"
+    assert expiry_instant({"type": "never"}, earned, "UTC") == "never"
+
+
+def test_an_expiry_charges_what_was_spent_to_the_oldest_lots_first():
+    assert expire(lots=10, consumed=4) == type(expire(0, 0))(expired=6, consumed=0)
+    assert expire(lots=10, consumed=15).expired == 0 and expire(lots=10, consumed=15).consumed == 5
+    assert expiring([("2031", 5), ("2030", 10)], consumed=12) == [("2031", 3)]
+
+
+def test_a_streak_goes_on_after_yesterday_and_starts_again_after_a_missed_day():
+    rule = {"daily": 1, "streak_days": 7, "streak_bonus": 7}
+    day = date(2030, 5, 7)
+    assert (
+        check_in(rule, "2030-05-06", 6, day).bonus == 7 and check_in(rule, "2030-05-06", 6, day).streak == 7
+    )
+    assert (
+        check_in(rule, "2030-05-05", 6, day).streak == 1 and check_in(rule, "2030-05-05", 6, day).bonus == 0
+    )
+    assert check_in(rule, None, 0, day).daily == 1
+
+
+def test_order_points_and_what_a_refund_takes_back():
+    rule = {"points": 1, "per_amount": 100}
+    assert order_points(rule, 12_345, "CNY") == 123
+    assert order_points({**rule, "currency": "USD"}, 12_345, "CNY") == 0
+    assert refund_points(123, 12_345, 6_000) == 59
