@@ -17,8 +17,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 EVENT_SOURCE = "coupons"
 # Values for the template's parameters that have no default, as `sam deploy` would be given them; the local
-# stack puts its own gateway's URL in PublicBaseUrl.
-PARAMETERS = {"PublicBaseUrl": "http://localhost/v1"}
+# stack puts its own gateway's URL in PublicBaseUrl and its origin (which serves /c/) in PublicWebUrl.
+PARAMETERS = {"PublicBaseUrl": "http://localhost/v1", "PublicWebUrl": "http://localhost"}
 
 
 @dataclass

@@ -53,6 +53,7 @@ class LocalStack:
         site = Site(f"/{STAGE}", connect=[self.emulator.url])
         self.gateway = Gateway(self.port, self.invoke, self._local_routes(), site)
         self.stack.parameters["PublicBaseUrl"] = self.gateway.url
+        self.stack.parameters["PublicWebUrl"] = self.gateway.url.rsplit("/", 1)[0]  # it serves /c/ too
         base = {
             "AWS_ENDPOINT_URL": self.emulator.url,
             "AWS_DEFAULT_REGION": REGION,

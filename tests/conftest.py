@@ -87,7 +87,9 @@ def _reset_process_caches() -> None:
 def stack(emulator: Emulator) -> Iterator[provisioning.Stack]:
     """Fresh tables, secret and bus for one test, named apart from every other test's."""
     created = provisioning.provision(emulator.url, f"t{uuid.uuid4().hex[:10]}")
+    # The shared environment, and the web app's URL the functions that build customer links have.
     environment = created.environment()
+    environment["PUBLIC_WEB_URL"] = created.environment("CouponsFunction")["PUBLIC_WEB_URL"]
     saved = {k: os.environ.get(k) for k in environment}
     os.environ.update(environment)
     os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ["LOG_LEVEL"] = "WARNING"

@@ -25,6 +25,7 @@ from coupon_service.api import (
     responses,
     run_once,
     tracer,
+    web_url,
 )
 from coupon_service.models.parameters import (
     CHANNEL_PATTERN,
@@ -159,7 +160,7 @@ def promotion(
 ) -> promotion_models.Promotion:
     owner = identity.merchant_scope(current_caller(app))
     return promotion_service.Promotions(clock=clock(app)).promotion(
-        owner, couponId, base_url(), channel=channel, logo=logo
+        owner, couponId, base_url(), web_url(), channel=channel, logo=logo
     )
 
 
@@ -179,7 +180,7 @@ def promotion_qr(  # type: ignore[no-untyped-def]  # a PNG: annotated, Powertool
 ):
     owner = identity.merchant_scope(current_caller(app))
     download = promotion_service.Promotions(clock=clock(app)).qr(
-        owner, couponId, base_url(), sizes=size, channel=channel, logo=logo
+        owner, couponId, web_url(), sizes=size, channel=channel, logo=logo
     )
     return Response(
         status_code=200,

@@ -11,7 +11,6 @@ from coupon_service.api import (
     KEY_PATTERN,
     Header,
     Path,
-    base_url,
     clock,
     current_caller,
     later,
@@ -20,6 +19,7 @@ from coupon_service.api import (
     resolver,
     responses,
     tracer,
+    web_url,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def give(
 ) -> Response[models.GiftCreated]:
     # A retry with the same key derives the same link: nothing of the answer is stored anywhere.
     created = gifts.Gifts(clock=clock(app)).give(
-        identity.customer(current_caller(app)), claimId, base_url(), idempotency_key
+        identity.customer(current_caller(app)), claimId, web_url(), idempotency_key
     )
     logger.info("gift created", extra={"claim_id": claimId})
     metrics.add_metric(name="GiftCreated", unit=MetricUnit.Count, value=1)

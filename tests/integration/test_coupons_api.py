@@ -274,7 +274,7 @@ def test_public_offer_shows_only_active_coupons_open_to_everyone():
 def test_promotion_url_and_qr():
     coupon = create().json
     promo = call("GET", f"/coupons/{coupon['coupon_id']}/promotion", claims=merchant("m1")).json
-    assert promo["url"].endswith(f"/v1/offers/{coupon['coupon_id']}")
+    assert promo["url"] == f"http://localhost/c/offers/{coupon['coupon_id']}"  # the web app's page
     png = call("GET", f"/coupons/{coupon['coupon_id']}/promotion/qr?size=l", claims=merchant("m1"))
     assert (
         png.status == 200

@@ -24,6 +24,7 @@ from tests.support import call, concurrently, coupon_body, customer, inject, mer
 pytestmark = pytest.mark.usefixtures("stack")
 
 PUBLIC = "https://coupons.example.com/v1"
+WEB = "https://shop.example.com"
 LONGEST = "z" + "y" * 62 + ":"  # a channel name of the longest kind the coupon accepts (64 characters)
 CHANNELS = ["wechat", "poster:lobby", LONGEST]
 RED = (200, 30, 30)
@@ -32,6 +33,7 @@ RED = (200, 30, 30)
 @pytest.fixture(autouse=True)
 def configured(stack, monkeypatch):
     monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
+    monkeypatch.setenv("PUBLIC_WEB_URL", WEB)
     settings.settings.cache_clear()
     yield PUBLIC
     settings.settings.cache_clear()
@@ -77,7 +79,7 @@ def stored(coupon_id):
 
 
 def offer(coupon_id, channel=None):
-    url = f"{PUBLIC}/offers/{coupon_id}"
+    url = f"{WEB}/c/offers/{coupon_id}"  # the web app's offer page
     return url if channel is None else f"{url}?channel={channel}"  # a query keeps ':' as it is
 
 

@@ -71,8 +71,8 @@ def test_the_friend_sees_the_coupon_and_the_givers_name_never_the_key_or_the_cla
 
 
 def test_the_giver_is_answered_the_share_link_of_the_token():
-    created = GiftCreated.of(gift(), "T" * 43, "https://coupons.example.com/v1")
-    assert created.share_url == "https://coupons.example.com/v1/gifts/" + "T" * 43
+    created = GiftCreated.of(gift(), "T" * 43, "https://coupons.example.com")
+    assert created.share_url == "https://coupons.example.com/c/gifts/" + "T" * 43  # the web app's page
     assert (created.claim_id, created.state) == ("c1", "pending")
     assert created.expires_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
 

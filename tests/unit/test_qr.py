@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import qrcode
 from coupon_service import qr
+from coupon_service.promotion import offer_url
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageOps
@@ -316,7 +317,8 @@ def test_a_zip_holds_each_file_as_given():
 )
 def test_offer_urls_decode_exactly_at_every_size(coupon_id, channel, logo):
     # Given any coupon id, channel name and common logo (or none)
-    url = f"https://coupons.example.com/v1/offers/{coupon_id.hex}?channel={channel}"
+    url = offer_url("https://coupons.example.com", coupon_id.hex, channel)
+    assert url == f"https://coupons.example.com/c/offers/{coupon_id.hex}?channel={channel}"
     for size in qr.SIZES:
         # Then the code of its URL, at every size, decodes to exactly that URL
         png = qr.render_png(url, size, qr.common_logo(logo) if logo else None)
@@ -325,7 +327,7 @@ def test_offer_urls_decode_exactly_at_every_size(coupon_id, channel, logo):
 
 def test_a_logo_never_makes_the_code_denser_than_version_10_when_m_fits():
     # Given the longest offer URL (a 64-character channel): H would need version 12
-    url = "https://coupons.example.com/v1/offers/" + "f" * 32 + "?channel=" + "c" * 64
+    url = offer_url("https://coupons.example.com", "f" * 32, "c" * 64)
     png = qr.render_png(url, "s", qr.common_logo("star"))
     # Then the code keeps to version 10 (57 modules) and still decodes
     assert len(expected_with_logo(url)) <= 57

@@ -114,6 +114,24 @@ def test_every_function_gets_the_shared_environment_and_names_its_own_service():
         assert len(function["Properties"]["Layers"]) == 1
 
 
+def test_only_the_functions_that_build_customer_links_get_the_web_apps_url_which_has_no_default():
+    # Given the template's parameters and every deployed function's environment
+    parameters = source()["Parameters"]
+    functions = resources_of(translated(), "AWS::Lambda::Function")
+    # Then the web app's URL is a required https URL, checked as the API's is
+    web = parameters["PublicWebUrl"]
+    assert "Default" not in web and web["AllowedPattern"] == parameters["PublicBaseUrl"]["AllowedPattern"]
+    assert re.match(web["AllowedPattern"], "https://coupons.example.com")
+    assert not re.match(web["AllowedPattern"], "http://coupons.example.com")
+    # And only the functions that build offer and share links have it
+    having = {
+        name: function["Properties"]["Environment"]["Variables"].get("PUBLIC_WEB_URL")
+        for name, function in functions.items()
+        if "PUBLIC_WEB_URL" in function["Properties"]["Environment"]["Variables"]
+    }
+    assert having == {name: {"Ref": "PublicWebUrl"} for name in ("CouponsFunction", "GiftFunction")}
+
+
 def test_no_data_action_is_granted_on_every_resource():
     # Given every inline IAM statement of the translated template
     found = statements(translated())

@@ -124,6 +124,15 @@ def base_url() -> str:
     return configured
 
 
+def web_url() -> str:
+    """Where customers open the web app (the offer and gift pages under `/c/`): the stack's configured
+    `PublicWebUrl`, never the request's `Host`, for the reasons `base_url` gives."""
+    configured = settings.settings().public_web_url
+    if not configured:
+        raise RuntimeError("PUBLIC_WEB_URL is not set: the stack's PublicWebUrl parameter gives it")
+    return configured
+
+
 def lambda_handler(
     entry: Resolver | Handler,
     *,

@@ -87,19 +87,19 @@ class Gifts:
 
     # --- giving ----------------------------------------------------------------------------------
 
-    def give(self, caller: Caller, claim_id: str, base_url: str, key: str | None = None) -> GiftCreated:
+    def give(self, caller: Caller, claim_id: str, web_url: str, key: str | None = None) -> GiftCreated:
         token = token_for(gift_seed(claim_id, caller.user_id, key))
         try:
-            return self._give(caller, claim_id, token, base_url)
+            return self._give(caller, claim_id, token, web_url)
         except (NotFound, Conflict):
             # With a key, a refusal may be this request's own gift: made by a concurrent retry, or by this
             # very request whose answer was lost. It comes back, or what became of it.
-            made = self._made_with(token, base_url) if key is not None else None
+            made = self._made_with(token, web_url) if key is not None else None
             if made is None:
                 raise
             return made
 
-    def _give(self, caller: Caller, claim_id: str, token: str, base_url: str) -> GiftCreated:
+    def _give(self, caller: Caller, claim_id: str, token: str, web_url: str) -> GiftCreated:
         now = to_iso(self.clock.now())
         claim = self._giftable(self.store.claim(claim_id), caller, now)
         gift = new_gift(claim, caller, gift_id_for(token), now)
@@ -108,7 +108,7 @@ class Gifts:
         except Changed:
             self._giftable(self.store.claim(claim_id), caller, to_iso(self.clock.now()))
             raise
-        return GiftCreated.of(gift, token, base_url)
+        return GiftCreated.of(gift, token, web_url)
 
     @staticmethod
     def _giftable(claim: ClaimItem | None, caller: Caller, now: str) -> ClaimItem:
@@ -117,7 +117,7 @@ class Gifts:
         _refuse_gifting(claim, now)
         return claim
 
-    def _made_with(self, token: str, base_url: str) -> GiftCreated | None:
+    def _made_with(self, token: str, web_url: str) -> GiftCreated | None:
         """The gift a request with this key already made, while it is pending; None if there is none."""
         gift = self.store.gift(gift_id_for(token))
         if gift is None:
@@ -131,7 +131,7 @@ class Gifts:
                 field="Idempotency-Key",
                 details={"state": state},
             )
-        return GiftCreated.of(gift, token, base_url)
+        return GiftCreated.of(gift, token, web_url)
 
     # --- what the friend sees, accepting, cancelling ---------------------------------------------
 

@@ -34,8 +34,9 @@ class QrDownload:
     filename: str
 
 
-def offer_url(base_url: str, coupon_id: str, channel: str | None = None) -> str:
-    url = f"{base_url}/offers/{coupon_id}"
+def offer_url(web_url: str, coupon_id: str, channel: str | None = None) -> str:
+    """The offer page customers open (the web app's, under /c/), with the channel it was shared on."""
+    url = f"{web_url}/c/offers/{coupon_id}"
     return f"{url}?channel={quote(channel, safe=':')}" if channel is not None else url
 
 
@@ -44,10 +45,10 @@ def qr_url(base_url: str, coupon_id: str, channel: str | None = None) -> str:
     return f"{url}?channel={quote(channel, safe=':')}" if channel is not None else url
 
 
-def channel_link(base_url: str, coupon_id: str, channel: str) -> ChannelLink:
+def channel_link(base_url: str, web_url: str, coupon_id: str, channel: str) -> ChannelLink:
     return ChannelLink(
         channel=channel,
-        url=offer_url(base_url, coupon_id, channel),
+        url=offer_url(web_url, coupon_id, channel),
         qr_png_url=qr_url(base_url, coupon_id, channel),
     )
 
@@ -103,9 +104,17 @@ class Promotions:
         self.clock = clock
 
     def promotion(
-        self, owner: str, coupon_id: str, base: str, *, channel: str | None = None, logo: str | None = None
+        self,
+        owner: str,
+        coupon_id: str,
+        base: str,
+        web: str,
+        *,
+        channel: str | None = None,
+        logo: str | None = None,
     ) -> Promotion:
-        """The URLs and QR links; a channel or logo named here becomes the default."""
+        """The offer pages' URLs (on `web`) and their QR links (on the API's `base`); a channel or logo
+        named here becomes the default."""
         read = self.store.promotion_of(owner, coupon_id)
         choice = choose(read, channel, logo)
         if channel is not None or logo is not None:
@@ -113,10 +122,10 @@ class Promotions:
         channels: list[str] = read.coupon.options.get("channels") or []
         return Promotion(
             coupon_id=coupon_id,
-            url=offer_url(base, coupon_id),
+            url=offer_url(web, coupon_id),
             qr_png_url=qr_url(base, coupon_id),
             qr_sizes=list(qr.SIZES),
-            channels=[channel_link(base, coupon_id, name) for name in channels],
+            channels=[channel_link(base, web, coupon_id, name) for name in channels],
             logos=logos_of(read),
             channel=choice.channel,
             logo=choice.logo,
@@ -126,7 +135,7 @@ class Promotions:
         self,
         owner: str,
         coupon_id: str,
-        base_url: str,
+        web_url: str,
         *,
         sizes: str = "m",
         channel: str | None = None,
@@ -138,7 +147,7 @@ class Promotions:
         read = self.store.promotion_of(owner, coupon_id, custom_logo=wants_custom)
         choice = choose(read, channel, logo)
         image = self._logo_image(read, choice.logo)
-        url = offer_url(base_url, coupon_id, choice.channel)
+        url = offer_url(web_url, coupon_id, choice.channel)
         pngs = {size: qr.render_png(url, size, image) for size in asked}
         if channel is not None or logo is not None:
             self._remember(read, choice)

@@ -35,7 +35,12 @@ class Settings(BaseModel):
         default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"
     )
 
-    @field_validator("public_base_url")
+    # Where customers open the web app's pages (/c/offers/..., /c/gifts/...): the links customers are given.
+    public_web_url: str = Field(
+        default="", pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*)?/?$"
+    )
+
+    @field_validator("public_base_url", "public_web_url")
     @classmethod
     def _without_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -21,10 +21,10 @@ class GiftCreated(BaseModel):
     expires_at: datetime
 
     @classmethod
-    def of(cls, gift: GiftItem, token: str, base_url: str) -> GiftCreated:
+    def of(cls, gift: GiftItem, token: str, web_url: str) -> GiftCreated:
         return cls(
             token=token,
-            share_url=f"{base_url}/gifts/{token}",
+            share_url=f"{web_url}/c/gifts/{token}",  # the web app's accept page
             claim_id=gift.claim_id,
             state="pending",
             expires_at=from_iso(gift.gift_expires_at),
