@@ -2,3 +2,4 @@
 import "./lib/i18n";
 import "./console/messages";
 import "./customer/messages";
+import "./console/Desk";

@@ -30,6 +30,7 @@ describe("time zones", () => {
   it("shows an instant in the coupon's zone, not the browser's", () => {
     expect(formatTime(instant, "Asia/Shanghai", "en", false)).toBe("Jan 1, 2027, 12:30 AM");
     expect(formatTime(instant, "America/New_York", "en", false)).toBe("Dec 31, 2026, 11:30 AM");
+    expect(formatTime(instant, "Asia/Shanghai", "en")).toBe("Jan 1, 2027, 12:30 AM GMT+8");
     expect(localDate(instant, "Asia/Shanghai")).toBe("2027-01-01");
     expect(localDate(instant, "UTC")).toBe("2026-12-31");
   });

@@ -28,8 +28,10 @@ export function parseMoney(text: string, currency: string): number | null {
 
 /** An instant shown in a time zone (the coupon's, not the browser's), with the zone's name when it differs. */
 export function formatTime(iso: string, timeZone: string, locale: string, withZone = true): string {
-  const options: Intl.DateTimeFormatOptions = { dateStyle: "medium", timeStyle: "short", timeZone };
-  if (withZone) options.timeZoneName = "short";
+  // dateStyle/timeStyle refuse timeZoneName (a TypeError): with the zone, the same fields are named one by one.
+  const options: Intl.DateTimeFormatOptions = withZone
+    ? { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone, timeZoneName: "short" }
+    : { dateStyle: "medium", timeStyle: "short", timeZone };
   return new Intl.DateTimeFormat(locale, options).format(new Date(iso));
 }
 

@@ -1,0 +1,172 @@
+# ruff: noqa: RUF001 - the Chinese screens' own punctuation
+"""The console's operations in a browser: the staff redemption desk, a coupon's imports and its data tab.
+
+What a step's UI is not under test for is seeded through the API with local tokens (a coupon, a claim)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import urllib3
+
+from devstack.tokens import mint
+from tests.support import coupon_body
+
+HTTP = urllib3.PoolManager()
+
+
+def call(api: str, method: str, path: str, token: str, body: Any = None, **headers: str) -> Any:
+    sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers}
+    data = None if body is None else json.dumps(body)
+    reply = HTTP.request(method, api + path, body=data, headers=sent, timeout=30)
+    assert reply.status < 300, (method, path, reply.status, reply.data[:500])
+    return json.loads(reply.data) if reply.data else None
+
+
+def new_merchant() -> str:
+    return f"m-{uuid.uuid4().hex[:10]}"
+
+
+def seed_coupon(api: str, merchant: str, **overrides: Any) -> dict[str, Any]:
+    token = mint("merchant", f"owner-{merchant}", merchant=merchant)
+    body = coupon_body(**overrides)
+    return call(api, "POST", "/coupons", token, body, **{"Idempotency-Key": uuid.uuid4().hex})
+
+
+def seed_claim(api: str, coupon_id: str, customer: str) -> dict[str, Any]:
+    return call(api, "POST", f"/coupons/{coupon_id}/claims", mint("customer", customer), {})
+
+
+def result(page: Any, role: str, state: str) -> Any:
+    """The desk's result box of a state ("Valid", "Redeemed", "Refused", "Reversed")."""
+    return page.get_by_role(role).filter(has=page.get_by_text(state, exact=True))
+
+
+def type_order_line(page: Any, sku: str, price: str, quantity: str) -> None:
+    line = page.get_by_role("group", name="Item 1")
+    line.get_by_label("Item code (SKU)").fill(sku)
+    line.get_by_label("Unit price").fill(price)
+    line.get_by_label("Quantity").fill(quantity)
+
+
+def redeem_losing_the_first_answer(page: Any) -> dict[str, Any]:
+    """Press Redeem, let the service commit it but lose its answer, press Redeem again: what it committed."""
+    lost: list[Any] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().json())
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/v1/redemptions", lose_first_answer)
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    page.get_by_text("The answer was lost: redeeming again is safe").wait_for()
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    return lost[0]
+
+
+def reverse_by_id(page: Any, redemption_id: str, assert_accessible: Any) -> None:
+    page.goto("/console/desk")
+    page.get_by_role("heading", name="Reverse a redemption").wait_for()
+    page.get_by_label("Redemption id").fill(redemption_id)
+    page.get_by_role("button", name="Reverse this redemption").click()
+    dialog = page.get_by_role("dialog", name="Reverse this redemption?")
+    dialog.wait_for()
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Reverse this redemption").click()
+
+
+# --- the desk -----------------------------------------------------------------------------------------
+
+
+def test_staff_redeem_a_typed_code_after_its_validation_and_the_merchant_reverses_it(
+    web_stack, open_page, assert_accessible
+):
+    # Given a customer holding a coupon of ¥10 off ¥100
+    merchant = new_merchant()
+    coupon = seed_coupon(web_stack.url, merchant)
+    claim = seed_claim(web_stack.url, coupon["coupon_id"], "u-desk")
+    code = claim["code"]
+
+    # When store staff type its code and a ¥120 order at the desk, and check it
+    page = open_page(role="staff", user="till-1", merchant=merchant)
+    page.goto("/console/desk")
+    page.get_by_role("heading", name="Redemption desk").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Coupon code").fill(code)
+    type_order_line(page, "tea", "60", "2")
+    page.get_by_role("button", name="Check the code").click()
+
+    # Then the desk shows what it gives for this order, in the coupon's currency, and nothing is used yet
+    valid = result(page, "status", "Valid")
+    valid.wait_for()
+    assert "¥10.00" in valid.inner_text() and "¥110.00" in valid.inner_text()
+    assert_accessible(page)
+    available = call(web_stack.url, "GET", "/me/coupons?status=available", mint("customer", "u-desk"))
+    assert [c["claim_id"] for c in available["items"]] == [claim["claim_id"]]
+
+    # When they redeem it and the answer is lost on the way back (the service committed it), and redeem again
+    committed = redeem_losing_the_first_answer(page)
+
+    # Then the retry is the same redemption, not a second one or an "already used"; the code field is
+    # emptied, and the code is in no URL or storage
+    redeemed = result(page, "status", "Redeemed")
+    redeemed.wait_for()
+    assert committed["redemption_id"] in redeemed.inner_text()
+    assert page.get_by_label("Coupon code").input_value() == ""
+    stored = page.evaluate("JSON.stringify([location.href, {...localStorage}, {...sessionStorage}])")
+    assert code not in stored
+    assert_accessible(page)
+
+    # When the same code is checked again for the next customer
+    page.get_by_role("button", name="Next customer").click()
+    page.get_by_label("Coupon code").fill(code)
+    page.get_by_role("button", name="Check the code").click()
+
+    # Then it is refused, and the desk says why
+    refused = result(page, "alert", "Refused")
+    refused.wait_for()
+    assert "This coupon has already been used." in refused.inner_text()
+    assert_accessible(page)
+
+    # When the merchant reverses the redemption by its id, confirming it
+    owner = open_page(role="merchant", user="owner", merchant=merchant)
+    reverse_by_id(owner, committed["redemption_id"], assert_accessible)
+
+    # Then it is reversed, and the coupon is usable again with a fresh code that the desk finds valid
+    reversed_ = result(owner, "status", "Reversed")
+    reversed_.wait_for()
+    assert "The coupon can be used again" in reversed_.inner_text()
+    assert_accessible(owner)
+    fresh = call(web_stack.url, "GET", f"/me/coupons/{claim['claim_id']}", mint("customer", "u-desk"))["code"]
+    assert fresh != code
+    page.get_by_label("Coupon code").fill(fresh)
+    type_order_line(page, "tea", "60", "2")
+    page.get_by_role("button", name="Check the code").click()
+    result(page, "status", "Valid").wait_for()
+
+
+def test_the_desk_speaks_chinese_and_checks_a_typed_order_before_asking(open_page, assert_accessible):
+    # Given the desk in a browser that prefers Chinese
+    page = open_page(role="staff", user="till-2", merchant=new_merchant(), store="s-1", locale="zh-CN")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if "/redemptions" in request.url else None)
+    page.goto("/console/desk")
+    page.get_by_role("heading", name="核销台").wait_for()
+    assert page.get_by_text("您的门店：s-1").is_visible()
+
+    # When a price is typed with more digits than the currency has
+    page.get_by_label("券码").fill("ABCD-1234")
+    line = page.get_by_role("group", name="商品 1")
+    line.get_by_label("商品编码（SKU）").fill("tea")
+    line.get_by_label("单价").fill("5.123")
+    page.get_by_role("button", name="校验券码").click()
+
+    # Then the field says so in Chinese and nothing is sent
+    assert line.get_by_role("alert").inner_text() == "请输入 CNY 金额，例如 12.50。"
+    assert page.get_by_role("status").count() == 0 and sent == []
+    assert_accessible(page)
