@@ -1,0 +1,124 @@
+// Small inputs of the console's forms: a text/number/select field and a checkbox bound to one key of a form's
+// state, showing the client's or the API's message for the field the API would name.
+import type { ReactNode } from "react";
+import { Field } from "../lib/ui";
+
+export interface Bind<S> {
+  state: S;
+  set(patch: Partial<S>): void;
+  error(field: string): string | undefined; // the client's check, else the API's 422 for this field
+}
+
+type StringKeys<S> = { [K in keyof S]: S[K] extends string ? K : never }[keyof S];
+type BoolKeys<S> = { [K in keyof S]: S[K] extends boolean ? K : never }[keyof S];
+
+export function TextInput<S>({
+  bind,
+  name,
+  field,
+  label,
+  hint,
+  type = "text",
+  inputMode,
+  multiline,
+  disabled,
+  autoComplete = "off",
+}: {
+  bind: Bind<S>;
+  name: StringKeys<S>;
+  field: string;
+  label: string;
+  hint?: string;
+  type?: string;
+  inputMode?: "numeric" | "decimal" | "text";
+  multiline?: boolean;
+  disabled?: boolean;
+  autoComplete?: string;
+}) {
+  const value = bind.state[name] as string;
+  const change = (text: string) => bind.set({ [name]: text } as Partial<S>);
+  return (
+    <Field label={label} hint={hint} error={bind.error(field)}>
+      {(props) =>
+        multiline ? (
+          <textarea {...props} value={value} rows={3} disabled={disabled} onChange={(e) => change(e.target.value)} />
+        ) : (
+          <input
+            {...props}
+            name={field}
+            type={type}
+            inputMode={inputMode}
+            autoComplete={autoComplete}
+            value={value}
+            disabled={disabled}
+            onChange={(e) => change(e.target.value)}
+          />
+        )
+      }
+    </Field>
+  );
+}
+
+export function SelectInput<S>({
+  bind,
+  name,
+  field,
+  label,
+  options,
+  hint,
+  disabled,
+}: {
+  bind: Bind<S>;
+  name: StringKeys<S>;
+  field: string;
+  label: string;
+  options: [string, string][]; // value, label
+  hint?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <Field label={label} hint={hint} error={bind.error(field)}>
+      {(props) => (
+        <select {...props} value={bind.state[name] as string} disabled={disabled} onChange={(e) => bind.set({ [name]: e.target.value } as Partial<S>)}>
+          {options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+export function Check<S>({ bind, name, field, label, disabled }: { bind: Bind<S>; name: BoolKeys<S>; field: string; label: string; disabled?: boolean }) {
+  const error = bind.error(field);
+  return (
+    <div className={error ? "check invalid" : "check"}>
+      <label>
+        <input
+          type="checkbox"
+          checked={bind.state[name] as boolean}
+          disabled={disabled}
+          aria-invalid={Boolean(error)}
+          onChange={(e) => bind.set({ [name]: e.target.checked } as Partial<S>)}
+        />{" "}
+        {label}
+      </label>
+      {error && (
+        <small className="field-error" role="alert">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function Section({ title, children, disabled }: { title: string; children: ReactNode; disabled?: boolean }) {
+  return (
+    <fieldset className="card form-section" disabled={disabled}>
+      <legend>{title}</legend>
+      {children}
+    </fieldset>
+  );
+}
