@@ -3,3 +3,4 @@ import "./lib/i18n";
 import "./console/messages";
 import "./customer/messages";
 import "./console/Desk";
+import "./customer/CustomerApp";
