@@ -29,8 +29,10 @@ requests of every shape the service sends.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+from collections import OrderedDict
 from functools import cache, lru_cache
 from typing import Any
 
@@ -39,6 +41,7 @@ from moto.core import responses as core_responses
 from moto.core import utils as core_utils
 from moto.core.parse import default_blob_parser, default_timestamp_parser
 from moto.core.utils import get_service_model
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.parsing import expressions, validators
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -48,6 +51,11 @@ _moto_parse_parameters = DynamoHandler.parse_parameters
 UpdateExpressionParser: Any = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - moto's parsing modules are untyped
 _moto_make = UpdateExpressionParser.make.__func__
 UpdateExpression: Any = getattr(validators, "UpdateExpression")  # noqa: B009 - untyped module
+UpdateExpressionPath: Any = getattr(validators, "UpdateExpressionPath")  # noqa: B009
+Node: Any = getattr(validators, "Node")  # noqa: B009
+DepthFirstTraverser: Any = getattr(validators, "DepthFirstTraverser")  # noqa: B009
+_no_hook = DepthFirstTraverser.pre_processing_of_child
+_moto_parse_condition = ConditionExpressionParser.parse
 
 
 def _body(raw: bytes | str) -> Any:
@@ -167,6 +175,106 @@ def _at_root(validator: Any, check: str) -> Any:
     return traverse
 
 
+def _node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+    """What `copy.deepcopy` makes of an expression's node (its `type`, `children` and `parent`, in that
+    order, through the same memo), without the pickle protocol's walk: every update's validator copies
+    its expression's tree."""
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    for name, value in self.__dict__.items():
+        if name == "children" and value is not None:
+            value = [
+                child if isinstance(child, str | int) else memo.get(id(child)) or copy.deepcopy(child, memo)
+                for child in value
+            ]
+        elif value is not None and not isinstance(value, str):
+            value = copy.deepcopy(value, memo)
+        setattr(new, name, value)
+    return new
+
+
+_node_classes: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    found = _node_classes.get(kind)
+    if found is None:
+        found = _node_classes[kind] = issubclass(kind, Node)
+    return found
+
+
+def _depth_first(self: Any, root: Any) -> Any:
+    """moto's `DepthFirstTraverser.traverse`: children first, each node then given to the first processor
+    of `_processing_map` its class matches, the result put in its parent's place. The same walk, with
+    the map read once per walk instead of twice per node and each class's processor looked up once
+    (every processor's map is fixed: its keys are classes, its values bound methods)."""
+    processors = tuple(self._processing_map().items())
+    hook = self.pre_processing_of_child if type(self).pre_processing_of_child is not _no_hook else None
+    chosen: dict[type, Any] = {}
+
+    def walk(node: Any, child_id: int) -> Any:
+        kind = type(node)
+        if not _is_node(kind):
+            return node
+        parent = node.parent
+        if node.children is not None:
+            for i, child in enumerate(node.children):
+                if hook is not None:
+                    hook(node, i)
+                walk(child, i)
+        if kind not in chosen:
+            chosen[kind] = next((process for base, process in processors if issubclass(kind, base)), None)
+        process = chosen[kind]
+        if process is not None:
+            node = process(node)
+            node.parent = parent
+            if parent:
+                parent.children[child_id] = node
+        return node
+
+    return walk(root, -1)
+
+
+_conditions: OrderedDict[tuple[str, str, str], tuple[Any, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
+_CONDITIONS_KEPT = 512
+
+
+def _parse_condition(self: Any) -> Any:
+    """moto parses a request's condition up to three times (the handler's check of unused names, the
+    transaction's check, the write's): the same expression with the same names and values gives the same
+    operation tree, which evaluating never changes, so the last few hundred are kept. A parse that raises
+    is not kept (the next one raises again)."""
+    if not self.condition_expression:
+        return _moto_parse_condition(self)
+    key = (
+        self.condition_expression,
+        repr(self.expression_attribute_names),
+        repr(self.expression_attribute_values),
+    )
+    kept = _conditions.get(key)
+    if kept is None:
+        operation = _moto_parse_condition(self)
+        kept = (operation, tuple(self.expr_attr_names_found), tuple(self.expr_attr_values_found))
+        _conditions[key] = kept
+        if len(_conditions) > _CONDITIONS_KEPT:
+            _conditions.popitem(last=False)
+    else:
+        self.expr_attr_names_found.extend(kept[1])
+        self.expr_attr_values_found.extend(kept[2])
+    return kept[0]
+
+
+def _key_paths_only(self: Any, node: Any) -> Any:
+    """UpdateHashRangeKeyValidator's walk: `check_for_hash_or_range_key` at every update path, children
+    before their parent as moto's depth-first walk visits them, without its per-node dispatch."""
+    if isinstance(node, Node):
+        for child in node.children or ():
+            _key_paths_only(self, child)
+        if isinstance(node, UpdateExpressionPath):
+            self.check_for_hash_or_range_key(node)
+    return node
+
+
 _method_names = cache(getattr(core_responses, "method_names_from_class"))  # noqa: B009
 _snake_case = lru_cache(maxsize=4096)(core_utils.camelcase_to_underscores)
 _moto_backend_for_host = DomainDispatcherApplication.get_backend_for_host
@@ -179,14 +287,31 @@ def _backend_for_host(self: DomainDispatcherApplication, host: str | None) -> An
     return _backends[host]
 
 
+_MOTO: dict[tuple[type, str], Any] = {}
+
+
+def moto_original(owner: type, name: str) -> Any:
+    """What moto itself has for `owner.name`, before `install` (for the test comparing both)."""
+    return _MOTO[(owner, name)]
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    _MOTO.setdefault((owner, name), getattr(owner, name, None))
+    setattr(owner, name, value)
+
+
 def install() -> None:
     DynamoHandler.parse_parameters = _parse_parameters  # type: ignore[method-assign, assignment]
     UpdateExpressionParser.make = classmethod(_make)
+    _replace(DepthFirstTraverser, "traverse", _depth_first)  # first: the root-only walks fall back to it
     for validator, check in (
         (validators.ActionCountValidator, "verify_action_counts"),
         (validators.OverlappingPathsValidator, "check_for_overlapping_paths"),
     ):
-        validator.traverse = _at_root(validator, check)
+        _replace(validator, "traverse", _at_root(validator, check))
+    _replace(validators.UpdateHashRangeKeyValidator, "traverse", _key_paths_only)
+    _replace(Node, "__deepcopy__", _node_deepcopy)
+    _replace(ConditionExpressionParser, "parse", _parse_condition)
     setattr(core_responses, "method_names_from_class", _method_names)  # noqa: B010 - not exported, typed
     for module in (core_responses, core_utils):
         setattr(module, "camelcase_to_underscores", _snake_case)  # noqa: B010

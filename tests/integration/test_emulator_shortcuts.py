@@ -240,3 +240,95 @@ def test_requests_are_parsed_as_moto_parses_them(emulator, stack, monkeypatch):
     item = db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
     assert item["a"] == {"B": b"\x01"} and item["b"] == ITEM["b"] and item["n"] == {"N": "2.50"}
     assert "ss" not in item and item["l"] == ITEM["l"]
+
+
+UPDATES = [
+    "SET remaining = remaining - :one, claimed = claimed + :one, #u = :now ADD version :one",
+    "SET holders = if_not_exists(holders, :zero) + :one, tags = list_append(if_not_exists(tags, :l), :l)",
+    "SET m.inner = :now REMOVE gone ADD ns :ns DELETE ss :ss",
+]
+
+
+def _tree(node):
+    from moto.dynamodb.parsing.ast_nodes import Node
+
+    if isinstance(node, Node):
+        children = tuple(_tree(child) for child in node.children or ())
+        return type(node).__name__, children, type(node.parent).__name__
+    return repr(node)
+
+
+def _validated(expression, item, table):
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    try:
+        tree = UpdateExpressionValidator(
+            UpdateExpressionParser.make(expression),
+            expression_attribute_names={"#u": "updated_at", "#k": "PK"},
+            expression_attribute_values={
+                ":one": {"N": "1"},
+                ":zero": {"N": "0"},
+                ":now": {"S": "2026-11-26T00:00:00Z"},
+                ":l": {"L": [{"S": "x"}]},
+                ":ns": {"NS": ["3"]},
+                ":ss": {"SS": ["a"]},
+            },
+            item=item,
+            table=table,
+        ).validate()
+    except Exception as refused:  # the refusal itself is what must match
+        return type(refused).__name__, str(refused)
+    tree.normalize()
+    return _tree(tree)
+
+
+def test_update_validation_and_conditions_give_what_moto_gives(monkeypatch):
+    # Given moto's own validator walk, node copy and condition parse, and the emulator's shortcuts
+    from moto.dynamodb.comparisons import ConditionExpressionParser, create_condition_expression_parser
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    schema = [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}]
+    attrs = [{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK")]
+    table = Table("t", account_id="123456789012", region="us-east-1", schema=schema, attr=attrs)
+    fields = {"remaining": {"N": "4"}, "claimed": {"N": "1"}, "m": {"M": {}}, "ss": {"SS": ["a", "b"]}}
+    item = Item(
+        DynamoType({"S": "p"}), DynamoType({"S": "s"}), {"PK": {"S": "p"}, "SK": {"S": "s"}, **fields}
+    )
+    conditions = [
+        ("attribute_exists(PK) AND remaining > :zero", {":zero": {"N": "0"}}),
+        (
+            "attribute_not_exists(PK) OR (claimed < :one AND NOT contains(ss, :a))",
+            {":one": {"N": "1"}, ":a": {"S": "a"}},
+        ),
+        ("remaining BETWEEN :one AND :zero", {":one": {"N": "1"}, ":zero": {"N": "0"}}),
+    ]
+
+    def outcomes():
+        updates = [_validated(e, item, table) for e in [*UPDATES, "SET #k = :now", "SET a = :missing"]]
+        evaluated = []
+        for _ in range(2):  # the second parse of each condition is the one the shortcut keeps
+            for expression, values in conditions:
+                parser = create_condition_expression_parser(expression, {}, values)
+                evaluated.append((parser.parse().expr(item), parser.expr_attr_values_found))
+        return updates, evaluated
+
+    # When both are run on the same expressions
+    ours = outcomes()
+    for cls, name in ((ast_nodes.DepthFirstTraverser, "traverse"), (ConditionExpressionParser, "parse")):
+        monkeypatch.setattr(cls, name, parsing.moto_original(cls, name))
+    for cls in (
+        validators.UpdateHashRangeKeyValidator,
+        validators.ActionCountValidator,
+        validators.OverlappingPathsValidator,
+    ):
+        monkeypatch.delattr(cls, "traverse")  # moto's validators inherit the walk
+    monkeypatch.delattr(ast_nodes.Node, "__deepcopy__")
+    theirs = outcomes()
+
+    # Then the trees, the refusals and the conditions' answers are the same
+    assert ours == theirs
+    assert ours[0][3][0] == "UpdateHashRangeKeyException"
+    assert [answer for answer, _ in ours[1]] == [True, False, False] * 2
