@@ -87,8 +87,12 @@ bench: venv
 build:
 	sam build
 
-deploy: build
-	sam deploy --guided
+# STACK names the stack; the web app is published into its bucket after the stack is deployed.
+STACK ?= coupons
+
+deploy: build web
+	sam deploy --guided --stack-name $(STACK)
+	$(RUNPY) -m deploy.publish_web $(STACK)
 
 clean:
 	rm -rf web/node_modules web/dist artifacts $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -19,6 +19,7 @@ EXPECTED_ENVIRONMENT = {
     "EVENT_SOURCE",
     "HMAC_SECRET_ARN",
     "PUBLIC_BASE_URL",
+    "CORS_ALLOW_ORIGIN",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
     "LOG_LEVEL",
@@ -118,11 +119,13 @@ def test_only_the_functions_that_build_customer_links_get_the_web_apps_url_which
     # Given the template's parameters and every deployed function's environment
     parameters = source()["Parameters"]
     functions = resources_of(translated(), "AWS::Lambda::Function")
-    # Then the web app's URL is a required https URL, checked as the API's is
+    # Then the web app's URL is a required https origin (the app is served at its root; CORS names it)
     web = parameters["PublicWebUrl"]
-    assert "Default" not in web and web["AllowedPattern"] == parameters["PublicBaseUrl"]["AllowedPattern"]
+    assert "Default" not in web
     assert re.match(web["AllowedPattern"], "https://coupons.example.com")
-    assert not re.match(web["AllowedPattern"], "http://coupons.example.com")
+    assert re.match(web["AllowedPattern"], "https://coupons.example.com:8443")
+    for wrong in ("http://coupons.example.com", "https://coupons.example.com/", "https://example.com/app"):
+        assert not re.match(web["AllowedPattern"], wrong), wrong
     # And only the functions that build offer and share links have it
     having = {
         name: function["Properties"]["Environment"]["Variables"].get("PUBLIC_WEB_URL")
@@ -544,3 +547,50 @@ def test_grant_files_reach_the_grant_worker_through_its_queue_and_only_its_form_
     assert only_form["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {
         "Fn::GetAtt": ["GrantFunctionRole", "Arn"]
     }
+
+
+def test_the_web_app_is_served_as_the_local_gateway_serves_it():
+    # Given the deployed web app's headers policy and page paths, and the local gateway's
+    from devstack.web import PAGE_PREFIXES, security_headers
+
+    resources = source()["Resources"]
+    config = resources["WebHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    deployed = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    local = security_headers(["EMULATOR"])["Content-Security-Policy"]
+
+    # Then the policies differ only in where the pages may connect (the API, uploads, sign-in)
+    def without_connect(policy: str) -> list[str]:
+        return [part.strip() for part in policy.split(";") if not part.strip().startswith("connect-src")]
+
+    assert without_connect(deployed) == without_connect(local)
+    connect = next(p for p in deployed.split(";") if p.strip().startswith("connect-src"))
+    assert "${PublicBaseUrl}/" in connect and "${ImportBucket.RegionalDomainName}" in connect
+    assert config["FrameOptions"]["FrameOption"] == "DENY"
+    assert config["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+
+    # And the same paths answer the app's index.html
+    code = resources["WebPagePaths"]["Properties"]["FunctionCode"]
+    pattern = re.search(r"if \((/.*/)\.test", code).group(1)
+    js = re.compile(pattern.strip("/").replace("\\/", "/"))
+    for path in ("/console", "/console/coupons/x", "/c/", "/c", "/c/offers/abc", "/signed-in"):
+        assert js.search(path), path
+        assert path == "/c" or path.startswith(PAGE_PREFIXES), path
+    for path in ("/config.json", "/assets/index.js", "/coupons", "/cx"):
+        assert not js.search(path), path
+
+    # And only this distribution reads the bucket; the API and the upload bucket allow only the web origin
+    statements_ = resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    reads = next(s for s in statements_ if s["Effect"] == "Allow")
+    assert reads["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "distribution/${WebDistribution}" in reads["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    api = resources["CouponsApi"]["Properties"]
+    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": "'${PublicWebUrl}'"}
+    cors = resources["ImportBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert cors == [
+        {
+            "AllowedOrigins": [{"Ref": "PublicWebUrl"}],
+            "AllowedMethods": ["POST"],
+            "AllowedHeaders": ["*"],
+            "MaxAge": 600,
+        }
+    ]

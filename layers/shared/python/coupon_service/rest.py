@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -226,8 +227,23 @@ def _answer(error: DomainError) -> Response[Any]:
     )
 
 
+# What the web app sends and reads across origins (the token is a header the page sets, never a cookie).
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Device-Id"]
+
+
+def cors() -> CORSConfig | None:
+    """The web app's origin (`CORS_ALLOW_ORIGIN`, the stack's PublicWebUrl) may read the answers; no other
+    site. API Gateway answers the preflights; this adds the headers to the functions' own answers."""
+    origin = os.environ.get("CORS_ALLOW_ORIGIN", "").rstrip("/")
+    if not origin:
+        return None
+    return CORSConfig(
+        allow_origin=origin, allow_headers=CORS_HEADERS, expose_headers=["Retry-After"], max_age=600
+    )
+
+
 def make_resolver() -> Resolver:
-    app = Resolver(enable_validation=True, json_body_deserializer=_read_json)
+    app = Resolver(enable_validation=True, json_body_deserializer=_read_json, cors=cors())
 
     @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def _domain_error(error: DomainError) -> Response[Any]:
