@@ -142,6 +142,17 @@ def test_a_friend_accepts_a_gift_and_the_givers_coupon_is_gone(site, seed, open_
     assert page.get_by_role("button", name="Copy link").is_visible()
     check(page, assert_accessible)
 
+    # When the giver cancels that gift, Then the link stops working and a new link can be made
+    page.get_by_role("button", name="Cancel the gift").click()
+    page.get_by_role("dialog", name="Cancel this gift?").get_by_role("button", name="Cancel the gift").click()
+    page.get_by_text("The gift is cancelled: the coupon is yours again.").wait_for()
+    page.goto(share_url)
+    page.get_by_text("The giver cancelled this gift.").wait_for()
+    page.goto(f"/c/me/{mine['claim_id']}")
+    page.get_by_role("button", name="Make a share link").click()
+    share_url = page.get_by_label("Share link").input_value()
+    assert share_url.startswith(f"{site}/c/gifts/")
+
     # And the giver opening their own link is told they cannot accept it
     page.goto(share_url)
     page.get_by_role("button", name="Accept the gift").click()
@@ -199,13 +210,15 @@ def test_the_customer_redeems_in_the_store_with_the_stores_code(seed, open_page,
 
 
 def test_what_stops_a_claim_is_said_in_words(seed, open_page, assert_accessible):
-    # Given a coupon with one left, claimed by someone else, and a coupon the customer already holds
+    # Given a coupon with one left, claimed by someone else, a coupon the customer already holds, and one
+    # claimed with a passphrase
     user = unique("dan")
     sold_title, held_title = unique("Last one"), unique("Once each")
     sold = seed.coupon(unique("m"), sold_title, inventory=1)
     seed.claim(sold, unique("quick"))
     held = seed.coupon(unique("m"), held_title)
     seed.claim(held, user)
+    secret = seed.coupon(unique("m"), unique("Club night"), passphrase="open-sesame-42")
 
     page = open_page(role="customer", user=user, phone=True)
     # When the customer opens the sold-out offer, Then it says so and offers no Claim button
@@ -222,6 +235,18 @@ def test_what_stops_a_claim_is_said_in_words(seed, open_page, assert_accessible)
     page.get_by_role("alert").filter(has_text=refusal).wait_for()
     assert page.get_by_role("button", name="Claim").count() == 0
     check(page, assert_accessible)
+
+    # When they claim the passphrase coupon, Then it asks for it, counts a wrong one, and takes the right one
+    page.goto(f"/c/offers/{secret}")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_role("alert").filter(has_text="claimed with a passphrase").wait_for()
+    page.get_by_label("Passphrase").fill("open-sesame-41")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_role("alert").filter(has_text="That passphrase is not right. 4 tries left.").wait_for()
+    check(page, assert_accessible)
+    page.get_by_label("Passphrase").fill("open-sesame-42")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_text("Claimed! It is in your coupons.").wait_for()
 
 
 def test_the_same_flow_in_chinese(seed, open_page, assert_accessible):
@@ -242,6 +267,10 @@ def test_the_same_flow_in_chinese(seed, open_page, assert_accessible):
     page.get_by_role("link", name="查看我的券").click()
     page.get_by_role("heading", name="结账时出示的券码").wait_for()
     assert page.get_by_role("img", name="此券券码的二维码").is_visible()
+    check(page, assert_accessible)
+    page.get_by_role("link", name="领券中心").click()
+    page.get_by_role("heading", name="领券中心").wait_for()
+    page.get_by_role("link", name=title).wait_for()
     check(page, assert_accessible)
     page.goto("/c/me")
     page.get_by_role("link", name=title).wait_for()

@@ -48,7 +48,6 @@ export function CustomerApp() {
         </Link>
         <LanguageSwitch />
       </header>
-      <main>{route(path, query)}</main>
       <nav className="tabs" aria-label={t("customer.nav.label")}>
         <Link href="/c/" aria-current={path === "/c/" || path === "/c" ? "page" : undefined}>
           {t("customer.nav.center")}
@@ -57,6 +56,7 @@ export function CustomerApp() {
           {t("customer.nav.mine")}
         </Link>
       </nav>
+      <main>{route(path, query)}</main>
     </div>
   );
 }
