@@ -206,3 +206,55 @@ def test_a_coupon_is_deleted_after_confirmation(web_stack, open_page, assert_acc
     assert status == 200 and read["status"] == "deleted"
     page.get_by_text("No coupons yet. Create the first one.").wait_for()  # the list leaves it out
     assert_accessible(page)
+
+
+def test_a_store_and_an_issuance_rule_are_created_through_the_console(
+    web_stack, open_page, assert_accessible
+):
+    merchant = merchant_id()
+    coupon = seed_coupon(web_stack, merchant, title="Welcome gift")
+    page = open_page(role="merchant", user=f"owner-{merchant}", merchant=merchant)
+
+    # A store added through the form is in the merchant's registry, with its address
+    page.goto("/console/stores")
+    page.get_by_role("heading", name="Add a store").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Store code").fill("sh-001")
+    page.get_by_label("Name", exact=True).fill("Jing'an flagship")
+    page.get_by_label("Street address").fill("1 Nanjing West Road")
+    page.get_by_label("City").fill("Shanghai")
+    page.get_by_role("button", name="Add store").click()
+    page.get_by_role("cell", name="Jing'an flagship", exact=True).wait_for()
+    status, store = call(web_stack, "GET", "/stores/sh-001", merchant)
+    assert status == 200 and store["name"] == "Jing'an flagship" and store["time_zone"] == "Asia/Shanghai"
+    assert store["address"]["city"] == "Shanghai" and store["address"]["country"] == "CN"
+    assert_accessible(page)
+
+    # A rule: orders of 199.00 CNY or more issue the coupon picked by its title; then it is disabled
+    page.get_by_role("link", name="Issuance rules").click()
+    page.get_by_role("heading", name="New rule").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Rule name").fill("Big orders")
+    page.get_by_label("Minimum order amount").fill("199")
+    page.get_by_label("Coupon to issue").select_option(label="Welcome gift")
+    page.get_by_role("button", name="Create rule").click()
+    page.get_by_role("cell", name="Big orders", exact=True).wait_for()
+    page.get_by_role("cell", name="An order of CN¥199.00 or more").wait_for()
+    status, rules = call(web_stack, "GET", "/merchant/issuance-rules", merchant)
+    assert status == 200 and len(rules["items"]) == 1
+    rule = rules["items"][0]
+    assert rule["enabled"] is True
+    assert rule["trigger"] == {
+        "type": "order_placed",
+        "min_amount": 19900,
+        "currency": "CNY",
+        "products": [],
+        "categories": [],
+        "coupon_id": coupon["coupon_id"],
+    }
+    page.get_by_role("button", name="Disable Big orders").click()
+    page.get_by_role("button", name="Enable Big orders").wait_for()
+    assert (
+        call(web_stack, "GET", f"/merchant/issuance-rules/{rule['rule_id']}", merchant)[1]["enabled"] is False
+    )
+    assert_accessible(page)

@@ -9,7 +9,7 @@ import { Link, navigate } from "../lib/router";
 import { ErrorMessage, fieldError, Loading, useLoad } from "../lib/ui";
 import { atFormField, createBody, emptyForm, formOf, patchBody, type Errors, type FormState } from "./couponForm";
 import { FormSections } from "./CouponFormSections";
-import type { Bind } from "./formParts";
+import { useErrorAtField, type Bind } from "./formParts";
 import "./coupons.css";
 import type { Coupon } from "./types";
 
@@ -34,14 +34,12 @@ function FormBody({ coupon, reload }: { coupon: Coupon | null; reload: () => voi
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const idempotencyKey = useRef(newIdempotencyKey());
-  const shown = new Set<string>(); // the fields this render shows: an error naming another goes above the form
+  const form = useRef<HTMLFormElement>(null);
+  const atField = useErrorAtField(error, form);
   const bind: Bind<FormState> = {
     state,
     set: (patch) => setState((s) => ({ ...s, ...patch })),
-    error: (field) => {
-      shown.add(field);
-      return checks[field] ?? fieldError(error, field);
-    },
+    error: (field) => checks[field] ?? fieldError(error, field),
   };
 
   async function submit(event: FormEvent) {
@@ -70,11 +68,9 @@ function FormBody({ coupon, reload }: { coupon: Coupon | null; reload: () => voi
   }
 
   const conflict = error instanceof ApiError && error.status === 409 && error.code === "version_conflict";
-  // Called, not mounted, so the fields it shows are known before deciding where the API's error goes.
-  const sections = FormSections({ bind, coupon });
-  const above = error instanceof ApiError && error.field && shown.has(error.field) ? undefined : error;
+  const above = atField ? undefined : error;
   return (
-    <form onSubmit={submit} noValidate aria-busy={busy}>
+    <form ref={form} onSubmit={submit} noValidate aria-busy={busy}>
       {conflict ? (
         <div className="error" role="alert" tabIndex={-1}>
           <p>{t("console.form.conflict")}</p>
@@ -90,7 +86,7 @@ function FormBody({ coupon, reload }: { coupon: Coupon | null; reload: () => voi
           {t("console.form.fixFields", { count: Object.keys(checks).length })}
         </p>
       )}
-      {sections}
+      <FormSections bind={bind} coupon={coupon} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? t("console.form.saving") : coupon ? t("common.save") : t("console.form.create")}

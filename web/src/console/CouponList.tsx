@@ -7,6 +7,7 @@ import { addMessages, useLocale } from "../lib/i18n";
 import { Link } from "../lib/router";
 import { ErrorMessage, Loading, useLoad } from "../lib/ui";
 import "./coupons.css";
+import { DataTable, ListStatus } from "./formParts";
 import { percent, readPages } from "./display";
 import { InlineInventory, InlineWindows } from "./InlineEdits";
 import type { Coupon, OverviewItem, Page } from "./types";
@@ -107,47 +108,31 @@ export function CouponList({ session }: { session: Session }) {
           {notice.text}
         </p>
       )}
-      {list.loading && !list.data && <Loading />}
-      {Boolean(list.error) && <ErrorMessage error={list.error} onRetry={list.reload} />}
-      {list.data && list.data.items.length === 0 && <p>{t("console.list.none")}</p>}
+      <ListStatus load={list} empty={t("console.list.none")} />
       {list.data && list.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("console.list.coupon")}</th>
-                <th scope="col">{t("console.list.status")}</th>
-                <th scope="col">{t("console.list.claimWindow")}</th>
-                <th scope="col">{t("console.list.validity")}</th>
-                <th scope="col">{t("console.list.inventory")}</th>
-                <th scope="col">{t("console.list.figuresCol")}</th>
+        <DataTable headers={[t("console.list.coupon"), t("console.list.status"), t("console.list.claimWindow"), t("console.list.validity"), t("console.list.inventory"), t("console.list.figuresCol")]}>
+          {list.data.items.map((read) => {
+            const coupon = rows[read.coupon_id] ?? read;
+            const figure = figures.get(coupon.coupon_id);
+            return (
+              <tr key={coupon.coupon_id}>
+                <th scope="row">
+                  <Link href={`/console/coupons/${encodeURIComponent(coupon.coupon_id)}`}>{coupon.title}</Link>
+                </th>
+                <td>
+                  <span className={`status status-${coupon.status}`}>{t(`console.status.${coupon.status}`)}</span>
+                </td>
+                <td colSpan={2}>
+                  <InlineWindows key={coupon.version} coupon={coupon} onSaved={saved} onRefused={refused} />
+                </td>
+                <td>
+                  <InlineInventory key={coupon.version} coupon={coupon} onSaved={saved} onRefused={refused} />
+                </td>
+                <td>{figure ? `${figure.used} / ${percent(figure.redemption_rate, locale)}` : "—"}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((read) => {
-                const coupon = rows[read.coupon_id] ?? read;
-                const figure = figures.get(coupon.coupon_id);
-                return (
-                  <tr key={coupon.coupon_id}>
-                    <th scope="row">
-                      <Link href={`/console/coupons/${encodeURIComponent(coupon.coupon_id)}`}>{coupon.title}</Link>
-                    </th>
-                    <td>
-                      <span className={`status status-${coupon.status}`}>{t(`console.status.${coupon.status}`)}</span>
-                    </td>
-                    <td colSpan={2}>
-                      <InlineWindows key={coupon.version} coupon={coupon} onSaved={saved} onRefused={refused} />
-                    </td>
-                    <td>
-                      <InlineInventory key={coupon.version} coupon={coupon} onSaved={saved} onRefused={refused} />
-                    </td>
-                    <td>{figure ? `${figure.used} / ${percent(figure.redemption_rate, locale)}` : "—"}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {list.data?.next && (
         <button type="button" disabled={list.loading} onClick={() => setPages((p) => p + 1)}>

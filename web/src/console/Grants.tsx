@@ -4,8 +4,9 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, newIdempotencyKey } from "../lib/api";
 import { formatTime } from "../lib/format";
 import { addMessages, useLocale } from "../lib/i18n";
-import { ErrorMessage, Field, fieldError, Loading, useLoad } from "../lib/ui";
+import { ErrorMessage, Field, fieldError, useLoad } from "../lib/ui";
 import { splitList } from "./couponForm";
+import { DataTable, ListStatus } from "./formParts";
 import type { Coupon, Grant, Page } from "./types";
 
 addMessages({
@@ -78,43 +79,28 @@ export function Grants({ coupon }: { coupon: Coupon }) {
     <section aria-labelledby="grants-title">
       <h2 id="grants-title">{t("console.grants.title")}</h2>
       {coupon.status !== "deleted" && <GrantForm path={path} onDone={reload} />}
-      {list.loading && !list.data && <Loading />}
-      {Boolean(list.error) && <ErrorMessage error={list.error} onRetry={reload} />}
-      {list.data?.items.length === 0 && <p>{t("console.grants.none")}</p>}
+      <ListStatus load={list} empty={t("console.grants.none")} />
       {Boolean(list.data?.items.length) && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("console.grants.when")}</th>
-                <th scope="col">{t("console.grants.source")}</th>
-                <th scope="col">{t("console.grants.status")}</th>
-                <th scope="col">{t("console.grants.counts")}</th>
-                <th scope="col">{t("console.grants.skipped")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data?.items.map((g) => (
-                <tr key={g.grant_id}>
-                  <td>{formatTime(g.created_at, coupon.time_zone, locale)}</td>
-                  <td>{g.source.tag ?? g.source.segment_id ?? g.source.type}</td>
-                  <td>
-                    {t(`console.grants.state.${g.status}`)}
-                    {g.reason ? ` (${g.reason})` : ""}
-                  </td>
-                  <td>
-                    {g.granted} / {g.requested}
-                  </td>
-                  <td>
-                    {Object.entries(g.skipped)
-                      .map(([reason, n]) => `${reason}: ${n}`)
-                      .join(", ") || "—"}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headers={[t("console.grants.when"), t("console.grants.source"), t("console.grants.status"), t("console.grants.counts"), t("console.grants.skipped")]}>
+          {list.data?.items.map((g) => (
+            <tr key={g.grant_id}>
+              <td>{formatTime(g.created_at, coupon.time_zone, locale)}</td>
+              <td>{g.source.tag ?? g.source.segment_id ?? g.source.type}</td>
+              <td>
+                {t(`console.grants.state.${g.status}`)}
+                {g.reason ? ` (${g.reason})` : ""}
+              </td>
+              <td>
+                {g.granted} / {g.requested}
+              </td>
+              <td>
+                {Object.entries(g.skipped)
+                  .map(([reason, n]) => `${reason}: ${n}`)
+                  .join(", ") || "—"}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

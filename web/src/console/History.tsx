@@ -4,8 +4,9 @@ import { useState } from "react";
 import { api } from "../lib/api";
 import { formatTime } from "../lib/format";
 import { addMessages, useLocale } from "../lib/i18n";
-import { ErrorMessage, Loading, useLoad } from "../lib/ui";
+import { useLoad } from "../lib/ui";
 import { readPages } from "./display";
+import { DataTable, ListStatus } from "./formParts";
 import type { Coupon, HistoryEntry, Page } from "./types";
 
 addMessages({
@@ -41,40 +42,24 @@ export function History({ coupon }: { coupon: Coupon }) {
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">{t("console.history.title")}</h2>
-      {loaded.loading && !loaded.data && <Loading />}
-      {Boolean(loaded.error) && <ErrorMessage error={loaded.error} onRetry={loaded.reload} />}
-      {loaded.data?.items.length === 0 && <p>{t("console.history.none")}</p>}
+      <ListStatus load={loaded} empty={t("console.history.none")} />
       {Boolean(loaded.data?.items.length) && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("console.history.version")}</th>
-                <th scope="col">{t("console.history.when")}</th>
-                <th scope="col">{t("console.history.who")}</th>
-                <th scope="col">{t("console.history.fields")}</th>
-                <th scope="col">{t("console.history.before")}</th>
-                <th scope="col">{t("console.history.after")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {loaded.data?.items.map((entry) => (
-                <tr key={entry.version}>
-                  <td>{entry.version}</td>
-                  <td>{formatTime(entry.at, coupon.time_zone, locale)}</td>
-                  <td>{entry.by}</td>
-                  <td>{entry.fields.join(", ")}</td>
-                  <td>
-                    <code className="json">{entry.fields.map((f) => `${f}: ${show(entry.before[f])}`).join("\n")}</code>
-                  </td>
-                  <td>
-                    <code className="json">{entry.fields.map((f) => `${f}: ${show(entry.after[f])}`).join("\n")}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable headers={[t("console.history.version"), t("console.history.when"), t("console.history.who"), t("console.history.fields"), t("console.history.before"), t("console.history.after")]}>
+          {loaded.data?.items.map((entry) => (
+            <tr key={entry.version}>
+              <td>{entry.version}</td>
+              <td>{formatTime(entry.at, coupon.time_zone, locale)}</td>
+              <td>{entry.by}</td>
+              <td>{entry.fields.join(", ")}</td>
+              <td>
+                <code className="json">{entry.fields.map((f) => `${f}: ${show(entry.before[f])}`).join("\n")}</code>
+              </td>
+              <td>
+                <code className="json">{entry.fields.map((f) => `${f}: ${show(entry.after[f])}`).join("\n")}</code>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {loaded.data?.next && (
         <button type="button" disabled={loaded.loading} onClick={() => setPages((p) => p + 1)}>

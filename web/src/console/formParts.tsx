@@ -1,7 +1,7 @@
 // Small inputs of the console's forms: a text/number/select field and a checkbox bound to one key of a form's
 // state, showing the client's or the API's message for the field the API would name.
-import type { ReactNode } from "react";
-import { Field } from "../lib/ui";
+import { useLayoutEffect, useState, type ReactNode, type RefObject } from "react";
+import { ErrorMessage, Field, Loading } from "../lib/ui";
 
 export interface Bind<S> {
   state: S;
@@ -120,5 +120,52 @@ export function Section({ title, children, disabled }: { title: string; children
       <legend>{title}</legend>
       {children}
     </fieldset>
+  );
+}
+
+/** Whether the API's error is shown at one of the form's fields (it marks it aria-invalid); if not, the form
+ * shows it above its fields. Read from the rendered form, so a field shown only for some choices counts
+ * only when it is there. */
+export function useErrorAtField(error: unknown, form: RefObject<HTMLElement | null>): boolean {
+  const [atField, setAtField] = useState(false);
+  useLayoutEffect(() => {
+    setAtField(Boolean(error) && Boolean(form.current?.querySelector("[aria-invalid='true']")));
+  }, [error, form]);
+  return atField;
+}
+
+/** A loaded list's states: loading (the first time), its error with a retry, empty. */
+export function ListStatus({ load, empty }: { load: { loading: boolean; error?: unknown; data?: { items: unknown[] }; reload(): void }; empty?: string }) {
+  return (
+    <>
+      {load.loading && !load.data && <Loading />}
+      {Boolean(load.error) && <ErrorMessage error={load.error} onRetry={load.reload} />}
+      {empty && load.data?.items.length === 0 && <p>{empty}</p>}
+    </>
+  );
+}
+
+/** A table of rows with column headers (the last one, for the rows' buttons, named for screen readers only). */
+export function DataTable({ headers, actions, children }: { headers: string[]; actions?: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {headers.map((header) => (
+              <th scope="col" key={header}>
+                {header}
+              </th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span className="visually-hidden">{actions}</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
   );
 }
