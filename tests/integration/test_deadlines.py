@@ -241,6 +241,26 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
         ("GET", "/merchant/segments/{segmentId}/members"): dict(
             path=f"{segment_path}/members", claims=merchant()
         ),
+        ("GET", "/me/points"): dict(path="/me/points?programme=m1", claims=customer("u1")),
+        ("GET", "/me/points/entries"): dict(path="/me/points/entries?programme=m1", claims=customer("u1")),
+        ("POST", "/me/check-ins"): dict(
+            path="/me/check-ins", claims=customer("u1"), body={"programme": "m1"}
+        ),
+        ("GET", "/merchant/points/customers/{customerId}"): dict(
+            path="/merchant/points/customers/u1", claims=merchant()
+        ),
+        ("GET", "/merchant/points/customers/{customerId}/entries"): dict(
+            path="/merchant/points/customers/u1/entries", claims=merchant()
+        ),
+        ("POST", "/merchant/points/customers/{customerId}/adjustments"): dict(
+            path="/merchant/points/customers/u1/adjustments",
+            claims=merchant(),
+            body={"points": 5, "reason": "r"},
+        ),
+        ("GET", "/merchant/points/settings"): dict(path="/merchant/points/settings", claims=merchant()),
+        ("PUT", "/merchant/points/settings"): dict(
+            path="/merchant/points/settings", claims=merchant(), body={}
+        ),
     }
     # Every route of the template that reaches the store is here (the docs pages never do)
     served = {(r["method"], r["path"]) for r in routes() if not r["path"].endswith("/docs")}
@@ -281,3 +301,5 @@ def test_every_route_answers_busy_inside_the_deadline_under_full_throttling(emul
     assert call("GET", f"/coupons/{coupon_id}", claims=merchant()).json["has_logo"] is False
     assert Table().get(keys.customer_entry("m1", "u1")) is None
     assert call("GET", segment_path, claims=merchant()).json == segment_before
+    assert Table().get(keys.points_balance("u1", "m1")) is None
+    assert Table().get(keys.points_settings("m1")) is None

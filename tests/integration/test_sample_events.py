@@ -336,3 +336,35 @@ def test_segment_worker_sample_evaluates_the_segment_it_names(stack, monkeypatch
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert list(Segments().members("m1", segment_id)) == ["u1"]
     settings.settings.cache_clear()
+
+
+def test_points_samples_check_in_and_run_the_expiry():
+    from coupon_service.point_items import PointsSettingsItem
+    from coupon_service.store.point_settings import PointSettingsStore
+
+    # Given m1 runs points with a daily check-in, and a lot of u1's that expired an hour ago
+    PointSettingsStore().replace(PointsSettingsItem(merchant_id="m1", updated_at="2026-11-25T00:00:00Z"))
+    checked = invoke("points", sample("points-check-in.json"))
+    assert checked["statusCode"] == 201, checked["body"]
+    assert json.loads(checked["body"])["points"] == 1
+    expired_at = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    Table().batch_write(
+        [
+            {**keys.points_balance("u2", "m1"), "customer_id": "u2", "programme": "m1", "balance": 4},
+            {
+                **keys.points_lot("u2", "m1", expired_at),
+                **keys.points_due_index("u2", "m1", expired_at),
+                "customer_id": "u2",
+                "programme": "m1",
+                "expires_at": expired_at,
+                "points": 4,
+            },
+        ]
+    )
+    # When the expiry function gets the schedule sample
+    event = sample("points-expiry-schedule.json")
+    assert set(event) == set(scheduled("PointsExpiryFunction"))
+    summary = invoke("points_expiry", event)
+    # Then the lot expired
+    assert (summary["ledgers"], summary["points_expired"]) == (1, 4)
+    assert Table().get(keys.points_balance("u2", "m1"))["balance"] == 0

@@ -236,6 +236,7 @@ def journey() -> dict[str, list[str]]:
     signed = [value for name, value in form["fields"].items() if name.lower() in signing]
     assert len(signed) == 2, form["fields"]
     more = rest_of_the_routes(coupon_id, imported["coupon_id"], form, redeemed["redemption_id"])
+    points_flow(merchant("m1"))
     seen = {
         "codes": [giver["code"], friends["code"], mine["code"]],
         "gift": [gift["token"], gift["share_url"]],
@@ -430,6 +431,24 @@ def rest_of_the_routes(
         ],
         "codes": [other["code"], held["code"], "POS-00001"],
     }
+
+
+def points_flow(m1: dict[str, str]) -> None:
+    """Points: the programme's settings, a check-in, an adjustment, both sides' views of the ledger."""
+    ok(call("PUT", "/merchant/points/settings", claims=m1, body={"expiry": {"type": "end_of_year"}}), 200)
+    ok(call("GET", "/merchant/points/settings", claims=m1), 200)
+    ok(call("POST", "/me/check-ins", claims=customer("u1"), body={"programme": "m1"}))
+    body = {"points": 5, "reason": "welcome"}
+    ok(call("POST", "/merchant/points/customers/u1/adjustments", claims=m1, body=body))
+    ok(call("GET", "/merchant/points/customers/u1", claims=m1), 200)
+    ok(call("GET", "/merchant/points/customers/u1/entries", claims=m1), 200)
+    mine = {"programme": "m1", "limit": "1"}
+    page = ok(call("GET", "/me/points/entries", claims=customer("u1"), query=mine), 200)
+    if page["next_token"]:
+        more = {**mine, "next_token": page["next_token"]}
+        ok(call("GET", "/me/points/entries", claims=customer("u1"), query=more), 200)
+    ok(call("GET", "/me/points", claims=customer("u1"), query={"programme": "m1"}), 200)
+    invoke("points_expiry", scheduled("PointsExpiryFunction"))
 
 
 def consumers(records: list[dict[str, Any]]) -> None:

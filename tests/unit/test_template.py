@@ -263,6 +263,7 @@ def test_only_the_docs_and_the_offer_page_are_public():
         ("get", "/merchant/issuance-rules/docs"),
         ("get", "/customers/docs"),
         ("get", "/grants/docs"),
+        ("get", "/points/docs"),
     }
     operations = {
         (method, path): operation
@@ -412,7 +413,8 @@ def test_every_dead_letter_queue_and_the_5xx_rate_raise_an_alarm_on_an_encrypted
     assert {"IssuanceDeadLetterQueue", "ScheduledRulesFunctionEveryQueue"} <= queues
     assert "GrantDeadLetterQueue" in queues
     assert "SegmentDeadLetterQueue" in queues
-    assert len(queues) == 13, queues
+    assert {"PointsExpiryDeadLetterQueue", "PointsExpiryFunctionEveryQueue"} <= queues
+    assert len(queues) == 15, queues
     assert queues <= watched, queues - watched
     # And the API's share of 5xx answers is watched
     (errors,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "5XXError"]

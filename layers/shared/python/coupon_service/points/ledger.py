@@ -56,10 +56,13 @@ class Ledger:
         **extra: Any,
     ) -> PointsEntryItem:
         """`points` (> 0) more, once per `source`, expiring as the programme's settings say now."""
-        settings = settings or self.settings_store.settings(programme)
-        expires = expiry_instant(settings.expiry, self.clock.now(), settings.time_zone)
+        expires = self.expires_at(settings or self.settings_store.settings(programme))
         entry = self.entry(customer_id, programme, source, reason, points, expires_at=expires, **extra)
         return self.store.change(entry)
+
+    def expires_at(self, settings: PointsSettingsItem) -> str:
+        """When points earned now expire at the programme."""
+        return expiry_instant(settings.expiry, self.clock.now(), settings.time_zone)
 
     def debit(
         self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any

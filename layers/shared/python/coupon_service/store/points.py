@@ -10,7 +10,7 @@ or this one's own attempt whose answer was lost): its entry is answered as if ju
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Literal
 
 from coupon_service import keys
 from coupon_service.errors import Changed, NotEnoughPoints
@@ -115,6 +115,9 @@ class PointsStore:
             return PointsBalanceItem(customer_id=customer_id, programme=programme)
         return PointsBalanceItem.model_validate(found)
 
+    def has_ledger(self, customer_id: str, programme: str) -> bool:
+        return self.table.get(keys.points_balance(customer_id, programme)) is not None
+
     def entry(self, customer_id: str, programme: str, source: str) -> PointsEntryItem | None:
         found = self.table.get(keys.points_entry(customer_id, programme, entry_id(source)))
         return None if found is None else PointsEntryItem.model_validate(found)
@@ -170,10 +173,10 @@ class PointsStore:
 
     def check_in(
         self, entries: list[PointsEntryItem], read: PointsBalanceItem, day: str, streak: int
-    ) -> bool:
+    ) -> Literal["written", "exists", "changed"]:
         """Today's check-in entries with the balance's streak, on condition the last check-in is still the
-        one read; False when it changed meanwhile (read again and retry). The day's entry already there
-        raises nothing: the caller reads it."""
+        one read: `written`; `exists` when the day's entry is there already (another request's, or this
+        one's whose answer was lost); `changed` when the last check-in changed meanwhile (read again)."""
         first = entries[0]
         named = {**_balance_names(first), "p": sum(e.points for e in entries), "day": day, "s": streak}
         if read.check_in_day is None:
@@ -198,8 +201,8 @@ class PointsStore:
         try:
             self.table.transact([operation for _, operation in parts])
         except Cancelled as cancelled:
-            return "entry" in refused_parts(names, cancelled)
-        return True
+            return "exists" if "entry" in refused_parts(names, cancelled) else "changed"
+        return "written"
 
     # --- expiry ---------------------------------------------------------------------------------
 
@@ -228,13 +231,15 @@ class PointsStore:
             "Update": {
                 "Key": to_item(key),
                 "UpdateExpression": "SET #u = :c ADD balance :minus, version :one",
-                "ConditionExpression": "version = :v",
+                "ConditionExpression": "version = :v" if read.version else "attribute_not_exists(version)",
                 "ExpressionAttributeNames": {"#u": "consumed"},
-                "ExpressionAttributeValues": values(c=consumed, minus=-expired, one=1, v=read.version),
+                "ExpressionAttributeValues": values(
+                    c=consumed, minus=-expired, one=1, **({"v": read.version} if read.version else {})
+                ),
             }
         }
         parts: list[tuple[str, dict[str, Any]]] = [("balance", balance)]
-        for lot in lots[:MAX_LOTS]:
+        for lot in lots:
             parts.append(
                 (
                     "lot",

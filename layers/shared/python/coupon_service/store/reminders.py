@@ -32,7 +32,11 @@ class ReminderStore:
 
     def checkpoint(self) -> str | None:
         """The time of the latest run that left nothing behind; None before the first."""
-        found = self.table.get(keys.reminder_checkpoint()) or {}
+        return self.checkpoint_of(keys.reminder_checkpoint())
+
+    def checkpoint_of(self, key: dict[str, str]) -> str | None:
+        """A scheduled run's checkpoint (the reminders', the points expiry's)."""
+        found = self.table.get(key) or {}
         checkpoint = found.get("checkpoint")
         return str(checkpoint) if checkpoint else None
 
@@ -75,9 +79,12 @@ class ReminderStore:
 
     def advance_checkpoint(self, now: str) -> None:
         """Move the checkpoint forward, never back (an overlapping, slower run may finish later)."""
+        self.advance_checkpoint_of(keys.reminder_checkpoint(), now)
+
+    def advance_checkpoint_of(self, key: dict[str, str], now: str) -> None:
         with contextlib.suppress(Cancelled):
             self.table.update(
-                keys.reminder_checkpoint(),
+                key,
                 UpdateExpression="SET checkpoint = :now, #t = :type",
                 ConditionExpression="attribute_not_exists(checkpoint) OR checkpoint < :now",
                 ExpressionAttributeNames={"#t": "type"},
