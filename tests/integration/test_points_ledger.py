@@ -99,3 +99,27 @@ def test_a_retry_after_a_lost_answer_finds_its_own_entry(emulator):
     assert retried.entry_id == first.entry_id and retried.at == first.at
     balance, entries = assert_consistent("u1", "m1")
     assert balance["balance"] == 12 and len(entries) == 1
+
+
+def test_each_entry_is_one_event_from_the_outbox(emulator, stack):
+    from coupon_service.events import derive
+
+    from devstack.streams import StreamReader
+
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
+    ledger = Ledger()
+    ledger.credit("u1", "m1", "order:o1", "order", 10)
+    ledger.credit("u1", "m1", "order:o1", "order", 10)  # delivered again: no second entry, no event
+    ledger.debit("u1", "m1", "claim:c1", "coupon_claim", 4)
+    ledger.take_back("u1", "m1", "refund:r1", "refund", 9)
+    ledger.credit("u1", "m1", "adjustment:m1:u1:k", "adjustment", 1)
+    events = [e for record in reader.drain() for e in derive(record)]
+    assert [(e.detail_type, e.points) for e in events] == [
+        ("PointsEarned", 10),
+        ("PointsSpent", -4),
+        ("PointsAdjusted", -6),
+        ("PointsAdjusted", 1),
+    ]
+    assert events[2].shortfall == 3 and len({e.event_id for e in events}) == 4
+    assert all(e.customer_id == "u1" and e.programme == "m1" for e in events)

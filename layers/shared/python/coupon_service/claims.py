@@ -251,6 +251,9 @@ class Claims:
         if phone:
             item["phone_hash"] = keyed_hash(hmac_key(), PHONE, phone)
             item["phone_masked"] = mask_phone(phone)
+        if options.get("points_price"):  # paid with points, in the claim's own transaction
+            item["points_price"] = options["points_price"]
+            item["points_programme"] = coupon.merchant_id
         reminder = options.get("reminder")
         if reminder:
             remind_at = to_iso(reminder_time(reminder, end, coupon.time_zone))
@@ -326,6 +329,8 @@ class Claims:
             coupon, holder, claim_id=claim_id, channel=channel, digest=digest, body=ClaimRequest(), now=now
         )
         item.update(extra)
+        for unpaid in ("points_price", "points_programme"):  # issued by the service: never charged
+            item.pop(unpaid, None)
         if coupon.mode == "random_on_claim":
             return self._claim_random(coupon, item, now)
         return self._claim_from_pool(coupon, item, now)

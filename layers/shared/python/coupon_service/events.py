@@ -38,6 +38,7 @@ from coupon_service.models.events import (
 )
 from coupon_service.models.order_events import OrderPlaced, OrderRefunded
 from coupon_service.order_outbox import DERIVERS as ORDER_DERIVERS
+from coupon_service.point_outbox import DERIVERS as POINT_DERIVERS
 from coupon_service.settings import settings
 from coupon_service.watch_events import WATCH_DERIVERS
 
@@ -259,6 +260,7 @@ _DERIVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], str], list[Event]
     **ORDER_DERIVERS,
     **WATCH_DERIVERS,
     **CUSTOMER_DERIVERS,
+    **POINT_DERIVERS,
 }
 
 

@@ -218,6 +218,9 @@ class ClaimItem(BaseModel):
     ip_hash: str | None = None
     per_device_limit: int | None = None
     watch_window: str | None = None
+    # A coupon claimed for points: its price and the programme (ledger) they were debited from, as claimed.
+    points_price: int | None = None
+    points_programme: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The attributes as stored (None: not stored)."""

@@ -11,10 +11,15 @@ from __future__ import annotations
 from coupon_service import lifecycle
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Changed, NotFound
+from coupon_service.items import ClaimItem
 from coupon_service.models.voiding import VoidedCouponOut
+from coupon_service.point_items import PointsEntryItem
+from coupon_service.point_rules import expiry_instant
+from coupon_service.store.point_settings import PointSettingsStore
+from coupon_service.store.points import claim_entry
 from coupon_service.store.table import Table
 from coupon_service.store.void import VoidStore
-from coupon_service.validity import to_iso
+from coupon_service.validity import from_iso, to_iso
 
 TRIES = 3  # the coupon moving on under a void (a gift given or accepted) this many times in a row: 409
 
@@ -34,8 +39,20 @@ class Voiding:
                 return VoidedCouponOut.from_item(claim)
             now = to_iso(self.clock.now())
             lifecycle.refuse("void", claim, now)
+            refund = self._refund(claim, now)
             try:
-                return VoidedCouponOut.from_item(self.store.void(claim, reason=reason, by=by, now=now))
+                voided = self.store.void(claim, reason=reason, by=by, now=now, refund=refund)
+                return VoidedCouponOut.from_item(voided)
             except Changed:
                 continue  # redeemed, given, accepted or voided meanwhile: decide on what it is now
         raise Changed("this coupon keeps changing; try again")
+
+    def _refund(self, claim: ClaimItem, now: str) -> PointsEntryItem | None:
+        """The points a coupon claimed for points returns to its claimer, earned anew (they expire as the
+        programme's points earned now do)."""
+        if not claim.points_price:
+            return None
+        settings = PointSettingsStore(self.store.table).settings(claim.points_programme or claim.merchant_id)
+        expires = expiry_instant(settings.expiry, from_iso(now), settings.time_zone)
+        entry = claim_entry(claim, "claim_voided", claim.points_price, now)
+        return entry.model_copy(update={"expires_at": expires})

@@ -317,6 +317,14 @@ class Options(Strict):
         description="Claims of this coupon per device (the app's `X-Device-Id`, kept as a keyed hash; a "
         "claim without one is refused): a heuristic against one person with many accounts",
     )
+    points_price: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Claimed for this many of the customer's points at the coupon's merchant (`platform` "
+        "for a platform coupon), debited in the claim's own transaction; a void of the unused coupon "
+        "returns them",
+    )
 
     @field_validator("gift_message")
     @classmethod

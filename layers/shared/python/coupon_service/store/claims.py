@@ -12,10 +12,11 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.claim_watch import DeviceLimitReached
-from coupon_service.errors import DuplicateClaim, LimitReached, NotFound
+from coupon_service.errors import DuplicateClaim, LimitReached, NotEnoughPoints, NotFound
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.lifecycle import WalletStatus, wallet_view
 from coupon_service.store.claim_watch import watch_parts
+from coupon_service.store.points import claim_debit_parts as points_parts
 from coupon_service.store.pool import Pool
 from coupon_service.store.shards import OPEN, open_values, refuse_closed, shard_as_read
 from coupon_service.store.table import (
@@ -137,7 +138,7 @@ class ClaimStore:
             return True
         except Cancelled as cancelled:
             refused = transaction.refused(cancelled)
-        _raise_for_claim(refused, limit, claim.per_device_limit)
+        _raise_for_claim(refused, limit, claim.per_device_limit, claim.points_price)
         refuse_closed(shard_as_read(refused.get("shard")), now, expected)
         return False
 
@@ -155,7 +156,9 @@ class ClaimStore:
         except Cancelled as cancelled:
             # Refused for sure (a repeat of a committed transaction succeeds by its request token).
             self.pool.give_back(claim.coupon_id, claim.shard, position, claim.claim_id)
-            _raise_for_claim(transaction.refused(cancelled), limit, claim.per_device_limit)
+            _raise_for_claim(
+                transaction.refused(cancelled), limit, claim.per_device_limit, claim.points_price
+            )
             raise
         except StoreBusy as busy:
             if not busy.unknown_outcome:  # never applied: the position goes back before we answer
@@ -179,6 +182,8 @@ class ClaimStore:
         )
         for name, operation in watch_parts(claim):  # a device's limit, the abuse watch (none: nothing)
             transaction.add(name, operation)
+        for name, operation in points_parts(claim):  # a coupon priced in points: the debit (none: nothing)
+            transaction.add(name, operation)
         transaction.add(
             "claim",
             {
@@ -192,7 +197,10 @@ class ClaimStore:
 
 
 def _raise_for_claim(
-    refused: Mapping[str, dict[str, Any] | None], limit: int, device_limit: int | None = None
+    refused: Mapping[str, dict[str, Any] | None],
+    limit: int,
+    device_limit: int | None = None,
+    price: int | None = None,
 ) -> None:
     """Duplicate key beats the limit: a retry of a claim that succeeded returns that claim."""
     if "claim" in refused:
@@ -201,3 +209,5 @@ def _raise_for_claim(
         raise LimitReached(limit)
     if "device" in refused:
         raise DeviceLimitReached(device_limit or 0)
+    if "points" in refused:
+        raise NotEnoughPoints(price or 0)

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from coupon_service import keys
 from coupon_service.errors import Changed, NotEnoughPoints
-from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem
+from coupon_service.items import ClaimItem
+from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem, Reason
 from coupon_service.point_rules import NEVER
 from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
 
@@ -81,6 +82,31 @@ def debit_parts(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
     """The parts of a debit of -`entry.points`: the balance (never below zero) and the entry."""
     taken = -entry.points
     return [("balance", _add_balance(entry, -taken, taken)), ("entry", entry_put(entry))]
+
+
+def claim_debit_parts(claim: ClaimItem) -> list[tuple[str, dict[str, Any]]]:
+    """A claim of a coupon priced in points: the debit of its claimer's ledger (`points`, never below zero)
+    and its entry (`points_entry`, keyed by the claim), parts of the claim's own transaction."""
+    if not claim.points_price:
+        return []
+    entry = claim_entry(claim, "coupon_claim", -claim.points_price, claim.claimed_at)
+    (_, balance), (_, put) = debit_parts(entry)
+    return [("points", balance), ("points_entry", put)]
+
+
+def claim_entry(claim: ClaimItem, reason: Reason, points: int, at: str) -> PointsEntryItem:
+    """The entry of a claim's points: its debit (`claim:{claimId}`), or a void's return (`void:{claimId}`)."""
+    source = ("claim:" if points < 0 else "void:") + claim.claim_id
+    return PointsEntryItem(
+        entry_id=entry_id(source),
+        customer_id=claim.claimer_id,
+        programme=claim.points_programme or claim.merchant_id,
+        source=source,
+        reason=reason,
+        points=points,
+        at=at,
+        detail={"coupon_id": claim.coupon_id, "claim_id": claim.claim_id},
+    )
 
 
 def entry_put(entry: PointsEntryItem) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from coupon_service import keys
 from coupon_service.errors import Changed
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import Condition, voidable_condition
+from coupon_service.point_items import PointsEntryItem
+from coupon_service.store.points import credit_parts
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
 
@@ -20,7 +22,9 @@ class VoidStore:
         found = self.table.get(keys.claim(claim_id))
         return ClaimItem.model_validate(found) if found else None
 
-    def void(self, claim: ClaimItem, *, reason: str, by: str, now: str) -> ClaimItem:
+    def void(
+        self, claim: ClaimItem, *, reason: str, by: str, now: str, refund: PointsEntryItem | None = None
+    ) -> ClaimItem:
         """Void the claimed coupon as read (same holder, same state, same gift), and settle the gift it is
         in; returns the coupon as voided. Refused (`Changed`): it moved on meanwhile, decide again.
 
@@ -52,6 +56,8 @@ class VoidStore:
         if gift_id:
             lapsed = claim.gift_expires_at is not None and claim.gift_expires_at <= now
             operations.append(_settle_gift(gift_id, lapsed=lapsed, now=now))
+        if refund is not None:  # a coupon claimed for points: they go back to its claimer, once
+            operations += [operation for _, operation in credit_parts(refund)]
         try:
             self.table.transact(operations)
         except Cancelled:
