@@ -249,6 +249,36 @@ def test_what_stops_a_claim_is_said_in_words(seed, open_page, assert_accessible)
     page.get_by_text("Claimed! It is in your coupons.").wait_for()
 
 
+def test_a_claim_whose_answer_was_lost_is_sent_again_as_the_same_claim(seed, open_page, assert_accessible):
+    # Given a coupon a customer may claim twice, and a network that loses the first claim's answer after the
+    # API took the claim
+    title, user = unique("Twice each"), unique("eve")
+    coupon_id = seed.coupon(unique("m"), title, per_customer_limit=2)
+    keys: list[str] = []
+
+    def lose_the_first_answer(route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            assert route.fetch().status == 201  # taken by the API...
+            route.abort("connectionreset")  # ...and its answer never reaches the page
+        else:
+            route.continue_()
+
+    page = open_page(role="customer", user=user, phone=True)
+    page.route(re.compile(r".*/v1/coupons/[0-9a-f]{32}/claims.*"), lose_the_first_answer)
+    page.goto(f"/c/offers/{coupon_id}")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_text("The service could not be reached").wait_for()
+    check(page, assert_accessible)
+
+    # When the customer taps Claim again
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_text("Claimed! It is in your coupons.").wait_for()
+    # Then the same key was sent, and they hold the one coupon the first tap took, not two
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert [c["coupon_id"] for c in seed.wallet(user, "available")] == [coupon_id]
+
+
 def test_the_same_flow_in_chinese(seed, open_page, assert_accessible):
     # Given a browser that prefers Chinese, signed in, on an offer's page
     title, user = unique("春季优惠"), unique("li")

@@ -1,11 +1,12 @@
 // The Claim button of an offer: sign-in first, one Idempotency-Key per intent to claim (a retry after a lost
 // answer returns the same coupon), the passphrase when the coupon asks one, what stops the claim in words.
 import { useRef, useState, type FormEvent } from "react";
-import { api, ApiError, newIdempotencyKey } from "../lib/api";
+import { api } from "../lib/api";
 import { currentSession } from "../lib/auth";
 import { addMessages, useLocale } from "../lib/i18n";
 import { Link, navigate } from "../lib/router";
 import { ErrorMessage, Field } from "../lib/ui";
+import { Intent } from "./intent";
 import { claimStop, say, stopText, type ClaimStop } from "./offerText";
 import type { ClaimedCoupon, Stop } from "./types";
 
@@ -16,7 +17,6 @@ addMessages({
     "customer.claim.busy": "Claiming…",
     "customer.claim.done": "Claimed! It is in your coupons.",
     "customer.claim.open": "Show my coupon",
-    "customer.claim.again": "Claim another",
     "customer.claim.passphrase": "Passphrase",
     "customer.claim.held": "You have {count} of these.",
   },
@@ -26,7 +26,6 @@ addMessages({
     "customer.claim.busy": "领取中…",
     "customer.claim.done": "领取成功！已放入“我的券”。",
     "customer.claim.open": "查看我的券",
-    "customer.claim.again": "再领一张",
     "customer.claim.passphrase": "口令",
     "customer.claim.held": "您已领取 {count} 张。",
   },
@@ -61,9 +60,8 @@ export function ClaimAction({
   const [busy, setBusy] = useState(false);
   const [askPassphrase, setAskPassphrase] = useState(passphraseRequired);
   const [passphrase, setPassphrase] = useState("");
-  // One key per intent: kept while the answer is unknown (the network, a busy service), so the retry of
-  // the same click returns the coupon the lost answer claimed; a new key after an answer.
-  const key = useRef<string | null>(null);
+  // One key per intent to claim: a tap after a lost answer returns the coupon the first tap took.
+  const intent = useRef(new Intent()).current;
 
   const known: ClaimStop | null =
     claimStop(error, timeZone, locale) ??
@@ -77,7 +75,6 @@ export function ClaimAction({
       navigate(`/c/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
       return;
     }
-    key.current ??= newIdempotencyKey();
     setBusy(true);
     setError(undefined);
     try {
@@ -85,12 +82,12 @@ export function ClaimAction({
       const coupon = await api<ClaimedCoupon>("POST", `/coupons/${couponId}/claims`, {
         query: { channel },
         body,
-        idempotencyKey: key.current,
+        idempotencyKey: intent.key(),
       });
-      key.current = null;
+      intent.settle();
       setClaimed(coupon);
     } catch (caught) {
-      if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) key.current = null;
+      intent.settle(caught);
       const stop = claimStop(caught, timeZone, locale);
       if (stop?.passphrase) setAskPassphrase(true);
       setError(caught);

@@ -5,6 +5,7 @@ import { api, ApiError, newIdempotencyKey } from "../lib/api";
 import { formatTime, parseMoney } from "../lib/format";
 import { addMessages, useLocale } from "../lib/i18n";
 import { ConfirmDialog, ErrorMessage, Field, fieldError } from "../lib/ui";
+import { Intent } from "./intent";
 import { zoneOf } from "./MyCoupons";
 import { redeemStop, say, storesOf } from "./offerText";
 import type { ClaimedCoupon, Redemption } from "./types";
@@ -56,7 +57,7 @@ export function RedeemSection({ coupon, onRedeemed }: { coupon: ClaimedCoupon; o
   const [askTotal, setAskTotal] = useState(coupon.terms.kind === "cash_value" && Boolean(coupon.terms.min_spend));
   const [totalError, setTotalError] = useState<string>();
   // One order id per intent: kept while the answer is unknown, so a retry finds its own redemption.
-  const intent = useRef<string | null>(null);
+  const intent = useRef(new Intent(() => `self-${newIdempotencyKey()}`)).current;
 
   const amount = askTotal ? parseMoney(total, coupon.currency) : null;
   const ask = (event: FormEvent) => {
@@ -71,7 +72,6 @@ export function RedeemSection({ coupon, onRedeemed }: { coupon: ClaimedCoupon; o
     setBusy(true);
     setError(undefined);
     try {
-      intent.current ??= `self-${newIdempotencyKey()}`;
       const order =
         amount === null
           ? undefined
@@ -80,15 +80,15 @@ export function RedeemSection({ coupon, onRedeemed }: { coupon: ClaimedCoupon; o
         store_id: store || undefined,
         verification_code: askCode ? code.trim() : undefined,
         staff_code: askStaff ? staffCode.trim() : undefined,
-        order_id: intent.current,
+        order_id: intent.key(),
         order,
       };
       const redemption = await api<Redemption>("POST", `/me/coupons/${coupon.claim_id}/redemption`, { body });
-      intent.current = null;
+      intent.settle();
       setDone(redemption);
       onRedeemed();
     } catch (caught) {
-      if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) intent.current = null;
+      intent.settle(caught);
       if (caught instanceof ApiError && caught.field === "staff_code") setAskStaff(true);
       if (caught instanceof ApiError && caught.field === "order") setAskTotal(true);
       setError(caught);
