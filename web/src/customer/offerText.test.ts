@@ -61,6 +61,9 @@ describe("what stops a claim", () => {
     expect(claimStop(refusal(409, "claim_ended"), "UTC", "en")!.key).toBe("customer.stop.ended");
     expect(claimStop(refusal(403, "not_in_audience"), "UTC", "en")!.final).toBe(true);
     expect(claimStop(refusal(423, "locked", {}, 600), "UTC", "en")!.vars).toEqual({ seconds: 600 });
+    expect(say(en, claimStop(refusal(409, "insufficient_points"), "UTC", "en")!)).toBe(
+      "You do not have enough points for this coupon yet.",
+    );
   });
 
   it("asks for the passphrase when the coupon wants one, and says how many tries are left", () => {

@@ -90,6 +90,8 @@ export function claimStop(error: unknown, timeZone: string, locale: string): Cla
     case "device_required":
     case "device_limit_reached":
       return { key: "customer.stop.device", final: true };
+    case "insufficient_points":
+      return { key: "customer.stop.points" };
     case "not_found":
       return { key: "customer.stop.unavailable", final: true };
   }
