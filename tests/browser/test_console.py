@@ -180,14 +180,31 @@ def test_an_inline_inventory_edit_is_saved_and_a_stale_one_reloads(web_stack, op
     assert read["inventory"]["total"] == 250 and read["title"] == "Inline stock 2"
     assert_accessible(page)
 
+    # The coupon's history tab lists both edits, newest first, with who made them
+    page.get_by_role("link", name="Inline stock 2").click()
+    page.get_by_role("link", name="History").click()
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("title")
+    expect(rows.nth(2)).to_contain_text("inventory")
+    expect(rows.nth(2)).to_contain_text(f"owner-{merchant}")
+    assert_accessible(page)
+
 
 def test_a_coupon_is_deleted_after_confirmation(web_stack, open_page, assert_accessible):
     merchant = merchant_id()
     coupon = seed_coupon(web_stack, merchant, title="To delete")
     page = open_page(role="merchant", user=f"owner-{merchant}", merchant=merchant)
-    page.goto(f"/console/coupons/{coupon['coupon_id']}")
+    page.goto(f"/console/coupons/{coupon['coupon_id']}/grants")
     page.get_by_role("heading", name="To delete").wait_for()
+
+    # Before it goes: a grant to two customers (one given twice) runs to its end on the grants tab
+    page.get_by_label("Customer ids").fill("cust-1, cust-2 cust-1")
+    page.get_by_role("button", name="Issue").click()
+    done = page.get_by_role("row").filter(has_text="Done")
+    expect(done).to_contain_text("2 / 2", timeout=30_000)
     assert_accessible(page)
+    page.get_by_role("link", name="Overview").click()
 
     # Cancelling the confirmation deletes nothing
     page.get_by_role("button", name="Delete coupon").click()

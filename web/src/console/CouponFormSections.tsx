@@ -3,6 +3,7 @@
 import { addMessages, useLocale } from "../lib/i18n";
 import type { FormState } from "./couponForm";
 import { Check, Section, SelectInput, TextInput, type Bind } from "./formParts";
+import { WEEKDAYS } from "./couponExtras";
 import { KINDS, type Coupon, type Kind } from "./types";
 
 export function FormSections({ bind, coupon }: { bind: Bind<FormState>; coupon: Coupon | null }) {
@@ -101,6 +102,44 @@ export function FormSections({ bind, coupon }: { bind: Bind<FormState>; coupon: 
           </div>
         )}
         {f.validity_type === "hours" && <TextInput bind={bind} name="hours" field="validity.hours" label={p("hours")} inputMode="numeric" />}
+      </Section>
+
+      <Section title={p("where")}>
+        <TextInput bind={bind} name="stores" field="stores" label={p("stores")} hint={p("storesHint")} />
+        <fieldset className="kinds">
+          <legend>{p("frameDays")}</legend>
+          {WEEKDAYS.map((day) => (
+            <label key={day}>
+              <input
+                type="checkbox"
+                checked={f.frame_days.includes(day)}
+                onChange={(e) => bind.set({ frame_days: e.target.checked ? [...f.frame_days, day] : f.frame_days.filter((d) => d !== day) })}
+              />{" "}
+              {t(`console.weekday.${day}`)}
+            </label>
+          ))}
+        </fieldset>
+        {f.frame_days.length > 0 && (
+          <div className="row">
+            <TextInput bind={bind} name="frame_start" field="time_frames.start" type="time" label={p("frameStart")} hint={zoneHint} />
+            <TextInput bind={bind} name="frame_end" field="time_frames.end" label={p("frameEnd")} hint={p("frameEndHint")} />
+          </div>
+        )}
+        <SelectInput
+          bind={bind}
+          name="reminder"
+          field="options.reminder"
+          label={p("reminder")}
+          options={[["none", p("reminderNone")], ["hours", p("reminderHours")], ["at", p("reminderAt")]]}
+        />
+        {f.reminder === "hours" && <TextInput bind={bind} name="reminder_hours" field="options.reminder.hours_before_expiry" label={p("reminderLead")} inputMode="numeric" />}
+        {f.reminder === "at" && (
+          <div className="row">
+            <TextInput bind={bind} name="reminder_days_before" field="options.reminder.days_before" label={p("reminderDays")} inputMode="numeric" />
+            <TextInput bind={bind} name="reminder_at" field="options.reminder.at" type="time" label={p("reminderTime")} hint={zoneHint} />
+          </div>
+        )}
+        {f.reminder !== "none" && <TextInput bind={bind} name="reminder_message" field="options.reminder.message" label={p("reminderMessage")} />}
       </Section>
 
       <Section title={p("scope")} disabled={editing}>
@@ -306,6 +345,30 @@ addMessages({
     "console.form.storeCodeHint": "6 to 12 digits, not 123456 or 111111",
     "console.form.storeCodeKeep": "Empty: keep the current code",
     "console.form.staffCode": "Staff code",
+    "console.form.where": "Where and when",
+    "console.form.stores": "Valid only at these stores",
+    "console.form.storesHint": "Store codes from Stores, separated by commas; empty: every store",
+    "console.form.frameDays": "Usable only on these days (none ticked: any time)",
+    "console.form.frameStart": "From",
+    "console.form.frameEnd": "Until (HH:MM)",
+    "console.form.frameEndHint": "24:00 ends at midnight; before the start runs overnight",
+    "console.form.frameNeverOpens": "The start equals the end: it would never open.",
+    "console.form.hhmm": "A time as HH:MM.",
+    "console.form.reminder": "Remind holders before it ends",
+    "console.form.reminderNone": "No reminder",
+    "console.form.reminderHours": "Some hours before it ends",
+    "console.form.reminderAt": "At a time of day, some days before",
+    "console.form.reminderLead": "Hours before it ends (1 to 168)",
+    "console.form.reminderDays": "Days before the last day (0: that day)",
+    "console.form.reminderTime": "At",
+    "console.form.reminderMessage": "Reminder message",
+    "console.weekday.mon": "Mon",
+    "console.weekday.tue": "Tue",
+    "console.weekday.wed": "Wed",
+    "console.weekday.thu": "Thu",
+    "console.weekday.fri": "Fri",
+    "console.weekday.sat": "Sat",
+    "console.weekday.sun": "Sun",
     "console.kind.discount": "Percent discount",
     "console.kind.cash_value": "Amount off",
     "console.kind.gift": "Gift",
@@ -431,6 +494,30 @@ addMessages({
     "console.form.storeCodeHint": "6 到 12 位数字，不能是 123456 或 111111",
     "console.form.storeCodeKeep": "留空：保留当前核销码",
     "console.form.staffCode": "店员码",
+    "console.form.where": "适用门店与时段",
+    "console.form.stores": "仅限这些门店使用",
+    "console.form.storesHint": "门店管理中的门店编码，用逗号分隔；留空：所有门店",
+    "console.form.frameDays": "仅限这些日子使用（都不勾选：任何时间）",
+    "console.form.frameStart": "开始",
+    "console.form.frameEnd": "结束（时:分）",
+    "console.form.frameEndHint": "24:00 表示到午夜；早于开始时间表示跨夜",
+    "console.form.frameNeverOpens": "开始与结束相同，永远不会开放。",
+    "console.form.hhmm": "请按 时:分 填写时间。",
+    "console.form.reminder": "到期前提醒持券人",
+    "console.form.reminderNone": "不提醒",
+    "console.form.reminderHours": "到期前若干小时",
+    "console.form.reminderAt": "最后一天前若干天的固定时间",
+    "console.form.reminderLead": "到期前小时数（1 到 168）",
+    "console.form.reminderDays": "最后一天前几天（0：当天）",
+    "console.form.reminderTime": "提醒时间",
+    "console.form.reminderMessage": "提醒内容",
+    "console.weekday.mon": "周一",
+    "console.weekday.tue": "周二",
+    "console.weekday.wed": "周三",
+    "console.weekday.thu": "周四",
+    "console.weekday.fri": "周五",
+    "console.weekday.sat": "周六",
+    "console.weekday.sun": "周日",
     "console.kind.discount": "折扣券",
     "console.kind.cash_value": "满减券",
     "console.kind.gift": "礼品券",

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, ApiError, newIdempotencyKey } from "../lib/api";
 import { formatTime } from "../lib/format";
 import { addMessages, useLocale } from "../lib/i18n";
-import { ErrorMessage, Field, fieldError, useLoad } from "../lib/ui";
+import { ErrorMessage, Field, useLoad } from "../lib/ui";
 import { splitList } from "./couponForm";
 import { DataTable, ListStatus } from "./formParts";
 import type { Coupon, Grant, Page } from "./types";
@@ -137,7 +137,9 @@ function GrantForm({ path, onDone }: { path: string; onDone: () => void }) {
       setBusy(false);
     }
   }
-  const atField = check ?? (error instanceof ApiError && error.field?.startsWith(source) ? error.message : fieldError(error, "body"));
+  // The API names `body.customer_ids.3`, `body.tag`, `body.segment_id`: all shown at the one input.
+  const named = error instanceof ApiError && (error.field ?? "").replace(/^body\./, "").startsWith(source);
+  const atField = check ?? (named && error instanceof ApiError ? error.message : undefined);
   return (
     <form className="card" onSubmit={submit} noValidate aria-labelledby="grant-new">
       <h3 id="grant-new">{t("console.grants.new")}</h3>

@@ -134,6 +134,7 @@ describe("apiField", () => {
     expect(apiField("body.terms.discount.percent_off")).toBe("terms.percent_off");
     expect(apiField("body.validity.fixed.end")).toBe("validity.end");
     expect(apiField("body.options.channels.0")).toBe("options.channels");
+    expect(apiField("body.time_frames.0.start")).toBe("time_frames.start");
     expect(apiField("options.per_customer_limit")).toBe("options.per_customer_limit");
     expect(apiField("body", "options.giftable: only discount...")).toBe("options.giftable");
     expect(apiField("body", "the body is not JSON")).toBeNull();
@@ -145,5 +146,38 @@ describe("apiField", () => {
     expect(moved.field).toBe("codes.inventory");
     const conflict = new ApiError(409, "version_conflict", "m", "version");
     expect(atFormField(conflict)).toBe(conflict);
+  });
+});
+
+describe("where and when", () => {
+  it("sends stores, a weekly frame in the coupon's zone and a reminder; none of them when left empty", () => {
+    const { body, errors } = createBody(
+      form({ stores: "sh-001, sh-002", frame_days: ["sat", "mon"], frame_start: "11:00", frame_end: "14:00", reminder: "at", reminder_at: "09:00", reminder_days_before: "1", reminder_message: "Ends tomorrow" }),
+      t,
+    );
+    expect(errors).toEqual({});
+    expect(body.stores).toEqual(["sh-001", "sh-002"]);
+    expect(body.time_frames).toEqual([{ days: ["mon", "sat"], start: "11:00", end: "14:00" }]);
+    expect((body.options as Record<string, unknown>).reminder).toEqual({ at: "09:00", days_before: 1, message: "Ends tomorrow" });
+    const plain = createBody(form({}), t).body;
+    expect(plain.stores).toBeNull();
+    expect(plain.time_frames).toBeNull();
+  });
+
+  it("refuses a frame that never opens and a reminder without its message", () => {
+    const { errors } = createBody(form({ frame_days: ["mon"], frame_start: "10:00", frame_end: "10:00", reminder: "hours", reminder_hours: "200" }), t);
+    expect(errors["time_frames.end"]).toBe("console.form.frameNeverOpens");
+    expect(errors["options.reminder.message"]).toBe("console.form.required");
+    expect(errors["options.reminder.hours_before_expiry"]).toMatch("console.form.range");
+  });
+
+  it("an edit removes a reminder with null and keeps the frames past the first", () => {
+    const frames = [
+      { days: ["mon"], start: "11:00", end: "14:00" },
+      { days: ["sun"], start: "18:00", end: "22:00" },
+    ];
+    const coupon = { ...COUPON, time_frames: frames, options: { ...COUPON.options, reminder: { hours_before_expiry: 24, message: "Soon" } } };
+    const { body } = patchBody({ ...formOf(coupon), reminder: "none", frame_end: "15:00" }, coupon, t);
+    expect(body).toEqual({ version: 3, options: { reminder: null }, time_frames: [{ days: ["mon"], start: "11:00", end: "15:00" }, frames[1]] });
   });
 });

@@ -5,8 +5,9 @@ import { ApiError } from "../lib/api";
 import { parseMoney, utcToZoned, zonedToUtc } from "../lib/format";
 import type { AudienceType, CodeMode, Coupon, Kind, Terms } from "./types";
 import { GIFTABLE_KINDS, MONEY_KINDS } from "./types";
+import { extrasOf, NO_EXTRAS, reminderOf, whereOf, type Extras } from "./couponExtras";
 
-export interface FormState {
+export interface FormState extends Extras {
   title: string;
   description: string;
   status: "draft" | "active";
@@ -73,6 +74,7 @@ export function emptyForm(now: Date, timeZone = "Asia/Shanghai", currency = "CNY
   const start = utcToZoned(new Date(Math.ceil(now.getTime() / 3_600_000) * 3_600_000).toISOString(), timeZone);
   const end = utcToZoned(new Date(now.getTime() + 30 * 86_400_000).toISOString(), timeZone).slice(0, 10) + "T23:59";
   return {
+    ...NO_EXTRAS,
     title: "",
     description: "",
     status: "draft",
@@ -153,6 +155,7 @@ export function formOf(coupon: Coupon): FormState {
   const str = (n: unknown) => (n === null || n === undefined ? "" : String(n));
   return {
     ...state,
+    ...extrasOf(coupon),
     title: coupon.title,
     description: coupon.description,
     status: coupon.status === "draft" ? "draft" : "active",
@@ -358,6 +361,7 @@ function editableOptions(f: FormState, c: Checker): Body {
   if (f.notify_giver) options.gift_message = c.required("options.gift_message", f.gift_message);
   else if (f.gift_message.trim()) options.gift_message = f.gift_message.trim();
   if (f.passphrase) options.passphrase = c.length("options.passphrase", f.passphrase, 6, 64);
+  options.reminder = reminderOf(f, c);
   return options;
 }
 
@@ -392,6 +396,7 @@ function common(f: FormState, c: Checker): Body {
     description: c.length("description", f.description.trim(), 0, 1000),
     claim_window: zoneOk ? c.window("claim_window", f.claim_start, f.claim_end, f.time_zone) : undefined,
     validity: zoneOk ? validityOf(f, c) : undefined,
+    ...whereOf(f, c),
   };
 }
 
@@ -423,7 +428,7 @@ export function patchBody(f: FormState, coupon: Coupon, t: Say): { body: Body; e
   const before: Body = { ...common(was, quiet), options: editableOptions(was, quiet) };
   const after: Body = { ...common(f, c), options: editableOptions(f, c) };
   const body: Body = { version: coupon.version };
-  for (const key of ["title", "description", "claim_window", "validity"]) if (!same(before[key], after[key])) body[key] = after[key];
+  for (const key of ["title", "description", "claim_window", "validity", "stores", "time_frames"]) if (!same(before[key], after[key])) body[key] = after[key];
   const options: Body = {};
   const [a, b] = [after.options as Body, before.options as Body];
   for (const key of Object.keys(a)) if (!same(a[key], b[key])) options[key] = a[key];
@@ -445,7 +450,8 @@ export function patchBody(f: FormState, coupon: Coupon, t: Say): { body: Body; e
 }
 
 // Pydantic puts the union's tag in the path: "body.terms.discount.percent_off" is the form's
-// "terms.percent_off"; a list's index names the list ("options.channels.0" is "options.channels").
+// "terms.percent_off"; a list's index names the list ("options.channels.0" is "options.channels", and
+// "time_frames.0.start" the form's one frame "time_frames.start").
 const TAGGED = ["terms", "codes", "validity", "scope", "audience"];
 
 /** The form field an API error names (null when it names none: shown above the form). */
@@ -458,7 +464,7 @@ export function apiField(field: string | undefined, message = ""): string | null
     return named ? apiField(named[1]) : null;
   }
   if (TAGGED.includes(path[0]) && path.length > 2) path = [path[0], ...path.slice(2)];
-  while (path.length > 1 && /^\d+$/.test(path[path.length - 1])) path = path.slice(0, -1);
+  path = path.filter((part, n) => n === 0 || !/^\d+$/.test(part)); // the form has one field per list
   if (path[0] === "audience" && path[1] === "add_customer_ids") return "audience.customer_ids";
   if (path[0] === "audience" && path[1] === "add_tags") return "audience.tags";
   return path.join(".");
