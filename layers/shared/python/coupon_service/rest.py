@@ -7,7 +7,6 @@ first request that needs it (each route by its own first request), or before a S
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import threading
@@ -23,7 +22,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from coupon_service.errors import DomainError, Invalid, PayloadTooLarge, UnsupportedMediaType
+from coupon_service.bodies import MAX_BODY_BYTES, read_json, refuse_body
+from coupon_service.errors import DomainError, UnsupportedMediaType
 from coupon_service.later import later
 from coupon_service.observability import logger
 from coupon_service.route_params import make_responses, powertools_signature
@@ -36,9 +36,6 @@ if TYPE_CHECKING:
 else:
     table = later("coupon_service.store.table")  # the store's plumbing, loaded by the first request
 
-MAX_BODY_BYTES = 256 * 1024
-MAX_JSON_DEPTH = 32  # a real body nests 4 deep; Python's parser recurses, so thousands deep is a crash
-
 
 def _reason(message: str | None) -> str:
     return (message or "invalid").removeprefix("Value error, ")
@@ -49,36 +46,6 @@ def _field(location: Sequence[Any]) -> str:
     return ".".join(str(part) for part in location)
 
 
-def json_depth(text: str) -> int:
-    """How deep arrays and objects nest in `text`, counted without parsing (brackets inside strings
-    are skipped), so a body nested thousands deep is measured without recursion."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def _header(event: Mapping[str, Any], name: str) -> str | None:
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == name:
-            return str(value)
-    return None
-
-
 class Resolver(APIGatewayRestResolver):
     """Powertools' REST resolver, refusing before validation what it would crash on or misread: oversized
     or too deeply nested bodies, and bodies that are not JSON; giving the store the invocation's deadline
@@ -86,6 +53,11 @@ class Resolver(APIGatewayRestResolver):
     comes: each route when its own first request comes (`prepare_route`), its docs when they are asked for."""
 
     def __init__(self, *, enable_validation: bool = False, **options: Any) -> None:
+        # Powertools keeps the request on its router class (`BaseRouter.current_event`, `lambda_context`) and
+        # its per-request state in the resolver's `context`: one request at a time, as in Lambda. This
+        # resolver keeps all three per thread, so invocations in threads of one process (the local stack's
+        # tests call handlers so) never read one another's request, caller or deadline.
+        self._request = threading.local()
         super().__init__(**options)
         # Validation on, its middlewares made by the first request that validates: Powertools makes them
         # then when its resolver has none, and importing them loads its OpenAPI machinery.
@@ -142,6 +114,10 @@ class Resolver(APIGatewayRestResolver):
 
     def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder[Any]:
         self.prepare_route(route)
+        if not route._middleware_stack_built:  # built by the route's first call: by one thread only
+            with self._lock:
+                if not route._middleware_stack_built:
+                    route._build_middleware_stack(router_middlewares=self._router_middlewares, app=self)
         return super()._call_route(route, route_arguments)
 
     def enable_swagger(self, *, path: str = "/swagger", **options: Any) -> None:
@@ -150,10 +126,31 @@ class Resolver(APIGatewayRestResolver):
         other route needs."""
         self._docs[path.rstrip("/") or "/"] = options
 
+    @property
+    def current_event(self) -> Any:  # type: ignore[override]
+        return self._request.event
+
+    @property
+    def lambda_context(self) -> Any:  # type: ignore[override]
+        return getattr(self._request, "lambda_context", None)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        found: dict[str, Any] | None = getattr(self._request, "context", None)
+        if found is None:
+            found = self._request.context = {}
+        return found
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._request.context = value
+
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        self._request.event = self._to_proxy_event(dict(event))
+        self._request.lambda_context = context
         with table.invocation(context):
             limit = self._body_limits.get(str(event.get("resource") or ""), MAX_BODY_BYTES)
-            refusal = _refuse_body(event, limit)
+            refusal = refuse_body(event, limit)
             if refusal is not None:
                 logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
                 return _refusal(refusal)
@@ -167,41 +164,6 @@ class Resolver(APIGatewayRestResolver):
             options = self._docs.pop(path, None)
             if options is not None:
                 super().enable_swagger(path=path, **options)
-
-
-def _refuse_body(event: Mapping[str, Any], limit: int = MAX_BODY_BYTES) -> DomainError | None:
-    body = event.get("body")
-    if body is not None and len(body) > limit:
-        return PayloadTooLarge(f"the body is over {limit} bytes", field="body")
-    if not body:
-        return None
-    if event.get("isBase64Encoded"):
-        try:
-            body = base64.b64decode(body).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return Invalid("the body is not UTF-8 text", field="body", code="body_not_text")
-    media_type = (_header(event, "content-type") or "application/json").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        # Powertools would parse a form as fields of strings, and answer other types in its own shape.
-        return UnsupportedMediaType(
-            f"send the body as application/json, not {media_type[:100]}", field="Content-Type"
-        )
-    if body.count("[") + body.count("{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
-        return Invalid(
-            f"the body nests deeper than {MAX_JSON_DEPTH} levels", field="body", code="too_deeply_nested"
-        )
-    return None
-
-
-def _read_json(text: str | bytes | bytearray) -> Any:
-    """json.loads, reading an integer of more than 4,300 digits (which Python refuses to convert, with a
-    ValueError that would be a 500) as malformed JSON: a 422 naming the body."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except ValueError as error:
-        raise json.JSONDecodeError("a number has too many digits", "", 0) from error
 
 
 def _refusal(error: DomainError) -> dict[str, Any]:
@@ -243,7 +205,7 @@ def cors() -> CORSConfig | None:
 
 
 def make_resolver() -> Resolver:
-    app = Resolver(enable_validation=True, json_body_deserializer=_read_json, cors=cors())
+    app = Resolver(enable_validation=True, json_body_deserializer=read_json, cors=cors())
 
     @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def _domain_error(error: DomainError) -> Response[Any]:
