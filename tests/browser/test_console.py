@@ -204,11 +204,25 @@ def test_a_coupon_is_deleted_after_confirmation(web_stack, open_page, assert_acc
     done = page.get_by_role("row").filter(has_text="Done")
     expect(done).to_contain_text("2 / 2", timeout=30_000)
     assert_accessible(page)
+
+    # and an edit through the form: the new title and a longer claim window, sent with the version read
     page.get_by_role("link", name="Overview").click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("heading", name="Edit coupon").wait_for()
+    assert page.get_by_label("Amount off").is_disabled()  # the face value never changes
+    page.get_by_label("Title").fill("To delete, renamed")
+    page.get_by_label("Closes").fill("2099-06-30T23:59")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="To delete, renamed").wait_for()
+    edited = call(web_stack, "GET", f"/coupons/{coupon['coupon_id']}", merchant)[1]
+    assert (
+        edited["claim_window"]["end"] == "2099-06-30T15:59:00Z" and edited["version"] == coupon["version"] + 1
+    )
 
     # Cancelling the confirmation deletes nothing
     page.get_by_role("button", name="Delete coupon").click()
-    dialog = page.get_by_role("dialog", name="Delete “To delete”?")
+    dialog = page.get_by_role("dialog", name="Delete “To delete, renamed”?")
     dialog.wait_for()
     assert_accessible(page)
     dialog.get_by_role("button", name="Cancel").click()
