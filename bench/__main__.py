@@ -46,6 +46,11 @@ def one_section(name: str, size: int | None) -> None:
         if name == "issuance":
             print("\n".join(issuance.section(issuance.measure())))
             return
+        if name == "points":
+            from bench import points
+
+            print("\n".join(points.section(points.measure())))
+            return
         if name == "claims":
             from bench import claims
 
@@ -54,7 +59,9 @@ def one_section(name: str, size: int | None) -> None:
                 print(f"| {mode} | {rate['ours']:.0f} | {rate['floor']:.0f} | {rate['ratio']:.2f} |")
             return
         if name != "grants":
-            raise SystemExit(f"no section {name!r} runs alone (claims, grants, center and issuance do)")
+            raise SystemExit(
+                f"no section {name!r} runs alone (claims, grants, center, issuance and points do)"
+            )
         grants.use_stack(stack)
         print("\n".join(grants.section(grants.measure(size or grants.SIZE))))
     finally:
@@ -67,7 +74,18 @@ def main() -> None:
         one_section(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
         return
     emulator, stack = start()
-    from bench import center, claims, coldstart, exports, figures, grants, imports, issuance, reminders
+    from bench import (
+        center,
+        claims,
+        coldstart,
+        exports,
+        figures,
+        grants,
+        imports,
+        issuance,
+        points,
+        reminders,
+    )
 
     lines = [
         "# Benchmarks",
@@ -179,6 +197,7 @@ def main() -> None:
     grants.use_stack(stack)
     lines += ["", *grants.section(grants.measure())]
     lines += center.section(center.measure())
+    lines += points.section(points.measure())
     lines += coldstart.section(coldstart.measure(coldstart.stack_environment(stack, emulator.url)))
     DOC.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -368,3 +368,16 @@ def test_points_samples_check_in_and_run_the_expiry():
     # Then the lot expired
     assert (summary["ledgers"], summary["points_expired"]) == (1, 4)
     assert Table().get(keys.points_balance("u2", "m1"))["balance"] == 0
+
+
+def test_points_queue_sample_earns_an_orders_points_once():
+    from coupon_service.point_items import PointsSettingsItem
+    from coupon_service.store.point_settings import PointSettingsStore
+
+    rule = {"order": {"points": 1, "per_amount": 100}}
+    PointSettingsStore().replace(
+        PointsSettingsItem(merchant_id="m1", earning=rule, updated_at="2026-05-09T00:00:00Z")
+    )
+    for _ in range(2):  # delivered twice: earned once
+        assert invoke("points_worker", sample("points-queue.json")) == {"batchItemFailures": []}
+    assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 160

@@ -435,7 +435,8 @@ def rest_of_the_routes(
 
 def points_flow(m1: dict[str, str]) -> None:
     """Points: the programme's settings, a check-in, an adjustment, both sides' views of the ledger."""
-    ok(call("PUT", "/merchant/points/settings", claims=m1, body={"expiry": {"type": "end_of_year"}}), 200)
+    rules = {"expiry": {"type": "end_of_year"}, "earning": {"order": {"points": 1, "per_amount": 100}}}
+    ok(call("PUT", "/merchant/points/settings", claims=m1, body=rules), 200)
     ok(call("GET", "/merchant/points/settings", claims=m1), 200)
     ok(call("POST", "/me/check-ins", claims=customer("u1"), body={"programme": "m1"}))
     body = {"points": 5, "reason": "welcome"}
@@ -449,6 +450,16 @@ def points_flow(m1: dict[str, str]) -> None:
         ok(call("GET", "/me/points/entries", claims=customer("u1"), query=more), 200)
     ok(call("GET", "/me/points", claims=customer("u1"), query={"programme": "m1"}), 200)
     invoke("points_expiry", scheduled("PointsExpiryFunction"))
+    placed = {
+        "order_id": "o-points",
+        "merchant_id": "m1",
+        "customer_id": "u1",
+        "amount": 5000,
+        "currency": "CNY",
+    }
+    assert invoke("points_worker", {"Records": [bus_message("OrderPlaced", placed)]}) == {
+        "batchItemFailures": []
+    }
 
 
 def consumers(records: list[dict[str, Any]]) -> None:

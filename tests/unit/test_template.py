@@ -413,8 +413,12 @@ def test_every_dead_letter_queue_and_the_5xx_rate_raise_an_alarm_on_an_encrypted
     assert {"IssuanceDeadLetterQueue", "ScheduledRulesFunctionEveryQueue"} <= queues
     assert "GrantDeadLetterQueue" in queues
     assert "SegmentDeadLetterQueue" in queues
-    assert {"PointsExpiryDeadLetterQueue", "PointsExpiryFunctionEveryQueue"} <= queues
-    assert len(queues) == 15, queues
+    assert {
+        "PointsExpiryDeadLetterQueue",
+        "PointsExpiryFunctionEveryQueue",
+        "PointsDeadLetterQueue",
+    } <= queues
+    assert len(queues) == 16, queues
     assert queues <= watched, queues - watched
     # And the API's share of 5xx answers is watched
     (errors,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "5XXError"]

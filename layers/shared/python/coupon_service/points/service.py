@@ -136,7 +136,14 @@ class Points:
             return None
         if outcome == "exists":  # another request checked in for this day meanwhile
             return self._answer(customer, programme, day, earned.streak, first=False)
-        return self._answer(customer, programme, day, earned.streak, first=True)
+        return CheckInOut(
+            programme=programme,
+            day=day,
+            streak=earned.streak,
+            points=earned.daily,
+            bonus=earned.bonus,
+            first=True,
+        )
 
     def _answer(self, customer: str, programme: str, day: str, streak: int, *, first: bool) -> CheckInOut:
         daily = self.store.entry(customer, programme, f"check_in:{day}")

@@ -144,6 +144,13 @@ class PointsStore:
     def has_ledger(self, customer_id: str, programme: str) -> bool:
         return self.table.get(keys.points_balance(customer_id, programme)) is not None
 
+    def existing(self, wanted: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        """Which of (customer, programme, entry id) the ledgers hold already: one BatchGetItem per 100."""
+        if not wanted:
+            return set()
+        found = self.table.batch_get([keys.points_entry(*key) for key in dict.fromkeys(wanted)])
+        return {(item["customer_id"], item["programme"], item["entry_id"]) for item in found}
+
     def entry(self, customer_id: str, programme: str, source: str) -> PointsEntryItem | None:
         found = self.table.get(keys.points_entry(customer_id, programme, entry_id(source)))
         return None if found is None else PointsEntryItem.model_validate(found)

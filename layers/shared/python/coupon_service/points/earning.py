@@ -1,0 +1,169 @@
+"""Earning points from what a programme rewards, as its events arrive (each once per its source): an
+order's points per amount spent, taken back in proportion on its refunds (never below zero: the shortfall
+is on the entry), a points coupon's points once redeemed, an accepted invitation's both sides.
+
+Events come from the bus (the service's own, from the outbox), each delivered at least once: an event whose
+entry exists already is skipped after one BatchGetItem for the batch; one delivered twice at once meets the
+entry's condition, which keeps its first change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coupon_service.clock import SYSTEM, Clock
+from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
+from coupon_service.point_rules import order_points, refund_points
+from coupon_service.points.ledger import Ledger
+from coupon_service.store.points import entry_id
+from coupon_service.store.table import Table
+
+KINDS = frozenset({"OrderPlaced", "OrderRefunded", "CouponRedeemed", "InvitationAccepted"})
+
+
+@dataclass(frozen=True)
+class Award:
+    """One change an event asks for: whose ledger, which source, why, how many points (< 0: take back)."""
+
+    customer_id: str
+    programme: str
+    source: str
+    reason: Reason
+    points: int
+    detail: dict[str, Any]
+
+
+class Earning:
+    def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
+        self.table = table or Table()
+        self.ledger = Ledger(self.table, clock=clock)
+        self.settings: dict[str, PointsSettingsItem] = {}  # per programme, for one batch
+
+    def programme(self, merchant_id: str) -> PointsSettingsItem:
+        if merchant_id not in self.settings:
+            self.settings[merchant_id] = self.ledger.settings_store.settings(merchant_id)
+        return self.settings[merchant_id]
+
+    def apply_all(
+        self, events: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[PointsEntryItem | Exception | None]:
+        """Each event's last change (None: nothing to earn, or earned before), in order; an event that
+        fails is its exception. The batch's changes made before are found with one read and skipped."""
+        planned: list[list[Award] | Exception] = []
+        for kind, detail in events:
+            try:
+                planned.append(self.awards(kind, detail))
+            except Exception as error:  # reported for that message alone; the queue delivers it again
+                planned.append(error)
+        wanted = [a for awards in planned if not isinstance(awards, Exception) for a in awards]
+        done = self.ledger.store.existing([(a.customer_id, a.programme, entry_id(a.source)) for a in wanted])
+        results: list[PointsEntryItem | Exception | None] = []
+        for awards in planned:
+            if isinstance(awards, Exception):
+                results.append(awards)
+                continue
+            try:
+                results.append(self._give_new(awards, done))
+            except Exception as error:
+                results.append(error)
+        return results
+
+    def _give_new(self, awards: list[Award], done: set[tuple[str, str, str]]) -> PointsEntryItem | None:
+        last = None
+        for award in awards:
+            key = (award.customer_id, award.programme, entry_id(award.source))
+            if key in done:
+                continue  # delivered before (or twice in this batch): its change stands
+            last = self.give(award)
+            done.add(key)
+        return last
+
+    def apply(self, kind: str, detail: Mapping[str, Any]) -> PointsEntryItem | None:
+        last = None
+        for award in self.awards(kind, detail):
+            last = self.give(award)
+        return last
+
+    def awards(self, kind: str, detail: Mapping[str, Any]) -> list[Award]:
+        if kind == "OrderPlaced":
+            return self._order(detail)
+        if kind == "OrderRefunded":
+            return self._refund(detail)
+        if kind == "CouponRedeemed" and detail.get("points"):
+            # A points coupon credits its points once per claimed coupon, whatever happens to the redemption.
+            source = f"points_coupon:{detail['claim_id']}"
+            about = {"coupon_id": detail["coupon_id"], "claim_id": detail["claim_id"]}
+            return [
+                Award(
+                    detail["customer_id"],
+                    detail["merchant_id"],
+                    source,
+                    "points_coupon",
+                    int(detail["points"]),
+                    about,
+                )
+            ]
+        if kind == "InvitationAccepted":
+            return self._invitation(detail)
+        return []
+
+    def _order(self, detail: Mapping[str, Any]) -> list[Award]:
+        rule = self.programme(detail["merchant_id"]).earning.get("order")
+        if not rule:
+            return []
+        points = order_points(rule, int(detail["amount"]), str(detail["currency"]))
+        about = {"order_id": detail["order_id"], "amount": int(detail["amount"])}
+        source = f"order:{detail['order_id']}"
+        return (
+            [Award(detail["customer_id"], detail["merchant_id"], source, "order", points, about)]
+            if points
+            else []
+        )
+
+    def _refund(self, detail: Mapping[str, Any]) -> list[Award]:
+        customer, merchant = detail["customer_id"], detail["merchant_id"]
+        earned = self.ledger.store.entry(customer, merchant, f"order:{detail['order_id']}")
+        if earned is None or earned.points <= 0:
+            return []  # the order earned nothing: nothing to take back
+        amount = int((earned.detail or {}).get("amount") or 0)
+        take = refund_points(earned.points, amount, int(detail["amount"]))
+        about = {"order_id": detail["order_id"], "refund_id": detail["refund_id"]}
+        source = f"refund:{detail['refund_id']}"
+        return [Award(customer, merchant, source, "refund", -take, about)] if take else []
+
+    def _invitation(self, detail: Mapping[str, Any]) -> list[Award]:
+        rule = self.programme(detail["merchant_id"]).earning.get("invitation_accepted")
+        if not rule:
+            return []
+        invitation, merchant = detail["invitation_id"], detail["merchant_id"]
+        about = {"invitation_id": invitation}
+        sides = (("inviter", detail["inviter_id"]), ("invitee", detail["invitee_id"]))
+        return [
+            Award(
+                who,
+                merchant,
+                f"invitation:{invitation}:{side}",
+                "invitation_accepted",
+                int(rule[side]),
+                about,
+            )
+            for side, who in sides
+            if int(rule.get(side) or 0) > 0
+        ]
+
+    def give(self, award: Award) -> PointsEntryItem:
+        if award.points > 0:
+            settings = self.programme(award.programme)
+            return self.ledger.credit(
+                award.customer_id,
+                award.programme,
+                award.source,
+                award.reason,
+                award.points,
+                settings=settings,
+                detail=award.detail,
+            )
+        return self.ledger.take_back(
+            award.customer_id, award.programme, award.source, award.reason, -award.points, detail=award.detail
+        )
