@@ -163,6 +163,7 @@ def test_a_friend_accepts_a_gift_and_the_givers_coupon_is_gone(site, seed, open_
     other = open_page(role="customer", user=friend, phone=True)
     other.goto(share_url)
     other.get_by_role("heading", name="Ann gives you a coupon").wait_for()
+    assert other.get_by_text(re.compile(r"^Valid from .* GMT\+8 to .* GMT\+8$")).is_visible()  # its zone
     assert other.get_by_text("CN¥15.00 off", exact=True).is_visible()
     check(other, assert_accessible)
     other.get_by_role("button", name="Accept the gift").click()

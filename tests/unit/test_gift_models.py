@@ -70,6 +70,11 @@ def test_the_friend_sees_the_coupon_and_the_givers_name_never_the_key_or_the_cla
     assert set(shown.model_dump()) & {"PK", "claim_id", "giver_id", "gift_id"} == set()
 
 
+def test_the_friend_sees_the_window_with_the_coupons_time_zone_and_older_gifts_without_one():
+    assert GiftView.of(gift(time_zone="Asia/Shanghai"), "2026-03-01T11:00:00Z").time_zone == "Asia/Shanghai"
+    assert GiftView.of(gift(), "2026-03-01T11:00:00Z").time_zone is None  # made before the zone was kept
+
+
 def test_the_giver_is_answered_the_share_link_of_the_token():
     created = GiftCreated.of(gift(), "T" * 43, "https://coupons.example.com")
     assert created.share_url == "https://coupons.example.com/c/gifts/" + "T" * 43  # the web app's page

@@ -41,9 +41,6 @@ addMessages({
   },
 });
 
-// A gift carries no time zone of its coupon: its times are shown in UTC, named as such, never the browser's.
-const GIFT_ZONE = "UTC";
-
 export function GiftAccept({ token }: { token: string }) {
   const { t, locale } = useLocale();
   const signedIn = currentSession()?.role === "customer";
@@ -76,7 +73,8 @@ export function GiftAccept({ token }: { token: string }) {
     const known = giftStop(error);
     return known ? <p role="alert">{say(t, known)}</p> : <ErrorMessage error={error} onRetry={reload} />;
   }
-  const when = (iso: string) => formatTime(iso, GIFT_ZONE, locale);
+  // The coupon's zone (a gift made before it was kept: UTC, named as such), never the browser's.
+  const when = (iso: string) => formatTime(iso, data.time_zone || "UTC", locale);
   const known = giftStop(acceptError);
   return (
     <article className="gift card">

@@ -102,6 +102,7 @@ export interface GiftView {
   terms: Terms;
   valid_from: string;
   valid_until: string;
+  time_zone?: string | null;
 }
 
 export interface Redemption {

@@ -66,6 +66,7 @@ def new_gift(claim: ClaimItem, caller: Caller, gift_id: str, now: str) -> GiftIt
         scope=claim.scope,
         valid_from=claim.valid_from,
         valid_until=claim.valid_until,
+        time_zone=claim.time_zone,
         merchants=claim.merchants,
         gift_id=gift_id,
         state="pending",

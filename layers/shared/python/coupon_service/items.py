@@ -140,6 +140,7 @@ class GiftItem(BaseModel):
     accepted_at: str | None = None
     cancelled_at: str | None = None
     cancelled_by: Literal["giver", "void"] | None = None  # `void`: its coupon was voided by the merchant
+    time_zone: str | None = None  # the coupon's, to show the window in (none: a gift made before it was kept)
 
     def state_at(self, now: str) -> GiftState:
         """The state at `now`: a pending gift past its lifetime is expired, whether settled yet or not."""

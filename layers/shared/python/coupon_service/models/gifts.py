@@ -49,6 +49,7 @@ class GiftView(BaseModel):
     scope: Scope
     valid_from: datetime
     valid_until: datetime
+    time_zone: str | None = Field(default=None, description="The coupon's, to show its window in")
 
     @classmethod
     def of(cls, gift: GiftItem, now: str) -> GiftView:
