@@ -111,3 +111,22 @@ def test_a_points_coupon_credits_once_and_an_invitation_both_sides():
     assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 50 + 20
     assert Table().get(keys.points_balance("u2", "m1"))["balance"] == 5
     assert_consistent("u1", "m1")
+
+
+def test_a_refund_in_the_same_batch_as_its_order_takes_its_share_back():
+    PointSettingsStore().replace(
+        PointsSettingsItem(merchant_id="m1", earning={"order": RULE}, updated_at="2030-01-01T00:00:00Z")
+    )
+    order = {"order_id": "o1", "merchant_id": "m1", "customer_id": "u1", "amount": 10_000, "currency": "CNY"}
+    other = {**order, "order_id": "o2", "customer_id": "u2"}
+    refund = {"order_id": "o1", "merchant_id": "m1", "customer_id": "u1", "refund_id": "r1", "amount": 2_500}
+    deliver(
+        [
+            message("OrderRefunded", refund, 1),
+            message("OrderPlaced", order, 2),
+            message("OrderPlaced", other, 3),
+        ]
+    )
+    assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 100 - 25
+    assert Table().get(keys.points_balance("u2", "m1"))["balance"] == 100
+    assert_consistent("u1", "m1")

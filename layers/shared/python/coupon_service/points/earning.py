@@ -19,6 +19,7 @@ from coupon_service.points.ledger import Ledger
 from coupon_service.store.points import entry_id
 from coupon_service.store.table import Table
 
+CREDITS_PER_TRANSACTION = 33  # three parts each (balance, lot, entry): a transaction holds at most 100
 KINDS = frozenset({"OrderPlaced", "OrderRefunded", "CouponRedeemed", "InvitationAccepted"})
 
 
@@ -49,35 +50,79 @@ class Earning:
         self, events: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> list[PointsEntryItem | Exception | None]:
         """Each event's last change (None: nothing to earn, or earned before), in order; an event that
-        fails is its exception. The batch's changes made before are found with one read and skipped."""
-        planned: list[list[Award] | Exception] = []
-        for kind, detail in events:
-            try:
-                planned.append(self.awards(kind, detail))
-            except Exception as error:  # reported for that message alone; the queue delivers it again
-                planned.append(error)
-        wanted = [a for awards in planned if not isinstance(awards, Exception) for a in awards]
-        done = self.ledger.store.existing([(a.customer_id, a.programme, entry_id(a.source)) for a in wanted])
-        results: list[PointsEntryItem | Exception | None] = []
-        for awards in planned:
-            if isinstance(awards, Exception):
-                results.append(awards)
+        fails is its exception. The batch's earlier changes are found with one read and skipped; its new
+        credits are written together, several ledgers a transaction; refunds go last, so they find the
+        points of an order in the same batch."""
+        results: list[PointsEntryItem | Exception | None] = [None] * len(events)
+        credits: list[tuple[int, Award]] = []
+        for index, (kind, detail) in enumerate(events):
+            if kind == "OrderRefunded":
                 continue
             try:
-                results.append(self._give_new(awards, done))
-            except Exception as error:
-                results.append(error)
+                credits += [(index, award) for award in self.awards(kind, detail)]
+            except Exception as error:  # reported for that message alone; the queue delivers it again
+                results[index] = error
+        done = self.ledger.store.existing([_key(a) for _, a in credits])
+        fresh: list[tuple[int, Award]] = []
+        for index, award in credits:
+            if _key(award) not in done:  # else delivered before (or twice in this batch): its change stands
+                done.add(_key(award))
+                fresh.append((index, award))
+        for index, written in self._credit_together(fresh):
+            if not isinstance(results[index], Exception):
+                results[index] = written
+        for index, (kind, detail) in enumerate(events):
+            if kind == "OrderRefunded":
+                results[index] = self._apply_or_error(kind, detail)
         return results
 
-    def _give_new(self, awards: list[Award], done: set[tuple[str, str, str]]) -> PointsEntryItem | None:
-        last = None
-        for award in awards:
-            key = (award.customer_id, award.programme, entry_id(award.source))
-            if key in done:
-                continue  # delivered before (or twice in this batch): its change stands
-            last = self.give(award)
-            done.add(key)
-        return last
+    def _apply_or_error(self, kind: str, detail: Mapping[str, Any]) -> PointsEntryItem | Exception | None:
+        try:
+            return self.apply(kind, detail)
+        except Exception as error:  # reported for that message alone; the queue delivers it again
+            return error
+
+    def _credit_together(
+        self, awards: list[tuple[int, Award]]
+    ) -> list[tuple[int, PointsEntryItem | Exception]]:
+        """Credits of distinct ledgers in one transaction each chunk; a chunk refused (a duplicate raced
+        in) is written one by one, each then answered by its own entry."""
+        written: list[tuple[int, PointsEntryItem | Exception]] = []
+        chunk: list[tuple[int, PointsEntryItem]] = []
+        ledgers: set[tuple[str, str]] = set()
+
+        def flush() -> None:
+            entries = [entry for _, entry in chunk]
+            if len(entries) > 1 and self.ledger.store.change_together(entries):
+                written.extend(chunk)
+            else:
+                for index, entry in chunk:
+                    try:
+                        written.append((index, self.ledger.store.change(entry)))
+                    except Exception as error:
+                        written.append((index, error))
+            chunk.clear()
+            ledgers.clear()
+
+        for index, award in awards:
+            ledger = (award.customer_id, award.programme)
+            if ledger in ledgers or len(chunk) >= CREDITS_PER_TRANSACTION:
+                flush()
+            settings = self.programme(award.programme)
+            entry = self.ledger.entry(
+                award.customer_id,
+                award.programme,
+                award.source,
+                award.reason,
+                award.points,
+                expires_at=self.ledger.expires_at(settings),
+                detail=award.detail,
+            )
+            chunk.append((index, entry))
+            ledgers.add(ledger)
+        if chunk:
+            flush()
+        return written
 
     def apply(self, kind: str, detail: Mapping[str, Any]) -> PointsEntryItem | None:
         last = None
@@ -167,3 +212,7 @@ class Earning:
         return self.ledger.take_back(
             award.customer_id, award.programme, award.source, award.reason, -award.points, detail=award.detail
         )
+
+
+def _key(award: Award) -> tuple[str, str, str]:
+    return (award.customer_id, award.programme, entry_id(award.source))

@@ -191,6 +191,16 @@ class PointsStore:
         parts = credit_parts(entry) if entry.points >= 0 else debit_parts(entry)
         return self.commit(parts, entry)
 
+    def change_together(self, entries: list[PointsEntryItem]) -> bool:
+        """Credits of distinct ledgers in one transaction: True, or False when any part was refused
+        (nothing written: the caller writes them one by one)."""
+        parts = [part for entry in entries for part in credit_parts(entry)]
+        try:
+            self.table.transact([operation for _, operation in parts])
+        except Cancelled:
+            return False
+        return True
+
     def commit(self, parts: list[tuple[str, dict[str, Any]]], entry: PointsEntryItem) -> PointsEntryItem:
         names = [name for name, _ in parts]
         try:
