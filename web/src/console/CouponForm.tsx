@@ -15,19 +15,20 @@ import type { Coupon } from "./types";
 
 export function CouponForm({ session, couponId }: { session: Session; couponId?: string }) {
   const { t } = useLocale();
-  void session;
   const loaded = useLoad((signal) => (couponId ? api<Coupon>("GET", `/coupons/${encodeURIComponent(couponId)}`, { signal }) : Promise.resolve(null)), [couponId]);
   return (
     <section className="coupon-form">
       <h1>{couponId ? t("console.form.editTitle") : t("console.form.newTitle")}</h1>
       {loaded.loading && !loaded.data && <Loading />}
       {Boolean(loaded.error) && <ErrorMessage error={loaded.error} onRetry={loaded.reload} />}
-      {!loaded.loading && !loaded.error && loaded.data !== undefined && <FormBody key={loaded.data?.version ?? "new"} coupon={loaded.data} reload={loaded.reload} />}
+      {!loaded.loading && !loaded.error && loaded.data !== undefined && (
+        <FormBody key={loaded.data?.version ?? "new"} coupon={loaded.data} reload={loaded.reload} platform={session.role === "platform"} />
+      )}
     </section>
   );
 }
 
-function FormBody({ coupon, reload }: { coupon: Coupon | null; reload: () => void }) {
+function FormBody({ coupon, reload, platform }: { coupon: Coupon | null; reload: () => void; platform: boolean }) {
   const { t } = useLocale();
   const [state, setState] = useState<FormState>(() => (coupon ? formOf(coupon) : emptyForm(new Date())));
   const [checks, setChecks] = useState<Errors>({});
@@ -86,7 +87,7 @@ function FormBody({ coupon, reload }: { coupon: Coupon | null; reload: () => voi
           {t("console.form.fixFields", { count: Object.keys(checks).length })}
         </p>
       )}
-      <FormSections bind={bind} coupon={coupon} />
+      <FormSections bind={bind} coupon={coupon} platform={platform} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? t("console.form.saving") : coupon ? t("common.save") : t("console.form.create")}

@@ -6,7 +6,7 @@ import { Check, Section, SelectInput, TextInput, type Bind } from "./formParts";
 import { WEEKDAYS } from "./couponExtras";
 import { KINDS, type Coupon, type Kind } from "./types";
 
-export function FormSections({ bind, coupon }: { bind: Bind<FormState>; coupon: Coupon | null }) {
+export function FormSections({ bind, coupon, platform }: { bind: Bind<FormState>; coupon: Coupon | null; platform: boolean }) {
   const { t } = useLocale();
   const f = bind.state;
   const editing = coupon !== null;
@@ -19,6 +19,7 @@ export function FormSections({ bind, coupon }: { bind: Bind<FormState>; coupon: 
       <Section title={p("basics")}>
         <TextInput bind={bind} name="title" field="title" label={p("title")} />
         <TextInput bind={bind} name="description" field="description" label={p("description")} multiline />
+        {platform && <TextInput bind={bind} name="merchants" field="merchants" label={p("merchants")} hint={p("merchantsHint")} disabled={editing} />}
         {!editing && <SelectInput bind={bind} name="status" field="status" label={p("status")} options={[["draft", t("console.status.draft")], ["active", t("console.status.active")]]} />}
         <div className="row">
           <TextInput bind={bind} name="currency" field="currency" label={p("currency.label")} disabled={editing} hint={p("currencyHint")} />
@@ -345,6 +346,8 @@ addMessages({
     "console.form.storeCodeHint": "6 to 12 digits, not 123456 or 111111",
     "console.form.storeCodeKeep": "Empty: keep the current code",
     "console.form.staffCode": "Staff code",
+    "console.form.merchants": "Merchants it is usable at (platform coupons)",
+    "console.form.merchantsHint": "Merchant ids, separated by commas",
     "console.form.where": "Where and when",
     "console.form.stores": "Valid only at these stores",
     "console.form.storesHint": "Store codes from Stores, separated by commas; empty: every store",
@@ -494,6 +497,8 @@ addMessages({
     "console.form.storeCodeHint": "6 到 12 位数字，不能是 123456 或 111111",
     "console.form.storeCodeKeep": "留空：保留当前核销码",
     "console.form.staffCode": "店员码",
+    "console.form.merchants": "可使用的商户（平台券）",
+    "console.form.merchantsHint": "商户编号，用逗号分隔",
     "console.form.where": "适用门店与时段",
     "console.form.stores": "仅限这些门店使用",
     "console.form.storesHint": "门店管理中的门店编码，用逗号分隔；留空：所有门店",

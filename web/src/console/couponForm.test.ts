@@ -60,6 +60,11 @@ describe("createBody", () => {
     expect(options).not.toHaveProperty("per_device_limit");
   });
 
+  it("names a platform coupon's merchants, and sends none for a merchant's own", () => {
+    expect(createBody(form({ merchants: "m1, m2" }), t).body.merchants).toEqual(["m1", "m2"]);
+    expect(createBody(form({}), t).body).not.toHaveProperty("merchants");
+  });
+
   it("lists split on commas, spaces and lines", () => {
     expect(splitList("a, b\nc，d  ")).toEqual(["a", "b", "c", "d"]);
   });

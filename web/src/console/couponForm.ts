@@ -8,6 +8,7 @@ import { GIFTABLE_KINDS, MONEY_KINDS } from "./types";
 import { extrasOf, NO_EXTRAS, reminderOf, whereOf, type Extras } from "./couponExtras";
 
 export interface FormState extends Extras {
+  merchants: string; // platform coupons: the merchants it is usable at
   title: string;
   description: string;
   status: "draft" | "active";
@@ -75,6 +76,7 @@ export function emptyForm(now: Date, timeZone = "Asia/Shanghai", currency = "CNY
   const end = utcToZoned(new Date(now.getTime() + 30 * 86_400_000).toISOString(), timeZone).slice(0, 10) + "T23:59";
   return {
     ...NO_EXTRAS,
+    merchants: "",
     title: "",
     description: "",
     status: "draft",
@@ -156,6 +158,7 @@ export function formOf(coupon: Coupon): FormState {
   return {
     ...state,
     ...extrasOf(coupon),
+    merchants: (coupon.merchants ?? []).join(", "),
     title: coupon.title,
     description: coupon.description,
     status: coupon.status === "draft" ? "draft" : "active",
@@ -415,6 +418,8 @@ export function createBody(f: FormState, t: Say): { body: Body; errors: Errors }
     audience: audienceOf(f, c),
     options: createOptions(f, c),
   };
+  const merchants = splitList(f.merchants);
+  if (merchants.length) body.merchants = merchants;
   return { body, errors: c.errors };
 }
 
