@@ -21,6 +21,7 @@ from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy
 from coupon_service.point_rules import expire
 from coupon_service.points.ledger import Ledger
+from coupon_service.store.point_expiry import PointsExpiryStore
 from coupon_service.store.points import MAX_LOTS, PointsStore
 from coupon_service.store.reminders import ReminderStore
 from coupon_service.store.table import Table
@@ -53,6 +54,7 @@ class PointsExpiry:
         self.clock = clock
         self.ledger = Ledger(self.table, clock=clock)
         self.store = PointsStore(self.table)
+        self.expiries = PointsExpiryStore(self.table)
         self.checkpoints = ReminderStore(self.table)
 
     def run(self) -> ExpirySummary:
@@ -65,7 +67,7 @@ class PointsExpiry:
         partitions = [(day, shard) for day in days(start.date(), now.date()) for shard in shards]
         summary.partitions_read = len(partitions)
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            found = pool.map(lambda p: self.store.due_ledgers(p[0], p[1], stamp), partitions)
+            found = pool.map(lambda p: self.expiries.due_ledgers(p[0], p[1], stamp), partitions)
             ledgers = list(dict.fromkeys(ledger for page in found for ledger in page))
             outcomes = list(pool.map(lambda found: self._settle(found[0], found[1], stamp), ledgers))
         summary.ledgers = len(ledgers)
@@ -102,7 +104,7 @@ class PointsExpiry:
                 -result.expired,
                 detail={"lots": {lot.expires_at: lot.points for lot in lots}},
             )
-            if self.store.expire(balance, lots, result.expired, result.consumed, entry):
+            if self.expiries.expire(balance, lots, result.expired, result.consumed, entry):
                 taken += result.expired
             else:
                 tries += 1  # changed meanwhile (a credit, a debit, an overlapping run): read again
