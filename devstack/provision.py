@@ -8,6 +8,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -159,6 +160,23 @@ def provision(endpoint: str, prefix: str) -> Stack:
             Targets=[{"Id": f"queue{n}", "Arn": arn} for n, arn in enumerate(queues)],
         )
     return stack
+
+
+def allow_browser_origin(stack: Stack, origin: str) -> None:
+    """The buckets answer the pages' origin (CORS): the console posts an import file to the presigned form
+    and reads a failed-codes file or an export straight from the bucket, as a deployed console does."""
+    s3 = client("s3", stack.endpoint)
+    host = urlsplit(origin)
+    origins = [origin, f"{host.scheme}://localhost:{host.port}"] if host.hostname == "127.0.0.1" else [origin]
+    rule = {
+        "AllowedOrigins": origins,
+        "AllowedMethods": ["GET", "HEAD", "POST"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+        "MaxAgeSeconds": 600,
+    }
+    for logical in template.resources("AWS::S3::Bucket"):
+        s3.put_bucket_cors(Bucket=stack.refs[logical], CORSConfiguration={"CORSRules": [rule]})
 
 
 def _queue_rules(stack: Stack) -> dict[str, tuple[dict[str, Any], list[str]]]:

@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from coupon_service.clock import ManualClock
 
@@ -17,7 +18,7 @@ from devstack.apigw import routes
 from devstack.clock_event import scheduled
 from devstack.emulator import CLIENT_ENVIRONMENT, Emulator
 from devstack.gateway import STAGE, Gateway
-from devstack.provision import REGION, Stack, provision
+from devstack.provision import REGION, Stack, allow_browser_origin, provision
 from devstack.tokens import local_token, mint
 from devstack.triggers import (
     EventLog,
@@ -53,6 +54,8 @@ class LocalStack:
         site = Site(f"/{STAGE}", connect=[self.emulator.url])
         self.gateway = Gateway(self.port, self.invoke, self._local_routes(), site)
         self.stack.parameters["PublicBaseUrl"] = self.gateway.url
+        parts = urlsplit(self.gateway.url)
+        allow_browser_origin(self.stack, f"{parts.scheme}://{parts.netloc}")
         self.stack.parameters["PublicWebUrl"] = self.gateway.url.rsplit("/", 1)[0]  # it serves /c/ too
         base = {
             "AWS_ENDPOINT_URL": self.emulator.url,

@@ -5,8 +5,11 @@ What a step's UI is not under test for is seeded through the API with local toke
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import urllib3
@@ -170,3 +173,73 @@ def test_the_desk_speaks_chinese_and_checks_a_typed_order_before_asking(open_pag
     assert line.get_by_role("alert").inner_text() == "请输入 CNY 金额，例如 12.50。"
     assert page.get_by_role("status").count() == 0 and sent == []
     assert_accessible(page)
+
+
+# --- imports -------------------------------------------------------------------------------------------
+
+CODES_FILE = (
+    b"code\nSPRING-7Q2M-X9KD\nSPRING-4HV8-PL3C\nSPRING-8RTN-2WQZ\n"  # three good codes
+    b"SPRING-4HV8-PL3C\nbad code!\n1234\n"  # one twice, one malformed, one too guessable
+)
+WATCH_PROGRESS = """() => {
+  window.progressSeen = [];
+  new MutationObserver(() => {
+    const bar = document.querySelector('progress[aria-label="Upload progress"]');
+    if (bar) window.progressSeen.push(Number(bar.value));
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
+
+def test_an_import_uploaded_in_the_console_ends_with_its_counts_and_a_failed_codes_file(
+    web_stack, site, open_page, assert_accessible
+):
+    # Given a coupon with imported codes
+    merchant = new_merchant()
+    coupon = seed_coupon(web_stack.url, merchant, codes={"mode": "imported"})
+    page = open_page(role="merchant", user="owner", merchant=merchant)
+    page.goto(f"/console/coupons/{coupon['coupon_id']}/imports")
+    page.get_by_role("heading", name="Import codes").wait_for()
+    page.get_by_text("No earlier imports.").wait_for()
+    assert_accessible(page)
+
+    # When the merchant uploads a file of three good codes, one twice, one malformed and one too guessable
+    page.get_by_label("File of codes").set_input_files(
+        files=[{"name": "spring codes.csv", "mimeType": "text/csv", "buffer": CODES_FILE}]
+    )
+    page.evaluate(WATCH_PROGRESS)
+    page.get_by_role("button", name="Upload and import").click()
+
+    # Then the upload's progress is shown, and the job, refreshed until done, ends with its counts per reason
+    job = page.get_by_role("article").filter(has_text="spring_codes.csv")
+    job.get_by_text("Finished").wait_for(timeout=30_000)
+    assert max(page.evaluate("window.progressSeen")) == 100
+    counts = dict(zip(job.locator("dt").all_inner_texts(), job.locator("dd").all_inner_texts(), strict=True))
+    assert counts == {
+        "Codes in the file": "6",
+        "Imported": "3",
+        "Failed": "3",
+        "Not a valid code": "1",
+        "Too easy to guess": "1",
+        "Twice in the file": "1",
+    }
+    assert_accessible(page)
+
+    # And the failed codes download as a CSV naming each line, code and reason
+    with page.expect_download() as download:
+        job.get_by_role("button", name="Download the failed codes (CSV)").click()
+    assert download.value.suggested_filename == "failed-codes-spring_codes.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert rows[0] == ["line", "code", "reason"]
+    assert sorted(rows[1:]) == [
+        ["5", "SPRING-4HV8-PL3C", "duplicate_in_file"],
+        ["6", "bad code!", "malformed"],
+        ["7", "1234", "too_guessable"],
+    ]
+
+    # And the bucket takes uploads from the console's origin only
+    preflight = {"Access-Control-Request-Method": "POST"}
+    bucket = f"{web_stack.emulator.url}/{web_stack.stack.refs['ImportBucket']}"
+    own = HTTP.request("OPTIONS", bucket, headers={"Origin": site, **preflight})
+    other = HTTP.request("OPTIONS", bucket, headers={"Origin": "https://evil.example", **preflight})
+    assert (own.status, own.headers["Access-Control-Allow-Origin"]) == (200, site)
+    assert other.status == 403

@@ -4,3 +4,4 @@ import "./console/messages";
 import "./customer/messages";
 import "./console/Desk";
 import "./customer/CustomerApp";
+import "./console/Imports";
