@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,72 @@ def test_an_import_uploaded_in_the_console_ends_with_its_counts_and_a_failed_cod
     other = HTTP.request("OPTIONS", bucket, headers={"Origin": "https://evil.example", **preflight})
     assert (own.status, own.headers["Access-Control-Allow-Origin"]) == (200, site)
     assert other.status == 403
+
+
+# --- the data tab --------------------------------------------------------------------------------------
+
+
+def key_figures(page: Any) -> dict[str, str]:
+    figures = page.get_by_role("region", name="Data").locator("dl").first
+    terms, values = figures.locator("dt").all_inner_texts(), figures.locator("dd").all_inner_texts()
+    return dict(zip(terms, values, strict=True))
+
+
+def wait_for_figures(page: Any, claimed: str, used: str, seconds: float = 40) -> dict[str, str]:
+    """The figures come from the table's stream through the figures function: refresh until they show."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.get_by_role("button", name="Refresh").wait_for()
+        page.wait_for_load_state("networkidle")
+        figures = key_figures(page)
+        if (figures.get("Claimed"), figures.get("Used")) == (claimed, used) or time.monotonic() > deadline:
+            return figures
+        page.wait_for_timeout(1000)
+        page.get_by_role("button", name="Refresh").click()
+
+
+def test_the_data_tab_shows_one_claim_and_one_use_its_records_and_an_export(
+    web_stack, open_page, assert_accessible
+):
+    # Given a coupon claimed once and redeemed once at a store for a ¥120 order
+    merchant = new_merchant()
+    coupon = seed_coupon(web_stack.url, merchant)
+    code = seed_claim(web_stack.url, coupon["coupon_id"], "u-data")["code"]
+    lines = [{"sku": "tea", "unit_price": 6000, "quantity": 2}]
+    order = {"merchant_id": merchant, "currency": "CNY", "lines": lines}
+    till = mint("staff", "till-d", merchant=merchant)
+    call(web_stack.url, "POST", "/redemptions", till, {"code": code, "order_id": "o-data-1", "order": order})
+
+    # When the merchant opens the coupon's data tab
+    page = open_page(role="merchant", user="owner", merchant=merchant)
+    page.goto(f"/console/coupons/{coupon['coupon_id']}/data")
+    page.get_by_role("heading", name="Data", exact=True).wait_for()
+
+    # Then its key figures show one claim, one use, the rate and the discount in the coupon's currency
+    figures = wait_for_figures(page, "1", "1")
+    assert (figures["Claimed"], figures["Used"], figures["Redemption rate"]) == ("1", "1", "100%")
+    assert figures["Discount given"] == "CN¥10.00"  # en-US names the yuan CN¥
+    # and the charts say the same to a screen reader
+    assert page.get_by_role("img", name="Per day Claimed: 1, Used: 1").is_visible()
+    assert page.get_by_role("img", name="Per channel Claimed: 1, Used: 1").is_visible()
+    assert_accessible(page)
+
+    # When the merchant searches the records of the last week
+    records = page.get_by_role("region", name="Records")
+    records.get_by_role("button", name="Search").click()
+
+    # Then the claim and the redemption are listed, with the order and its discount
+    records.get_by_role("status").filter(has_text="2 records shown").wait_for()
+    redemption = records.get_by_role("row").filter(has_text="Redeemed")
+    assert "¥120.00" in redemption.inner_text() and "¥10.00" in redemption.inner_text()
+    assert_accessible(page)
+
+    # When they export the records as CSV, it is made by the worker and downloads with both rows
+    exports = page.get_by_role("region", name="Exports")
+    exports.get_by_role("button", name="Export as CSV").click()
+    exports.get_by_role("status").filter(has_text="Ready: 2 rows").wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        exports.get_by_role("button", name="Download the CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) == 3
+    assert_accessible(page)

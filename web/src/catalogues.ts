@@ -5,3 +5,4 @@ import "./customer/messages";
 import "./console/Desk";
 import "./customer/CustomerApp";
 import "./console/Imports";
+import "./console/DataTab";

@@ -153,7 +153,7 @@ export function Imports({ session, coupon }: { session: Session; coupon: Coupon 
       {!jobs.data && jobs.loading && <Loading />}
       {jobs.data && !others.length && <p>{t("console.imports.none")}</p>}
       {others.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="group" aria-label={t("console.imports.history")}>
           <table>
             <thead>
               <tr>
