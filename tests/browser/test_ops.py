@@ -16,6 +16,7 @@ from typing import Any
 import urllib3
 
 from devstack.tokens import mint
+from tests.browser.conftest import horizontal_overflow
 from tests.support import coupon_body
 
 HTTP = urllib3.PoolManager()
@@ -155,8 +156,9 @@ def test_staff_redeem_a_typed_code_after_its_validation_and_the_merchant_reverse
 
 
 def test_the_desk_speaks_chinese_and_checks_a_typed_order_before_asking(open_page, assert_accessible):
-    # Given the desk in a browser that prefers Chinese
-    page = open_page(role="staff", user="till-2", merchant=new_merchant(), store="s-1", locale="zh-CN")
+    # Given the desk on a phone that prefers Chinese (staff scan with their phones)
+    staff = {"role": "staff", "user": "till-2", "merchant": new_merchant(), "store": "s-1"}
+    page = open_page(**staff, locale="zh-CN", phone=True)
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url) if "/redemptions" in request.url else None)
     page.goto("/console/desk")
@@ -174,6 +176,7 @@ def test_the_desk_speaks_chinese_and_checks_a_typed_order_before_asking(open_pag
     assert line.get_by_role("alert").inner_text() == "请输入 CNY 金额，例如 12.50。"
     assert page.get_by_role("status").count() == 0 and sent == []
     assert_accessible(page)
+    assert horizontal_overflow(page) <= 0
 
 
 # --- imports -------------------------------------------------------------------------------------------
