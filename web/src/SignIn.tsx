@@ -43,7 +43,7 @@ export function SignIn({ roles, next }: { roles: Role[]; next: string }) {
   };
 
   return (
-    <main className="narrow">
+    <section className="narrow">
       <h1>{t("signIn.title")}</h1>
       {config().cognito && (
         <p>
@@ -92,6 +92,6 @@ export function SignIn({ roles, next }: { roles: Role[]; next: string }) {
           </button>
         </form>
       )}
-    </main>
+    </section>
   );
 }

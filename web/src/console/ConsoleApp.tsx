@@ -53,7 +53,9 @@ export function ConsoleApp() {
           <span className="brand">{t("console.title")}</span>
           <LanguageSwitch />
         </header>
-        <SignIn roles={[...CONSOLE_ROLES]} next={next === "/console/sign-in" ? "/console/" : next} />
+        <main>
+          <SignIn roles={[...CONSOLE_ROLES]} next={next === "/console/sign-in" ? "/console/" : next} />
+        </main>
       </div>
     );
   }
