@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+from playwright.sync_api import expect
 
 from devstack.tokens import mint
 from tests.browser.conftest import horizontal_overflow
@@ -315,4 +316,37 @@ def test_the_data_tab_shows_one_claim_and_one_use_its_records_and_an_export(
         exports.get_by_role("button", name="Download the CSV").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) == 3
+    assert_accessible(page)
+
+
+# A camera and a QR decoder where the test's chromium has neither: a canvas's stream, and a detector that
+# reads the code below from any frame once the video plays.
+FAKE_CAMERA = """
+window.BarcodeDetector = class {
+  constructor(options) { window.detectorFormats = options.formats; }
+  async detect(video) { return video.readyState >= 2 ? [{rawValue: 'SCANNED-QR-0001'}] : []; }
+};
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = Object.assign(document.createElement('canvas'), {width: 64, height: 64});
+  const paint = () => canvas.getContext('2d').fillRect(0, 0, 64, 64);
+  paint();
+  setInterval(paint, 100);
+  return canvas.captureStream(10);
+};
+"""
+
+
+def test_a_code_scanned_with_the_camera_fills_the_code_field(open_page, assert_accessible):
+    # Given a browser with a camera and BarcodeDetector
+    page = open_page(role="staff", user="till-3", merchant=new_merchant())
+    page.context.add_init_script(FAKE_CAMERA)
+    page.goto("/console/desk")
+
+    # When staff scan a coupon's QR code
+    page.get_by_role("button", name="Scan with the camera").click()
+
+    # Then the code is in the field, only QR codes were looked for, and the camera is let go
+    expect(page.get_by_label("Coupon code")).to_have_value("SCANNED-QR-0001")
+    assert page.evaluate("window.detectorFormats") == ["qr_code"]
+    assert page.get_by_role("button", name="Stop scanning").count() == 0
     assert_accessible(page)
