@@ -7,12 +7,14 @@ One stack and one browser per run of this folder (the tests share one xdist grou
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -76,6 +78,7 @@ def site(web_stack: LocalStack) -> str:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    (ARTIFACTS / "axe.jsonl").unlink(missing_ok=True)  # this run's checks only
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield launched
@@ -130,8 +133,8 @@ def open_page(browser: Any, site: str, request: pytest.FixtureRequest) -> Iterat
     assert not failures, f"uncaught errors in the page: {failures}"
 
 
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A and AA rules)."""
+def axe_results(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG 2.1 A and AA rules, and best practices)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the pages' policy refuses inline scripts, as it should.
         page.evaluate("(source) => { (0, eval)(source); }", AXE.read_text())
@@ -140,18 +143,34 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations"
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result
-        if v["impact"] in ("serious", "critical")
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result
     ]
 
 
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """The serious and critical ones: what fails a test."""
+    return [v for v in axe_results(page) if v["impact"] in ("serious", "critical")]
+
+
 @pytest.fixture
-def assert_accessible() -> Callable[[Any], None]:
+def assert_accessible(request: pytest.FixtureRequest) -> Callable[[Any], None]:
+    """axe-core on the page: no serious or critical violation. Every check is also recorded, with the
+    lesser findings, in artifacts/browser/axe.jsonl (one line per screen checked)."""
+
     def check(page: Any) -> None:
         page.wait_for_load_state("networkidle")
-        violations = axe_violations(page)
-        assert not violations, f"axe-core on {page.url}: {violations}"
+        found = axe_results(page)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        record = {
+            "test": request.node.name,
+            "path": urlsplit(page.url).path,
+            "viewport": page.viewport_size,
+            "violations": [{"id": v["id"], "impact": v["impact"]} for v in found],
+        }
+        with (ARTIFACTS / "axe.jsonl").open("a") as log:
+            log.write(json.dumps(record) + "\n")
+        failing = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert not failing, f"axe-core on {page.url}: {failing}"
 
     return check
 
