@@ -82,3 +82,21 @@ def test_a_granted_points_coupon_costs_nothing():
     )
     assert issued.points_price is None
     assert call("GET", "/me/points?programme=m1", claims=customer("u9")).json["balance"] == 0
+
+
+def test_the_center_and_the_offer_show_a_coupon_s_points_price():
+    from tests.support import coupon_body
+
+    made = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(options={"points_price": 30}))
+    plain = call("POST", "/coupons", claims=merchant("m1"), body=coupon_body(title="Free"))
+    assert made.status == 201 and plain.status == 201, (made.json, plain.json)
+    coupon_id = made.json["coupon_id"]
+
+    def priced(path, who=None):
+        reply = call("GET", path, claims=who)
+        assert reply.status == 200, reply.json
+        return {o["coupon_id"]: o.get("points_price") for o in reply.json["items"]}
+
+    for shown in (priced("/offers"), priced("/me/offers", customer("u1"))):
+        assert shown[coupon_id] == 30 and shown[plain.json["coupon_id"]] is None
+    assert call("GET", f"/offers/{coupon_id}").json["points_price"] == 30

@@ -30,6 +30,7 @@ export interface OfferBasics {
   claim_window: TimeWindow;
   validity: Validity;
   giftable: boolean;
+  points_price?: number | null; // claimed for this many points at the coupon's programme
 }
 
 /** GET /offers/{couponId}: what anyone may see of an active coupon open to everyone. */

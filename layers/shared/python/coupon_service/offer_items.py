@@ -38,6 +38,7 @@ class OfferItem(BaseModel):
     passphrase: bool = False
     new_customers_only: bool = False
     first_order_only: bool = False
+    points_price: int | None = None
     created_at: str
     # Filtered on by the query (scope_type, products, categories): flat attributes a condition can name.
     scope_type: str = "order"
@@ -58,6 +59,7 @@ class OfferItem(BaseModel):
             passphrase=bool(coupon.passphrase_hash),
             new_customers_only=bool(options.get("new_customers_only")),
             first_order_only=bool(options.get("first_order_only")),
+            points_price=options.get("points_price"),
             scope_type=scope.get("type", "order"),
             products=scope.get("products") or None,
             categories=scope.get("categories") or None,

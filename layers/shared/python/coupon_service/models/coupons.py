@@ -288,6 +288,7 @@ class OfferOut(BaseModel):
     scope: Scope
     giftable: bool
     sold_out: bool
+    points_price: int | None = Field(default=None, description="Paid with this many points at its programme")
 
     @classmethod
     def from_item(cls, coupon: CouponItem, shards: Sequence[ShardItem]) -> OfferOut:
@@ -296,6 +297,7 @@ class OfferOut(BaseModel):
             {
                 **fields,
                 "giftable": coupon.options.get("giftable", False),
+                "points_price": coupon.options.get("points_price"),
                 "sold_out": Inventory.of(coupon.mode, shards).remaining == 0,
             }
         )

@@ -36,6 +36,7 @@ class CenterOffer(BaseModel):
     passphrase_required: bool = Field(description="Claimed with the passphrase its community was given")
     new_customers_only: bool
     first_order_only: bool
+    points_price: int | None = Field(default=None, description="Paid with this many points at its programme")
     held: int | None = Field(default=None, description="Signed in: how many of it the customer claimed")
     stops: list[Stop] | None = Field(
         default=None, description="Signed in: what stops the customer claiming it now (empty: nothing)"
