@@ -6,3 +6,4 @@ import "./console/Desk";
 import "./customer/CustomerApp";
 import "./console/Imports";
 import "./console/DataTab";
+import "./console/PointsPage";

@@ -9,6 +9,7 @@ import { CouponList } from "./CouponList";
 import { CouponPage } from "./CouponPage";
 import { Desk } from "./Desk";
 import "./messages";
+import { PointsPage } from "./PointsPage";
 import { Rules } from "./Rules";
 import { Stores } from "./Stores";
 import "./console.css";
@@ -26,6 +27,7 @@ function route(path: string, session: Session) {
     return <CouponPage session={session} couponId={params.couponId} tab={params.tab} />;
   if (matchPath("/console/stores", path)) return <Stores session={session} />;
   if (matchPath("/console/rules", path)) return <Rules session={session} />;
+  if (matchPath("/console/points", path)) return <PointsPage session={session} />;
   if (matchPath("/console/desk", path)) return <Desk session={session} />;
   return <NotFound />;
 }
@@ -70,6 +72,7 @@ export function ConsoleApp() {
           ["/console/", "console.nav.coupons"],
           ["/console/stores", "console.nav.stores"],
           ["/console/rules", "console.nav.rules"],
+          ["/console/points", "console.nav.points"],
           ["/console/desk", "console.nav.desk"],
         ];
   return (

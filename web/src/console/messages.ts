@@ -8,6 +8,7 @@ addMessages({
     "console.nav.coupons": "Coupons",
     "console.nav.stores": "Stores",
     "console.nav.rules": "Issuance rules",
+    "console.nav.points": "Points",
     "console.nav.desk": "Redemption desk",
   },
   "zh-CN": {
@@ -17,6 +18,7 @@ addMessages({
     "console.nav.coupons": "优惠券",
     "console.nav.stores": "门店",
     "console.nav.rules": "发券规则",
+    "console.nav.points": "积分",
     "console.nav.desk": "核销台",
   },
 });

@@ -11,6 +11,7 @@ import { GiftAccept } from "./GiftAccept";
 import "./messages";
 import { MyCoupons } from "./MyCoupons";
 import { Offer } from "./Offer";
+import { Points } from "./Points";
 
 function route(path: string, query: URLSearchParams) {
   let params: Record<string, string> | null;
@@ -24,6 +25,7 @@ function route(path: string, query: URLSearchParams) {
   }
   if (matchPath("/c/me", path)) return <MyCoupons status={query.get("status") ?? "available"} />;
   if ((params = matchPath("/c/me/:claimId", path))) return <CouponDetail claimId={params.claimId} />;
+  if (matchPath("/c/points", path)) return <Points programme={query.get("programme")} />;
   return <NotFound />;
 }
 
@@ -54,6 +56,9 @@ export function CustomerApp() {
         </Link>
         <Link href="/c/me" aria-current={path.startsWith("/c/me") ? "page" : undefined}>
           {t("customer.nav.mine")}
+        </Link>
+        <Link href="/c/points" aria-current={path.startsWith("/c/points") ? "page" : undefined}>
+          {t("customer.nav.points")}
         </Link>
       </nav>
       <main>{route(path, query)}</main>
