@@ -174,6 +174,7 @@ export function FormSections({ bind, coupon, platform }: { bind: Bind<FormState>
         <div className="row">
           <TextInput bind={bind} name="per_customer_limit" field="options.per_customer_limit" label={p("perCustomer")} inputMode="numeric" />
           <TextInput bind={bind} name="per_device_limit" field="options.per_device_limit" label={p("perDevice")} inputMode="numeric" disabled={editing} hint={p("optional")} />
+          <TextInput bind={bind} name="points_price" field="options.points_price" label={p("pointsPrice")} inputMode="numeric" disabled={editing} hint={p("pointsPriceHint")} />
           <TextInput bind={bind} name="low_stock_threshold" field="options.low_stock_threshold" label={p("lowStock")} inputMode="numeric" disabled={editing} hint={p("optional")} />
           <TextInput bind={bind} name="budget" field="options.budget" label={p("budget")} inputMode="decimal" disabled={editing} hint={p("optionalMoney")} />
         </div>
@@ -322,6 +323,8 @@ addMessages({
     "console.form.options": "Options",
     "console.form.perCustomer": "Per customer",
     "console.form.perDevice": "Per device",
+    "console.form.pointsPrice": "Price in points",
+    "console.form.pointsPriceHint": "Optional: claimed for this many of the customer's points",
     "console.form.lowStock": "Low stock alert at",
     "console.form.budget": "Discount budget",
     "console.form.channels": "Channels",
@@ -473,6 +476,8 @@ addMessages({
     "console.form.options": "其他设置",
     "console.form.perCustomer": "每人限领",
     "console.form.perDevice": "每台设备限领",
+    "console.form.pointsPrice": "积分价格",
+    "console.form.pointsPriceHint": "选填：顾客需用此数量的积分兑换",
     "console.form.lowStock": "库存预警阈值",
     "console.form.budget": "优惠预算",
     "console.form.channels": "渠道",

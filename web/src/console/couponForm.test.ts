@@ -58,6 +58,12 @@ describe("createBody", () => {
     expect(options.stacking).toEqual({ stackable: true, with_kinds: ["gift"] });
     expect(options.self_service).toEqual({ enabled: true, verification: "code", verification_code: "802714" });
     expect(options).not.toHaveProperty("per_device_limit");
+    expect(options).not.toHaveProperty("points_price");
+  });
+
+  it("prices a coupon in points when asked, a whole number of at least 1", () => {
+    expect((createBody(form({ points_price: "300" }), t).body.options as Record<string, unknown>).points_price).toBe(300);
+    expect(createBody(form({ points_price: "0" }), t).errors).toHaveProperty(["options.points_price"]);
   });
 
   it("names a platform coupon's merchants, and sends none for a merchant's own", () => {

@@ -45,6 +45,7 @@ export interface FormState extends Extras {
   segment_id: string;
   per_customer_limit: string;
   per_device_limit: string;
+  points_price: string;
   low_stock_threshold: string;
   budget: string;
   channels: string;
@@ -113,6 +114,7 @@ export function emptyForm(now: Date, timeZone = "Asia/Shanghai", currency = "CNY
     segment_id: "",
     per_customer_limit: "1",
     per_device_limit: "",
+    points_price: "",
     low_stock_threshold: "",
     budget: "",
     channels: "",
@@ -190,6 +192,7 @@ export function formOf(coupon: Coupon): FormState {
     segment_id: coupon.audience_segment ?? "",
     per_customer_limit: String(o.per_customer_limit),
     per_device_limit: str(o.per_device_limit),
+    points_price: str(o.points_price),
     low_stock_threshold: str(o.low_stock_threshold),
     budget: money(o.budget, coupon.currency),
     channels: o.channels.join(", "),
@@ -373,6 +376,8 @@ function createOptions(f: FormState, c: Checker): Body {
   if (f.stackable) options.stacking = { stackable: true, ...(f.with_kinds.length ? { with_kinds: f.with_kinds } : {}) };
   const device = c.int("options.per_device_limit", f.per_device_limit, 1, 100, true);
   if (device !== undefined) options.per_device_limit = device;
+  const points = c.int("options.points_price", f.points_price, 1, 1_000_000, true);
+  if (points !== undefined) options.points_price = points;
   const low = c.int("options.low_stock_threshold", f.low_stock_threshold, 1, 10_000_000, true);
   if (low !== undefined) options.low_stock_threshold = low;
   const budget = c.money("options.budget", f.budget, true);

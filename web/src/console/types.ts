@@ -84,6 +84,7 @@ export interface OptionsOut {
   new_customers_only: boolean;
   first_order_only: boolean;
   per_device_limit: number | null;
+  points_price?: number | null;
 }
 
 export type CouponStatus = "draft" | "active" | "paused" | "deleted";
