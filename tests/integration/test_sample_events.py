@@ -374,10 +374,19 @@ def test_points_queue_sample_earns_an_orders_points_once():
     from coupon_service.point_items import PointsSettingsItem
     from coupon_service.store.point_settings import PointSettingsStore
 
-    rule = {"order": {"points": 1, "per_amount": 100}}
+    rule = {"order": {"points": 1, "per_amount": 100}, "content_shared": 5}
     PointSettingsStore().replace(
         PointsSettingsItem(merchant_id="m1", earning=rule, updated_at="2026-05-09T00:00:00Z")
     )
     for _ in range(2):  # delivered twice: earned once
         assert invoke("points_worker", sample("points-queue.json")) == {"batchItemFailures": []}
-    assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 160
+    assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 160 + 5  # the order, the share
+
+
+def test_profile_completed_body_sample_is_accepted_once(stack):
+    from tests.support import call, merchant
+
+    body = json.loads((EVENTS / "bodies" / "profile-completed.json").read_text())
+    first = call("POST", "/merchant/customer-events", claims=merchant(), body=body)
+    assert first.status == 202, first.json
+    assert call("POST", "/merchant/customer-events", claims=merchant(), body=body).json == first.json

@@ -1,5 +1,6 @@
 """The outside events' part of the outbox: an outside event's insert is the service's own event of its kind
-(`CustomerJoined`, `InvitationAccepted`, `TierUpgraded`, source `coupons`), registered in
+(`CustomerJoined`, `InvitationAccepted`, `TierUpgraded`, `ProfileCompleted`, `CardBound`, `ContentShared`,
+`ContentPosted`, source `coupons`), registered in
 `coupon_service.events`, which derives every event from the stream."""
 
 from __future__ import annotations
@@ -9,16 +10,33 @@ from typing import Any
 
 from coupon_service.event_ids import event_id
 from coupon_service.models.customer_events import (
+    CardBoundEvent,
+    ContentPostedEvent,
+    ContentSharedEvent,
     CustomerJoinedEvent,
     InvitationAcceptedEvent,
+    ProfileCompletedEvent,
     TierUpgradedEvent,
 )
 from coupon_service.models.events import Event
 
-_KINDS: dict[str, type[CustomerJoinedEvent | InvitationAcceptedEvent | TierUpgradedEvent]] = {
+Reported = (
+    CustomerJoinedEvent
+    | InvitationAcceptedEvent
+    | TierUpgradedEvent
+    | ProfileCompletedEvent
+    | CardBoundEvent
+    | ContentSharedEvent
+    | ContentPostedEvent
+)
+_KINDS: dict[str, type[Reported]] = {
     "CustomerJoined": CustomerJoinedEvent,
     "InvitationAccepted": InvitationAcceptedEvent,
     "TierUpgraded": TierUpgradedEvent,
+    "ProfileCompleted": ProfileCompletedEvent,
+    "CardBound": CardBoundEvent,
+    "ContentShared": ContentSharedEvent,
+    "ContentPosted": ContentPostedEvent,
 }
 
 

@@ -8,7 +8,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-CustomerEventKind = Literal["CustomerJoined", "InvitationAccepted", "TierUpgraded"]
+CustomerEventKind = Literal[
+    "CustomerJoined",
+    "InvitationAccepted",
+    "TierUpgraded",
+    "ProfileCompleted",
+    "CardBound",
+    "ContentShared",
+    "ContentPosted",
+]
 
 
 class IssuanceRuleItem(BaseModel):

@@ -30,7 +30,15 @@ from coupon_service.validity import to_iso
 
 Via = Literal["api", "bus"]
 FUTURE_SKEW = timedelta(minutes=5)  # as the orders feed: clocks drift, tomorrow is a mistake
-_WHEN = {"CustomerJoined": "joined_at", "InvitationAccepted": "accepted_at", "TierUpgraded": "upgraded_at"}
+_WHEN = {
+    "CustomerJoined": "joined_at",
+    "InvitationAccepted": "accepted_at",
+    "TierUpgraded": "upgraded_at",
+    "ProfileCompleted": "completed_at",
+    "CardBound": "bound_at",
+    "ContentShared": "shared_at",
+    "ContentPosted": "posted_at",
+}
 
 
 class CustomerEvents:
@@ -88,7 +96,7 @@ def _detail(event: BusEvent) -> OutsideEvent:
     model = DETAILS.get(event.detail_type)
     if model is None:
         raise Invalid(
-            "not CustomerJoined, InvitationAccepted or TierUpgraded",
+            f"not one of {', '.join(DETAILS)}",
             code="unknown_detail_type",
             field="detail-type",
         )

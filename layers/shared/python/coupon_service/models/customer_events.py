@@ -1,7 +1,8 @@
 """Outside events: what a merchant's systems report of its customers (joined, accepted an invitation,
-reached a tier), on the bus (source `coupons.customers`, the detail-type naming the kind) or through
-`POST /merchant/customer-events` (the same detail under `detail_type`); and the events the service then
-publishes of them (source `coupons`), which its rules worker applies. Fields are only ever added."""
+reached a tier, completed a profile, bound a card, shared or posted content), on the bus (source
+`coupons.customers`, the detail-type naming the kind) or through `POST /merchant/customer-events` (the same
+detail under `detail_type`); and the events the service then publishes of them (source `coupons`), which
+its rules worker (issuance) and points worker apply. Fields are only ever added."""
 
 from __future__ import annotations
 
@@ -74,12 +75,57 @@ class TierUpgraded(Strict):
     upgraded_at: Instant
 
 
-OutsideEvent = CustomerJoined | InvitationAccepted | TierUpgraded
+class ProfileCompleted(Strict):
+    event_id: Name = EventId
+    merchant_id: str | None = MerchantId
+    customer_id: Name
+    completed_at: Instant
+
+
+class CardBound(Strict):
+    event_id: Name = EventId
+    merchant_id: str | None = MerchantId
+    customer_id: Name
+    card_id: Name = Field(description="The loyalty card bound (points are earned for the first card only)")
+    bound_at: Instant
+
+
+class ContentShared(Strict):
+    event_id: Name = EventId
+    merchant_id: str | None = MerchantId
+    customer_id: Name
+    content_id: Name = Field(description="What was shared: points once per customer and content")
+    shared_at: Instant
+
+
+class ContentPosted(Strict):
+    event_id: Name = EventId
+    merchant_id: str | None = MerchantId
+    customer_id: Name
+    content_id: Name = Field(description="What was posted: points once per customer and content")
+    posted_at: Instant
+
+
+OutsideEvent = (
+    CustomerJoined
+    | InvitationAccepted
+    | TierUpgraded
+    | ProfileCompleted
+    | CardBound
+    | ContentShared
+    | ContentPosted
+)
 DETAILS: dict[str, type[OutsideEvent]] = {
     "CustomerJoined": CustomerJoined,
     "InvitationAccepted": InvitationAccepted,
     "TierUpgraded": TierUpgraded,
+    "ProfileCompleted": ProfileCompleted,
+    "CardBound": CardBound,
+    "ContentShared": ContentShared,
+    "ContentPosted": ContentPosted,
 }
+# The kinds that only earn points (the points worker takes them; the issuance rules do not).
+POINTS_ONLY = ("ProfileCompleted", "CardBound", "ContentShared", "ContentPosted")
 
 
 # --- the API's body: the bus's detail-type and detail -------------------------------------------------
@@ -100,8 +146,29 @@ class TierReport(Strict):
     detail: TierUpgraded
 
 
+class ProfileReport(Strict):
+    detail_type: Literal["ProfileCompleted"]
+    detail: ProfileCompleted
+
+
+class CardReport(Strict):
+    detail_type: Literal["CardBound"]
+    detail: CardBound
+
+
+class SharedReport(Strict):
+    detail_type: Literal["ContentShared"]
+    detail: ContentShared
+
+
+class PostedReport(Strict):
+    detail_type: Literal["ContentPosted"]
+    detail: ContentPosted
+
+
 CustomerEventReport = Annotated[
-    JoinedReport | InvitationReport | TierReport, Field(discriminator="detail_type")
+    JoinedReport | InvitationReport | TierReport | ProfileReport | CardReport | SharedReport | PostedReport,
+    Field(discriminator="detail_type"),
 ]
 
 
@@ -162,7 +229,50 @@ class TierUpgradedEvent(Event):
     reported_id: str
 
 
-CUSTOMER_EVENTS: tuple[type[Event], ...] = (CustomerJoinedEvent, InvitationAcceptedEvent, TierUpgradedEvent)
+class ProfileCompletedEvent(Event):
+    detail_type: ClassVar[str] = "ProfileCompleted"
+    merchant_id: str
+    customer_id: str
+    completed_at: str
+    reported_id: str
+
+
+class CardBoundEvent(Event):
+    detail_type: ClassVar[str] = "CardBound"
+    merchant_id: str
+    customer_id: str
+    card_id: str
+    bound_at: str
+    reported_id: str
+
+
+class ContentSharedEvent(Event):
+    detail_type: ClassVar[str] = "ContentShared"
+    merchant_id: str
+    customer_id: str
+    content_id: str
+    shared_at: str
+    reported_id: str
+
+
+class ContentPostedEvent(Event):
+    detail_type: ClassVar[str] = "ContentPosted"
+    merchant_id: str
+    customer_id: str
+    content_id: str
+    posted_at: str
+    reported_id: str
+
+
+CUSTOMER_EVENTS: tuple[type[Event], ...] = (
+    CustomerJoinedEvent,
+    InvitationAcceptedEvent,
+    TierUpgradedEvent,
+    ProfileCompletedEvent,
+    CardBoundEvent,
+    ContentSharedEvent,
+    ContentPostedEvent,
+)
 
 
 def readable(records: list[dict[str, Any]]) -> dict[str, RulesRecord]:

@@ -1,6 +1,7 @@
 """Earning points from what a programme rewards, as its events arrive (each once per its source): an
 order's points per amount spent, taken back in proportion on its refunds (never below zero: the shortfall
-is on the entry), a points coupon's points once redeemed, an accepted invitation's both sides.
+is on the entry), a points coupon's points once redeemed, an accepted invitation's both sides, a profile
+completed and a card bound once per customer, content shared or posted once per customer and content.
 
 Events come from the bus (the service's own, from the outbox), each delivered at least once: an event whose
 entry exists already is skipped after one BatchGetItem for the batch; one delivered twice at once meets the
@@ -20,7 +21,15 @@ from coupon_service.store.points import entry_id
 from coupon_service.store.table import Table
 
 CREDITS_PER_TRANSACTION = 33  # three parts each (balance, lot, entry): a transaction holds at most 100
-KINDS = frozenset({"OrderPlaced", "OrderRefunded", "CouponRedeemed", "InvitationAccepted"})
+# The outside events that earn a rule's points once per their source: (rule, the detail naming the source,
+# or None: once per customer ever).
+ONCE: dict[str, tuple[Reason, str | None]] = {
+    "ProfileCompleted": ("profile_completed", None),
+    "CardBound": ("card_bound", None),
+    "ContentShared": ("content_shared", "content_id"),
+    "ContentPosted": ("content_posted", "content_id"),
+}
+KINDS = frozenset({"OrderPlaced", "OrderRefunded", "CouponRedeemed", "InvitationAccepted", *ONCE})
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,20 @@ class Earning:
             ]
         if kind == "InvitationAccepted":
             return self._invitation(detail)
+        if kind in ONCE:
+            return self._once(kind, detail)
         return []
+
+    def _once(self, kind: str, detail: Mapping[str, Any]) -> list[Award]:
+        """A profile completed or a card bound earns once per customer ever (a second card earns nothing);
+        content shared or posted once per customer and content."""
+        reason, named_by = ONCE[kind]
+        points = int(self.programme(detail["merchant_id"]).earning.get(reason) or 0)
+        if points <= 0:
+            return []
+        source = reason if named_by is None else f"{reason}:{detail[named_by]}"
+        about = {k: detail[k] for k in ("card_id", "content_id") if k in detail}
+        return [Award(detail["customer_id"], detail["merchant_id"], source, reason, points, about)]
 
     def _order(self, detail: Mapping[str, Any]) -> list[Award]:
         rule = self.programme(detail["merchant_id"]).earning.get("order")
