@@ -71,7 +71,11 @@ OpenAPI for every function: {url.rsplit("/", 1)[0]}/_local/openapi.json   Ctrl-C
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    stopped.wait()
+    # Woken twice a second: Python runs a signal's handler in the main thread only, and the kernel may hand
+    # the signal to another of the stack's threads, which leaves a wait without a timeout asleep for good
+    # (the stack then never stopped on Ctrl-C or SIGTERM).
+    while not stopped.wait(0.5):
+        pass
     print("stopping…", flush=True)
     _bound_stopping(STOP_LIMIT)
     # A second Ctrl-C ends the process at once; its workers then exit when they find the stack gone.
