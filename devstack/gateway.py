@@ -76,6 +76,24 @@ class _Handler(BaseHTTPRequestHandler):
         code = message.lower().replace(" ", "_")
         self._send(status, json.dumps({"error": {"code": code, "message": message}}).encode())
 
+    def _from_this_machine(self) -> bool:
+        """The local routes (tokens, the clock, schedules) answer this machine's own callers: the Host names
+        this gateway (a rebound DNS name does not), and a browser's request carries this gateway's own
+        origin (a page of another site the developer visits cannot mint a token or move the clock)."""
+        port = self.server.server_address[1]
+        own = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = self.headers.get("Origin")
+        return self.headers.get("Host") in own and (origin is None or urlsplit(origin).netloc in own)
+
+    def _serve_local(self, path: str, query: str, body: bytes) -> None:
+        if not self._from_this_machine():
+            return self._error(403, "Forbidden")
+        route = self.server.local_routes.get(f"{self.command} {path}")
+        if not route:
+            return self._error(404, "Not Found")
+        status, content_type, payload = route(query, body)
+        return self._send(status, payload, {"Content-Type": content_type})
+
     def _serve(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -83,11 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(413, "Request Too Long")
         body = self.rfile.read(length) if length else b""
         if url.path.startswith("/_local/"):
-            route = self.server.local_routes.get(f"{self.command} {url.path}")
-            if not route:
-                return self._error(404, "Not Found")
-            status, content_type, payload = route(url.query, body)
-            return self._send(status, payload, {"Content-Type": content_type})
+            return self._serve_local(url.path, url.query, body)
         page = self.server.site.answer(url.path) if self.server.site and self.command == "GET" else None
         if page:
             status, headers, payload = page

@@ -67,3 +67,18 @@ def test_the_accessibility_check_finds_what_it_looks_for(open_page):
     page.set_content("<html lang='en'><title>t</title><main><img src='x.png'><input></main></html>")
     found = {v["id"] for v in axe_violations(page)}
     assert {"image-alt", "label"} <= found
+
+
+def test_a_page_of_another_site_cannot_use_the_local_routes(site):
+    # The local stack's own routes (a token for any role, the clock) refuse a browser's request from another
+    # origin, and a Host that is not this gateway (a rebound DNS name)
+    import urllib3
+
+    http = urllib3.PoolManager(retries=False)
+    body = b'{"role": "platform", "user": "x"}'
+    foreign = http.request(
+        "POST", site + "/_local/tokens", body=body, headers={"Origin": "https://evil.example"}
+    )
+    rebound = http.request("POST", site + "/_local/tokens", body=body, headers={"Host": "evil.example:80"})
+    own = http.request("POST", site + "/_local/tokens", body=body, headers={"Origin": site})
+    assert (foreign.status, rebound.status, own.status) == (403, 403, 200)

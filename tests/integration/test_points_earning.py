@@ -130,3 +130,59 @@ def test_a_refund_in_the_same_batch_as_its_order_takes_its_share_back():
     assert Table().get(keys.points_balance("u1", "m1"))["balance"] == 100 - 25
     assert Table().get(keys.points_balance("u2", "m1"))["balance"] == 100
     assert_consistent("u1", "m1")
+
+
+def test_a_refund_that_overtakes_its_order_waits_for_the_orders_credit():
+    from tests.builders import order_body
+    from tests.support import call, merchant
+
+    # Given a programme earning on orders, and an order reported through the orders feed
+    PointSettingsStore().replace(
+        PointsSettingsItem(merchant_id="m1", earning={"order": RULE}, updated_at="2030-01-01T00:00:00Z")
+    )
+    assert call("POST", "/orders", claims=merchant(), body=order_body("o-9", amount=16000)).status == 201
+    detail = {"order_id": "o-9", "merchant_id": "m1", "customer_id": "u1", "amount": 16000, "currency": "CNY"}
+    refund = message(
+        "OrderRefunded",
+        {"order_id": "o-9", "merchant_id": "m1", "customer_id": "u1", "refund_id": "r-9", "amount": 16000},
+        1,
+    )
+    # When the full refund reaches the worker before the order's credit (another batch, or a retry)
+    early = invoke("points_worker", {"Records": [refund]})
+    # Then it is handed back to the queue, not dropped
+    assert early == {"batchItemFailures": [{"itemIdentifier": refund["messageId"]}]}
+    # And once the order is credited, the refund delivered again takes all of it back
+    deliver([message("OrderPlaced", detail, 1)])
+    deliver([refund])
+    balance, entries = assert_consistent("u1", "m1")
+    assert balance["balance"] == 0
+    assert sorted((e["source"], e["points"]) for e in entries) == [("order:o-9", 160), ("refund:r-9", -160)]
+
+
+def test_a_refund_of_an_order_that_earns_nothing_is_not_held():
+    from tests.builders import order_body
+    from tests.support import call, merchant
+
+    PointSettingsStore().replace(
+        PointsSettingsItem(merchant_id="m1", earning={"order": RULE}, updated_at="2030-01-01T00:00:00Z")
+    )
+    # An order under the rule's amount earns nothing: its refund has nothing to wait for
+    assert (
+        call(
+            "POST",
+            "/orders",
+            claims=merchant(),
+            body=order_body(
+                "o-small", amount=99, lines=[{"sku": "tea", "quantity": 1, "unit_price": 99, "amount": 99}]
+            ),
+        ).status
+        == 201
+    )
+    refund = {
+        "order_id": "o-small",
+        "merchant_id": "m1",
+        "customer_id": "u1",
+        "refund_id": "r-s",
+        "amount": 99,
+    }
+    deliver([message("OrderRefunded", refund, 2)])

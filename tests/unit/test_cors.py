@@ -67,3 +67,17 @@ def test_another_site_gets_no_cors_header(monkeypatch, configured):
     # Then a page of another site cannot read the answer
     assert answer["statusCode"] == 200
     assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_a_body_refused_before_routing_is_readable_by_the_web_app_only(monkeypatch):
+    # Given the web origin configured, and a body that is not JSON (refused before Powertools reads it)
+    monkeypatch.setenv("CORS_ALLOW_ORIGIN", SITE)
+    app = _app()
+    for origin, readable in ((SITE, True), ("https://evil.example", False)):
+        event = rest_event(
+            "GET", "/ok", "/ok", headers={"Origin": origin, "Content-Type": "text/plain"}, body="x"
+        )
+        answer = app.resolve(event, _Context())
+        # Then the 415 names the web origin for the web app, and nothing for another site
+        assert answer["statusCode"] == 415
+        assert (answer["headers"].get("Access-Control-Allow-Origin") == SITE) is readable

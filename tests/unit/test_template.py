@@ -571,6 +571,7 @@ def test_the_web_app_is_served_as_the_local_gateway_serves_it():
     assert without_connect(deployed) == without_connect(local)
     connect = next(p for p in deployed.split(";") if p.strip().startswith("connect-src"))
     assert "${PublicBaseUrl}/" in connect and "${ImportBucket.RegionalDomainName}" in connect
+    assert "https://${ImportBucket}.s3.amazonaws.com" in connect  # the host boto3 signs links for
     assert config["FrameOptions"]["FrameOption"] == "DENY"
     assert config["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
 
@@ -595,7 +596,7 @@ def test_the_web_app_is_served_as_the_local_gateway_serves_it():
     assert cors == [
         {
             "AllowedOrigins": [{"Ref": "PublicWebUrl"}],
-            "AllowedMethods": ["POST"],
+            "AllowedMethods": ["POST", "GET", "HEAD"],
             "AllowedHeaders": ["*"],
             "MaxAge": 600,
         }

@@ -62,8 +62,15 @@ export function keepSession(token: string): Session {
   return session;
 }
 
+/** Forget the token; with Cognito, also end its session (else "sign in" on a shared till would silently
+ * sign the last person back in through Cognito's cookie). */
 export function signOut(): void {
   sessionStorage.removeItem(KEY);
+  const cognito = config().cognito;
+  if (cognito) {
+    const query = new URLSearchParams({ client_id: cognito.clientId, logout_uri: `${location.origin}/c/` });
+    location.assign(`${cognito.domain}/logout?${query}`);
+  }
 }
 
 export interface LocalSignIn {

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from coupon_service.bodies import MAX_BODY_BYTES, read_json, refuse_body
+from coupon_service.bodies import MAX_BODY_BYTES, header, read_json, refuse_body
 from coupon_service.errors import DomainError, UnsupportedMediaType
 from coupon_service.later import later
 from coupon_service.observability import logger
@@ -153,7 +153,7 @@ class Resolver(APIGatewayRestResolver):
             refusal = refuse_body(event, limit)
             if refusal is not None:
                 logger.info("refused", extra={"code": refusal.code, "field": refusal.field})
-                return _refusal(refusal)
+                return _refusal(refusal, header(event, "origin"))
             if self._docs:
                 self._set_up_docs(str(event.get("path") or ""))
             return super().resolve(event, context)
@@ -166,11 +166,15 @@ class Resolver(APIGatewayRestResolver):
                 super().enable_swagger(path=path, **options)
 
 
-def _refusal(error: DomainError) -> dict[str, Any]:
-    """A proxy response for a request refused before routing."""
+def _refusal(error: DomainError, origin: str | None = None) -> dict[str, Any]:
+    """A proxy response for a request refused before routing (readable by the web app, as routed ones are)."""
+    allowed = cors()
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    if allowed is not None:
+        headers.update(allowed.to_dict(origin))  # nothing for another origin
     return {
         "statusCode": error.status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": headers,
         "multiValueHeaders": {},
         "body": json.dumps(error.body()),
         "isBase64Encoded": False,

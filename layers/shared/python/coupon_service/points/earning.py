@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
+from coupon_service.errors import NotFound
 from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
 from coupon_service.point_rules import order_points, refund_points
 from coupon_service.points.ledger import Ledger
+from coupon_service.store.order_feed import OrderBook
 from coupon_service.store.points import entry_id
 from coupon_service.store.table import Table
+from coupon_service.validity import to_iso
 
 CREDITS_PER_TRANSACTION = 33  # three parts each (balance, lot, entry): a transaction holds at most 100
 # The outside events that earn a rule's points once per their source: (rule, the detail naming the source,
@@ -44,8 +48,18 @@ class Award:
     detail: dict[str, Any]
 
 
+class OrderNotCreditedYet(Exception):
+    """A refund's order will earn but has not yet: its message is delivered again."""
+
+
+# How long after an order came in its refund waits for its credit (the order's message retried meanwhile);
+# an older order without a credit earned nothing when it came (no rule then).
+CATCH_UP = timedelta(minutes=15)
+
+
 class Earning:
     def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
+        self.clock = clock
         self.table = table or Table()
         self.ledger = Ledger(self.table, clock=clock)
         self.settings: dict[str, PointsSettingsItem] = {}  # per programme, for one batch
@@ -191,13 +205,31 @@ class Earning:
     def _refund(self, detail: Mapping[str, Any]) -> list[Award]:
         customer, merchant = detail["customer_id"], detail["merchant_id"]
         earned = self.ledger.store.entry(customer, merchant, f"order:{detail['order_id']}")
-        if earned is None or earned.points <= 0:
+        if earned is None:
+            self._order_not_credited_yet(detail)
             return []  # the order earned nothing: nothing to take back
+        if earned.points <= 0:
+            return []
         amount = int((earned.detail or {}).get("amount") or 0)
         take = refund_points(earned.points, amount, int(detail["amount"]))
         about = {"order_id": detail["order_id"], "refund_id": detail["refund_id"]}
         source = f"refund:{detail['refund_id']}"
         return [Award(customer, merchant, source, "refund", -take, about)] if take else []
+
+    def _order_not_credited_yet(self, detail: Mapping[str, Any]) -> None:
+        """A refund that overtook its order's credit (two batches at once, or the order's message being
+        retried) is refused, so the queue delivers it again after the credit, when the order would earn
+        and came in lately; else the order earned nothing and there is nothing to take back."""
+        rule = self.programme(detail["merchant_id"]).earning.get("order")
+        if not rule:
+            return
+        try:
+            order = OrderBook(self.table).order_of(detail["merchant_id"], detail["order_id"])
+        except NotFound:
+            return
+        recent = order.received_at >= to_iso(self.clock.now() - CATCH_UP)
+        if recent and order_points(rule, order.amount, order.currency) > 0:
+            raise OrderNotCreditedYet(f"order {detail['order_id']}'s points are not credited yet")
 
     def _invitation(self, detail: Mapping[str, Any]) -> list[Award]:
         rule = self.programme(detail["merchant_id"]).earning.get("invitation_accepted")
@@ -205,17 +237,23 @@ class Earning:
             return []
         invitation, merchant = detail["invitation_id"], detail["merchant_id"]
         about = {"invitation_id": invitation}
-        sides = (("inviter", detail["inviter_id"]), ("invitee", detail["invitee_id"]))
+        invitee = detail["invitee_id"]
+        # The invitee earns once ever, whoever invited them and however many invitations they accept; the
+        # inviter once per customer brought in (never again for the same invitee by another invitation).
+        sides = (
+            ("inviter", detail["inviter_id"], f"invitation:inviter:{invitee}"),
+            ("invitee", invitee, "invitation:invitee"),
+        )
         return [
             Award(
                 who,
                 merchant,
-                f"invitation:{invitation}:{side}",
+                source,
                 "invitation_accepted",
                 int(rule[side]),
                 about,
             )
-            for side, who in sides
+            for side, who, source in sides
             if int(rule.get(side) or 0) > 0
         ]
 
