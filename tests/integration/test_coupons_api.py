@@ -261,6 +261,7 @@ def test_public_offer_shows_only_active_coupons_open_to_everyone():
         "scope",
         "giftable",
         "sold_out",
+        "points_price",  # what a coupon priced in points costs (null: none)
     }
     assert call("GET", f"/offers/{draft['coupon_id']}").status == 404
     assert call("GET", f"/offers/{listed['coupon_id']}").status == 404
