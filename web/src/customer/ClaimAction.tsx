@@ -110,7 +110,9 @@ export function ClaimAction({
   }
 
   return (
-    <form className="claim" onSubmit={claim} aria-label={title}>
+    // A group named for the coupon (not a named form: two coupons of one title would be two landmarks alike)
+    <form className="claim" onSubmit={claim}>
+      <div role="group" aria-label={title} className="claim-group">
       {held ? <p className="hint">{t("customer.claim.held", { count: held })}</p> : null}
       {known ? (
         <p className="stop" role={error ? "alert" : undefined}>
@@ -131,6 +133,7 @@ export function ClaimAction({
           {busy ? t("customer.claim.busy") : signedIn ? t("customer.claim.button") : t("customer.claim.signIn")}
         </button>
       )}
+      </div>
     </form>
   );
 }
