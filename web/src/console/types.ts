@@ -1,6 +1,8 @@
 // What the coupons API answers (GET /coupons/{id}, models/coupons.py CouponOut) and what the console's pages
 // read beside it (the overview's figures, stores, rules, grants, history).
 
+import type { Terms } from "../lib/terms";
+
 export interface Window {
   start: string;
   end: string;
@@ -17,14 +19,7 @@ export const KINDS: readonly Kind[] = ["discount", "cash_value", "gift", "points
 export const GIFTABLE_KINDS: readonly Kind[] = ["discount", "cash_value", "gift"];
 export const MONEY_KINDS: readonly Kind[] = ["discount", "cash_value", "cash", "free_shipping"];
 
-export type Terms =
-  | { kind: "discount"; percent_off: number; max_discount?: number | null }
-  | { kind: "cash_value"; amount_off: number; min_spend?: number | null }
-  | { kind: "gift"; item: string }
-  | { kind: "points"; points: number }
-  | { kind: "cash"; amount: number }
-  | { kind: "free_shipping" }
-  | { kind: "generic"; terms: string };
+export type { Terms };
 
 export type CodeMode = "random_on_claim" | "generated" | "imported";
 export type Codes =

@@ -1,13 +1,8 @@
 // What the customer pages read from the API (the shapes of models/offers.py, coupons.py, claims.py, gifts.py).
 
-export type Terms =
-  | { kind: "discount"; percent_off: number; max_discount?: number | null }
-  | { kind: "cash_value"; amount_off: number; min_spend?: number | null }
-  | { kind: "gift"; item: string }
-  | { kind: "points"; points: number }
-  | { kind: "cash"; amount: number }
-  | { kind: "free_shipping" }
-  | { kind: "generic"; terms: string };
+import type { Terms } from "../lib/terms";
+
+export type { Terms };
 
 export interface TimeWindow {
   start: string;
