@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from coupon_service import keys
 from coupon_service.identity import PLATFORM
 from coupon_service.merchant_items import RecordsAuditItem
-from coupon_service.store.table import Table, decode_token, encode_token, values
+from coupon_service.store.table import Table
 from coupon_service.validity import to_iso
 
 LISTING = "records-audit"  # what page tokens of a merchant's audit are signed for
@@ -54,13 +54,7 @@ class AuditStore:
     ) -> tuple[list[RecordsAuditItem], str | None]:
         """One page of the merchant's audited reads, newest first, with the token of the next page."""
         partition = keys.merchant_audit(merchant_id)
-        start = decode_token(token, partition=("GSI1PK", partition), listing=LISTING)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            ExpressionAttributeValues=values(p=partition),
-            forward=False,
-            limit=limit,
-            start_key=start,
+        items, next_token = self.table.listing_page(
+            partition, listing=LISTING, limit=limit, token=token, forward=False
         )
-        return [RecordsAuditItem.model_validate(i) for i in items], encode_token(last, listing=LISTING)
+        return [RecordsAuditItem.model_validate(i) for i in items], next_token

@@ -18,8 +18,6 @@ from coupon_service.store.offers import listing_writes
 from coupon_service.store.table import (
     Cancelled,
     Table,
-    decode_token,
-    encode_token,
     shard_keys,
     to_item,
     values,
@@ -57,21 +55,15 @@ class CouponStore:
     def coupons_page(self, owner: str, limit: int, token: str | None) -> CouponsPage:
         """A merchant's coupons, newest first (deleted ones left the listing), with their shards."""
         partition = keys.merchant_coupons(owner)
-        start = decode_token(token, partition=("GSI1PK", partition), listing=LISTING)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            ExpressionAttributeValues=values(p=partition),
-            forward=False,
-            limit=limit,
-            start_key=start,
+        items, next_token = self.table.listing_page(
+            partition, listing=LISTING, limit=limit, token=token, forward=False
         )
         coupons = [CouponItem.model_validate(c) for c in items]
         found = self.table.batch_get([k for c in coupons for k in shard_keys(c.coupon_id, c.shard_count)])
         shards: dict[str, list[ShardItem]] = {}
         for shard in sorted((ShardItem.model_validate(s) for s in found), key=lambda s: s.shard):
             shards.setdefault(shard.coupon_id, []).append(shard)
-        return CouponsPage(coupons=coupons, shards=shards, next_token=encode_token(last, listing=LISTING))
+        return CouponsPage(coupons=coupons, shards=shards, next_token=next_token)
 
     # --- writes ----------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.grant_items import GrantItem
 from coupon_service.store import leases
-from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
+from coupon_service.store.table import Cancelled, Table, to_item, values
 
 _NAMES = {"#s": "status", "#r": "runner", "#l": "lease_until"}
 
@@ -33,16 +33,10 @@ class GrantStore:
         """One page of a coupon's grants, newest first, with the token of the next."""
         partition = keys.coupon_grants(coupon_id)
         listing = f"grants:{coupon_id}"
-        start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            forward=False,
-            limit=limit,
-            start_key=start,
-            ExpressionAttributeValues=values(p=partition),
+        items, next_token = self.table.listing_page(
+            partition, listing=listing, limit=limit, token=token, forward=False
         )
-        return [GrantItem.model_validate(i) for i in items], encode_token(last, listing=listing)
+        return [GrantItem.model_validate(i) for i in items], next_token
 
     def ids(self, grant_id: str, chunk: int) -> list[str]:
         item = self.table.get(keys.grant_ids(grant_id, chunk))

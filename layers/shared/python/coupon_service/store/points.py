@@ -17,7 +17,7 @@ from coupon_service.errors import Changed, NotEnoughPoints
 from coupon_service.items import ClaimItem
 from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem, Reason
 from coupon_service.point_rules import NEVER
-from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, to_item, values
+from coupon_service.store.table import Cancelled, Table, to_item, values
 
 FAILED = "ConditionalCheckFailed"
 MAX_LOTS = 90  # lots one expiry transaction takes (a transaction holds at most 100 parts)
@@ -172,16 +172,10 @@ class PointsStore:
         """One page of a ledger's entries, newest first; the token is bound to this ledger's listing."""
         partition = keys.points_entries(customer_id, programme)
         listing = f"points:{customer_id}:{programme}"
-        start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            limit=limit,
-            forward=False,
-            start_key=start,
-            ExpressionAttributeValues=values(p=partition),
+        items, next_token = self.table.listing_page(
+            partition, listing=listing, limit=limit, token=token, forward=False
         )
-        return [PointsEntryItem.model_validate(i) for i in items], encode_token(last, listing=listing)
+        return [PointsEntryItem.model_validate(i) for i in items], next_token
 
     # --- changes --------------------------------------------------------------------------------
 

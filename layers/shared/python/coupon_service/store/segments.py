@@ -82,16 +82,8 @@ class SegmentBook:
 
     def page(self, merchant_id: str, limit: int, token: str | None) -> SegmentsPage:
         partition = keys.merchant_segments(merchant_id)
-        start = decode_token(token, partition=("GSI1PK", partition), listing=LISTING)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            ExpressionAttributeValues=values(p=partition),
-            limit=limit,
-            start_key=start,
-        )
-        segments = [SegmentItem.model_validate(i) for i in items]
-        return SegmentsPage(segments, encode_token(last, listing=LISTING))
+        items, next_token = self.table.listing_page(partition, listing=LISTING, limit=limit, token=token)
+        return SegmentsPage([SegmentItem.model_validate(i) for i in items], next_token)
 
     def edit(self, merchant_id: str, segment_id: str, version: int, changes: dict[str, Any]) -> SegmentItem:
         names = {f"#a{i}": name for i, name in enumerate(changes)}

@@ -10,7 +10,7 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.errors import Conflict, NotFound
 from coupon_service.merchant_items import StoreItem
-from coupon_service.store.table import Cancelled, Table, decode_token, encode_token, values
+from coupon_service.store.table import Cancelled, Table, values
 
 LISTING = "stores"  # what page tokens of a merchant's stores are signed for
 _SAME_STORE = ("name", "time_zone", "address")
@@ -41,18 +41,8 @@ class StoreRegistry:
 
     def page(self, merchant_id: str, limit: int, token: str | None) -> StoresPage:
         partition = keys.merchant_stores(merchant_id)
-        start = decode_token(token, partition=("GSI1PK", partition), listing=LISTING)
-        items, last = self.table.query(
-            index="GSI1",
-            key_condition="GSI1PK = :p",
-            ExpressionAttributeValues=values(p=partition),
-            limit=limit,
-            start_key=start,
-        )
-        return StoresPage(
-            stores=[StoreItem.model_validate(i) for i in items],
-            next_token=encode_token(last, listing=LISTING),
-        )
+        items, next_token = self.table.listing_page(partition, listing=LISTING, limit=limit, token=token)
+        return StoresPage(stores=[StoreItem.model_validate(i) for i in items], next_token=next_token)
 
     def existing(self, wanted: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of the (merchant, store) pairs are in their merchant's registry: one batch read."""

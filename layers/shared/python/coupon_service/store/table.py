@@ -228,6 +228,22 @@ class Table:
         response = with_retries(lambda: self._db.scan(**params))
         return [from_item(i) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
 
+    def listing_page(
+        self, partition: str, *, listing: str, limit: int, token: str | None, forward: bool = True
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a GSI1 partition (a merchant's coupons, stores, a ledger's entries...) and the token of
+        the next, bound to `listing` and the partition: a token of another listing or partition is refused."""
+        start = decode_token(token, partition=("GSI1PK", partition), listing=listing)
+        items, last = self.query(
+            index="GSI1",
+            key_condition="GSI1PK = :p",
+            forward=forward,
+            limit=limit,
+            start_key=start,
+            ExpressionAttributeValues=values(p=partition),
+        )
+        return items, encode_token(last, listing=listing)
+
     def query_all(self, **request: Any) -> Iterator[dict[str, Any]]:
         start: dict[str, Any] | None = None
         while True:
