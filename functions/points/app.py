@@ -71,9 +71,7 @@ def check_in(body: Annotated[models.CheckInRequest, Body()]) -> Response[models.
 @tracer.capture_method
 def customer_points(customerId: CustomerId) -> models.PointsOut:
     programme = identity.merchant_scope(current_caller(app))
-    service = points.Points(clock=clock(app))
-    service.known_customer(programme, customerId)
-    return service.summary(customerId, programme)
+    return points.Points(clock=clock(app)).customer_summary(programme, customerId)
 
 
 @app.get("/merchant/points/customers/<customerId>/entries", responses=responses(*ERRORS))

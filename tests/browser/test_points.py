@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import urllib3
@@ -23,8 +25,10 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def call(url: str, method: str, path: str, token: str, body: Any = None) -> Any:
+def call(url: str, method: str, path: str, token: str, body: Any = None, *, key: str | None = None) -> Any:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if key:  # a retried request (urllib3 retries a read timeout) is the same one
+        headers["Idempotency-Key"] = key
     reply = urllib3.request(
         method, url + path, headers=headers, body=None if body is None else json.dumps(body)
     )
@@ -133,7 +137,7 @@ def customer_checks_in(phone, merchant: str, assert_accessible) -> None:
     phone.get_by_role("button", name="Show").click()
     phone.get_by_text("100 points", exact=True).wait_for()
     phone.get_by_text("Adjusted by the shop: Welcome gift").wait_for()
-    assert phone.get_by_text("Times are shown in UTC.").is_visible()
+    assert phone.get_by_text("Times are in the programme's time zone (UTC).").is_visible()
     check(phone, assert_accessible)
     phone.get_by_role("button", name="Check in").click()
     phone.get_by_text("+2 points today").wait_for()
@@ -156,6 +160,43 @@ def test_the_points_page_in_chinese_at_a_programme_without_points_has_no_check_i
     phone.get_by_role("button", name="签到").click()
     phone.get_by_role("alert").get_by_text("该计划暂无每日签到。").wait_for()
     check(phone, assert_accessible)
+
+
+def test_points_expiring_at_a_shanghai_midnight_show_that_day_to_the_customer_and_the_merchant(
+    web_stack, open_page, assert_accessible
+):
+    # Given a programme in Asia/Shanghai whose points expire at the end of the local year: points earned now
+    # expire at the next 1 January, 00:00 +08:00 (16:00 UTC on 31 December)
+    merchant, customer = unique("sh"), unique("mei")
+    owner = mint("merchant", f"owner-{merchant}", merchant=merchant)
+    call(web_stack.url, "PUT", "/merchant/settings", owner, {"time_zone": "Asia/Shanghai"})
+    call(web_stack.url, "PUT", "/merchant/points/settings", owner, {"expiry": {"type": "end_of_year"}})
+    call(web_stack.url, "PUT", f"/merchant/customers/{customer}", owner, {"tags": []})
+    welcome, path = {"points": 50, "reason": "Welcome"}, f"/merchant/points/customers/{customer}"
+    call(web_stack.url, "POST", f"{path}/adjustments", owner, welcome, key=unique("k"))
+    year = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).year + 1
+    held = call(web_stack.url, "GET", path, owner)
+    assert held["time_zone"] == "Asia/Shanghai"
+    assert held["expiring"] == [{"expires_at": f"{year - 1}-12-31T16:00:00Z", "points": 50}]
+    # When the customer opens their points on a phone whose browser runs in UTC
+    phone = open_page(role="customer", user=customer, phone=True)
+    phone.goto(f"/c/points?programme={merchant}")
+    phone.get_by_text("50 points", exact=True).wait_for()
+    # Then what expires, and the entry's expiry, are on 1 January in the programme's zone, not 31 December
+    phone.get_by_role("listitem").filter(has_text=f"50 points on Jan 1, {year}").wait_for()
+    entry = phone.get_by_role("listitem").filter(has_text="Adjusted by the shop: Welcome")
+    assert f"expires Jan 1, {year}" in entry.inner_text()
+    assert phone.get_by_text("Times are in the programme's time zone (Asia/Shanghai).").is_visible()
+    assert "Dec 31" not in phone.locator("main").inner_text()
+    check(phone, assert_accessible)
+    # And the merchant's view of the ledger says the same
+    console = open_page(role="merchant", user=f"owner-{merchant}", merchant=merchant)
+    console.goto("/console/points")
+    console.get_by_label("Customer id").fill(customer)
+    console.get_by_role("button", name="Look up").click()
+    console.get_by_text(f"50 points expire on Jan 1, {year}").wait_for()
+    assert "Dec 31" not in console.locator("main").inner_text()
+    assert_accessible(console)
 
 
 def check(page, assert_accessible) -> None:

@@ -136,6 +136,65 @@ def test_a_file_uploaded_with_the_form_is_imported(local):
     assert report.status == 200 and b"duplicate_in_file" in report.data
 
 
+def test_a_reported_profile_earns_its_points_once_through_the_bus_and_the_points_worker(local):
+    # Given a merchant whose programme gives 50 points for a completed profile
+    merchant_id, customer_id = "m-points-e2e", "profile-u1"
+    owner = mint("merchant", f"owner-{merchant_id}", merchant=merchant_id)
+    rules = {"earning": {"profile_completed": 50}}
+    assert send(local, "PUT", "/merchant/points/settings", owner, rules).status == 200
+    me = mint("customer", customer_id)
+
+    def report(event_id):
+        detail = {"event_id": event_id, "customer_id": customer_id, "completed_at": "2026-05-01T09:00:00Z"}
+        body = {"detail_type": "ProfileCompleted", "detail": detail}
+        reply = send(local, "POST", "/merchant/customer-events", owner, body)
+        assert reply.status == 202, reply.data
+
+    def points():
+        reply = send(local, "GET", f"/me/points?programme={merchant_id}", me)
+        assert reply.status == 200, reply.data
+        return as_json(reply)["balance"]
+
+    # When its app reports the customer completed their profile
+    report("profile-1")
+    # Then the stream's publisher puts the service's ProfileCompleted on the bus, its rule fills the points
+    # queue, and the points worker credits them
+    assert wait_for(points, timeout=10) == 50
+
+    # When the same report comes again (a replay), and a second completion under a new id
+    report("profile-1")
+    report("profile-2")
+
+    def published():
+        events = as_json(http.request("GET", local.url.rsplit("/", 1)[0] + "/_local/events"))
+        return {
+            e["detail"]["reported_id"]
+            for e in events
+            if e["source"] == "coupons"
+            and e["detail-type"] == "ProfileCompleted"
+            and e["detail"]["customer_id"] == customer_id
+        } == {"profile-1", "profile-2"}
+
+    assert wait_for(published, timeout=10)  # the replay stored nothing: no third event
+
+    # Then once the points worker's queue is drained (the bus delivered the second event into it before
+    # the event log saw it), nothing more was earned
+    from devstack.provision import client
+
+    sqs = client("sqs", local.emulator.url)
+    queue = local.stack.refs["PointsQueue"]
+    counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+    def drained():
+        found = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=counts)["Attributes"]
+        return all(int(found[name]) == 0 for name in counts)
+
+    assert wait_for(drained, timeout=10)
+    assert points() == 50
+    entries = as_json(send(local, "GET", f"/me/points/entries?programme={merchant_id}", me))["items"]
+    assert [(e["reason"], e["points"]) for e in entries] == [("profile_completed", 50)]
+
+
 def test_tokens_are_verified(local):
     good = mint("merchant", "owner-m1", merchant="m1")
     header, _, signature = good.split(".")

@@ -189,3 +189,25 @@ def test_attackers_reach_no_ledger_but_their_own():
     )
     assert crafted.status == 422 and crafted.json["error"]["field"] == "next_token"
     assert Table().get(keys.points_balance("victim", "m1"))["balance"] == 53
+
+
+def test_the_ledger_names_the_programme_s_zone_at_no_extra_request(dynamodb_requests):
+    put_settings(body={"expiry": {"type": "end_of_year"}}, time_zone="Asia/Shanghai")
+    Ledger().credit("u1", "m1", "seed", "order", 10)
+    dynamodb_requests.reset()
+    mine = call("GET", "/me/points?programme=m1", claims=customer("u1"))
+    # the settings (with the merchant's zone) and the balance in one BatchGetItem, the lots in one Query
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1, "Query": 1}
+    assert mine.json["time_zone"] == "Asia/Shanghai" and mine.json["balance"] == 10
+    (lot,) = mine.json["expiring"]
+    assert lot["expires_at"].endswith("-12-31T16:00:00Z")  # 1 January, 00:00 in Shanghai
+    dynamodb_requests.reset()
+    theirs = call("GET", "/merchant/points/customers/u1", claims=merchant("m1"))
+    assert dict(dynamodb_requests.calls) == {"BatchGetItem": 1, "Query": 1}
+    assert theirs.json == mine.json
+    # a programme without settings is in UTC; a merchant's customer with no ledger yet reads as empty
+    assert balance(programme="m7")["time_zone"] == "UTC"
+    call("PUT", "/merchant/customers/new", claims=merchant("m1"), body={"tags": []})
+    fresh = call("GET", "/merchant/points/customers/new", claims=merchant("m1"))
+    assert fresh.status == 200 and fresh.json["balance"] == 0
+    assert call("GET", "/merchant/points/customers/nobody", claims=merchant("m1")).status == 404

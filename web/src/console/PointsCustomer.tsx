@@ -91,11 +91,12 @@ function CustomerLedger({ customer, timeZone }: { customer: string; timeZone: st
   if (summary.loading && !summary.data) return <Loading />;
   if (summary.error !== undefined) return <ErrorMessage error={summary.error} onRetry={summary.reload} />;
   const data = summary.data!;
+  const zone = data.time_zone ?? timeZone; // the programme's, as the ledger's answer names it
   return (
     <div className="card">
       <p className="value">{t("console.points.balance", { points: data.balance.toLocaleString(locale) })}</p>
       <ul className="facts">
-        {expiryLines(data.expiring, timeZone, locale).map((line) => (
+        {expiryLines(data.expiring, zone, locale).map((line) => (
           <li key={line.when}>{t("console.points.expiring", { points: line.points.toLocaleString(locale), when: line.when })}</li>
         ))}
       </ul>
@@ -103,7 +104,7 @@ function CustomerLedger({ customer, timeZone }: { customer: string; timeZone: st
       <h3>{t("console.points.entries")}</h3>
       {entries.loading && !entries.data && <Loading />}
       {entries.error !== undefined && <ErrorMessage error={entries.error} onRetry={entries.reload} />}
-      {entries.data && <EntryList entries={entries.data.items} timeZone={timeZone} showBy />}
+      {entries.data && <EntryList entries={entries.data.items} timeZone={zone} showBy />}
       {entries.data?.next && (
         <button type="button" onClick={() => setPages((p) => p + 1)}>
           {t("common.more")}

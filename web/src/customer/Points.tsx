@@ -24,7 +24,7 @@ addMessages({
     "customer.points.expiring": "Expiring",
     "customer.points.expiringLine": "{points} points on {when}",
     "customer.points.noExpiry": "None of your points expire.",
-    "customer.points.zoneNote": "Times are shown in UTC.",
+    "customer.points.zoneNote": "Times are in the programme's time zone ({zone}).",
     "customer.points.checkInTitle": "Daily check-in",
     "customer.points.checkInButton": "Check in",
     "customer.points.checkIn.done": "+{points} points today. Day {streak} of your streak.",
@@ -47,7 +47,7 @@ addMessages({
     "customer.points.expiring": "即将过期",
     "customer.points.expiringLine": "{points} 积分将于 {when} 过期",
     "customer.points.noExpiry": "您的积分均不会过期。",
-    "customer.points.zoneNote": "时间按 UTC 显示。",
+    "customer.points.zoneNote": "时间按积分计划所在时区（{zone}）显示。",
     "customer.points.checkInTitle": "每日签到",
     "customer.points.checkInButton": "签到",
     "customer.points.checkIn.done": "今日签到 +{points} 积分，已连续签到 {streak} 天。",
@@ -61,8 +61,6 @@ addMessages({
     "customer.points.noCheckIn": "该计划暂无每日签到。",
   },
 });
-
-const ZONE = "UTC"; // the customer's routes give no programme zone: expiry is shown in UTC, and says so
 
 export function Points({ programme }: { programme: string | null }) {
   const { t } = useLocale();
@@ -101,7 +99,8 @@ function Ledger({ programme }: { programme: string }) {
   if (summary.error instanceof ApiError && summary.error.status === 404) return <p role="alert">{t("customer.points.noProgramme")}</p>;
   if (summary.error !== undefined) return <ErrorMessage error={summary.error} onRetry={summary.reload} />;
   const data = summary.data!;
-  const lines = expiryLines(data.expiring, ZONE, locale);
+  const zone = data.time_zone ?? "UTC"; // the programme's (its merchant's), never the browser's
+  const lines = expiryLines(data.expiring, zone, locale);
   return (
     <>
       <section className="card balance" aria-labelledby="points-balance">
@@ -117,7 +116,7 @@ function Ledger({ programme }: { programme: string }) {
                 <li key={line.when}>{t("customer.points.expiringLine", { points: line.points.toLocaleString(locale), when: line.when })}</li>
               ))}
             </ul>
-            <p className="hint">{t("customer.points.zoneNote")}</p>
+            <p className="hint">{t("customer.points.zoneNote", { zone })}</p>
           </>
         )}
       </section>
@@ -125,7 +124,7 @@ function Ledger({ programme }: { programme: string }) {
       <h2>{t("customer.points.entries")}</h2>
       {entries.loading && !entries.items && <Loading />}
       {entries.error !== undefined && <ErrorMessage error={entries.error} onRetry={entries.reload} />}
-      {entries.items && <EntryList entries={entries.items} timeZone={ZONE} />}
+      {entries.items && <EntryList entries={entries.items} timeZone={zone} />}
       <MorePages pages={entries} />
     </>
   );

@@ -15,6 +15,7 @@ export interface PointsSummary {
   expiring: Expiring[];
   check_in_day?: string | null;
   streak: number;
+  time_zone?: string; // the programme's: every time of the ledger is shown in it
 }
 
 export interface PointsEntry {

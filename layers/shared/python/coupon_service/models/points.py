@@ -22,7 +22,9 @@ class Expiring(BaseModel):
 
 
 class PointsOut(BaseModel):
-    """A ledger's balance and what of it expires when (soonest first; the points debits left of each lot)."""
+    """A ledger's balance and what of it expires when (soonest first; the points debits left of each lot), in
+    the programme's time zone. Points whose instant has passed are neither in `balance` nor `expiring`, even
+    before the hourly run has expired them."""
 
     model_config = DEFERRED
     customer_id: str
@@ -31,6 +33,7 @@ class PointsOut(BaseModel):
     expiring: list[Expiring]
     check_in_day: str | None = None
     streak: int = 0
+    time_zone: str = "UTC"  # the programme's (its merchant's settings): the zone its times are shown in
 
 
 class PointsEntryOut(BaseModel):

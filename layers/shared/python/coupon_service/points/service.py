@@ -40,26 +40,47 @@ class Points:
     # --- reading a ledger -----------------------------------------------------------------------
 
     def summary(self, customer_id: str, programme: str) -> PointsOut:
-        balance = self.store.balance(customer_id, programme)
+        """The ledger as its customer sees it, times in the programme's zone: the settings (with the
+        merchant's zone) and the balance in one BatchGetItem, the lots in one Query."""
+        settings, balance = self.settings_store.settings_and_balance(programme, customer_id)
+        assert balance is not None
+        return self._summary(settings, balance)
+
+    def customer_summary(self, programme: str, customer_id: str) -> PointsOut:
+        """A merchant's view of its customer's ledger: a customer without a ledger there must be in its
+        directory, else the same 404 as `known_customer`."""
+        settings, balance = self.settings_store.settings_and_balance(programme, customer_id)
+        assert balance is not None
+        if balance.version == 0:  # every write of a balance raises its version: none was ever written
+            self.known_customer(programme, customer_id, ledger=False)
+        return self._summary(settings, balance)
+
+    def _summary(self, settings: PointsSettingsItem, balance: PointsBalanceItem) -> PointsOut:
+        customer_id, programme = balance.customer_id, balance.programme
         lots = [(lot.expires_at, lot.points) for lot in self.store.lots(customer_id, programme)]
+        now = to_iso(self.clock.now())
+        # Lots already due that the hourly run has not expired yet are not spendable (a debit is refused
+        # until they are expired): shown as gone, never as points to spend.
         left = expiring(lots, balance.consumed)
+        due = sum(points for at, points in left if at != NEVER and at <= now)
         return PointsOut(
             customer_id=customer_id,
             programme=programme,
-            balance=balance.balance,
-            expiring=[Expiring(expires_at=at, points=p) for at, p in left if at != NEVER],
+            balance=balance.balance - due,
+            expiring=[Expiring(expires_at=at, points=p) for at, p in left if at != NEVER and at > now],
             check_in_day=balance.check_in_day,
             streak=balance.streak,
+            time_zone=settings.time_zone,
         )
 
     def entries(self, customer_id: str, programme: str, limit: int, token: str | None) -> PointsEntryPage:
         items, next_token = self.store.entries_page(customer_id, programme, limit, token)
         return PointsEntryPage(items=[PointsEntryOut.from_item(i) for i in items], next_token=next_token)
 
-    def known_customer(self, programme: str, customer_id: str) -> None:
+    def known_customer(self, programme: str, customer_id: str, *, ledger: bool = True) -> None:
         """A customer of the programme: one with a ledger there or in its directory; else the same 404 as
         for a customer that does not exist (another merchant's customers are never told apart)."""
-        if self.store.has_ledger(customer_id, programme):
+        if ledger and self.store.has_ledger(customer_id, programme):
             return
         if CustomerBook(self.table).customer(programme, customer_id) is None:
             raise NotFound("no such customer", field="customerId")
