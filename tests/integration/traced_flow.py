@@ -16,6 +16,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.client
@@ -434,8 +435,10 @@ def rest_of_the_routes(
 
 
 def points_flow(m1: dict[str, str]) -> None:
-    """Points: the programme's settings, a check-in, an adjustment, both sides' views of the ledger."""
-    rules = {"expiry": {"type": "end_of_year"}, "earning": {"order": {"points": 1, "per_amount": 100}}}
+    """Points: the programme's settings, a check-in, an adjustment, both sides' views of the ledger, the
+    hourly run (expiry, and a birthday credited)."""
+    earning = {"order": {"points": 1, "per_amount": 100}, "birthday": 3}
+    rules = {"expiry": {"type": "end_of_year"}, "earning": earning}
     ok(call("PUT", "/merchant/points/settings", claims=m1, body=rules), 200)
     ok(call("GET", "/merchant/points/settings", claims=m1), 200)
     ok(call("POST", "/me/check-ins", claims=customer("u1"), body={"programme": "m1"}))
@@ -449,7 +452,10 @@ def points_flow(m1: dict[str, str]) -> None:
         more = {**mine, "next_token": page["next_token"]}
         ok(call("GET", "/me/points/entries", claims=customer("u1"), query=more), 200)
     ok(call("GET", "/me/points", claims=customer("u1"), query={"programme": "m1"}), 200)
-    invoke("points_expiry", scheduled("PointsExpiryFunction"))
+    today = datetime.now(UTC).strftime("%m-%d")  # m1's day (its time zone is UTC)
+    ok(call("PUT", "/merchant/customers/u1", claims=m1, body={"birthday": today}), 200)
+    hourly = invoke("points_expiry", scheduled("PointsExpiryFunction"), remaining_ms=300_000)
+    assert hourly["birthdays"]["credited"] == 1, hourly
     placed = {
         "order_id": "o-points",
         "merchant_id": "m1",

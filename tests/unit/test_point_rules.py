@@ -41,3 +41,26 @@ def test_order_points_and_what_a_refund_takes_back():
     assert order_points(rule, 12_345, "CNY") == 123
     assert order_points({**rule, "currency": "USD"}, 12_345, "CNY") == 0
     assert refund_points(123, 12_345, 6_000) == 59
+
+
+def test_the_days_a_birthday_run_credits():
+    from datetime import timedelta
+
+    from coupon_service.customers import birthdays_on
+    from coupon_service.point_rules import birthday_days
+
+    today = date(2027, 3, 10)
+    # the first run: today alone (no day done, no start known), or from the rule's first day on
+    assert birthday_days(today, None, None, 7) == [today]
+    assert birthday_days(today, None, date(2027, 3, 8), 7) == [date(2027, 3, d) for d in (8, 9, 10)]
+    # after the last day done, up to today; nothing when today is done
+    assert birthday_days(today, date(2027, 3, 8), date(2027, 1, 1), 7) == [date(2027, 3, 9), today]
+    assert birthday_days(today, today, date(2027, 1, 1), 7) == []
+    # at most 7 days back however late, never before the rule stood again
+    assert birthday_days(today, date(2027, 1, 1), date(2026, 1, 1), 7) == [
+        today - timedelta(days=n) for n in range(6, -1, -1)
+    ]
+    assert birthday_days(today, date(2027, 3, 1), today, 7) == [today]
+    # 02-29 is kept on 28 February in a year without one, on its own day in a leap year
+    assert birthdays_on(date(2027, 2, 28)) == ["02-28", "02-29"]
+    assert birthdays_on(date(2028, 2, 28)) == ["02-28"] and birthdays_on(date(2028, 2, 29)) == ["02-29"]

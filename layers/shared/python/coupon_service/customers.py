@@ -3,8 +3,9 @@ its events, through the rules) said; read by id, by tag and by birthday (segment
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy, Changed, NotFound
@@ -23,6 +24,14 @@ def _instant(text: str) -> str:
     if moment.tzinfo is None:
         raise ValueError("joined_at needs an offset")
     return to_iso(moment)
+
+
+def birthdays_on(day: date) -> list[str]:
+    """The MM-DD birthdays kept on `day`: its own, and 02-29 on 28 February of a year without one."""
+    kept = [day.strftime("%m-%d")]
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        kept.append("02-29")
+    return kept
 
 
 class CustomerDirectory:
@@ -87,6 +96,10 @@ class CustomerDirectory:
 
     def born_on(self, merchant_id: str, month_day: str) -> Iterator[str]:
         return self.book.born_on(merchant_id, month_day)
+
+    def birthdays(self, merchant_id: str, day: date) -> list[str]:
+        """The customers whose birthday is kept on `day` (02-29 on 28 February of other years), once each."""
+        return list(dict.fromkeys(c for md in birthdays_on(day) for c in self.book.born_on(merchant_id, md)))
 
     def everyone(self, merchant_id: str) -> Iterator[CustomerItem]:
         return self.book.everyone(merchant_id)

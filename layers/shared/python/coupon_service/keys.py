@@ -602,3 +602,18 @@ def points_settings(merchant_id: str) -> dict[str, str]:
 def points_checkpoint() -> dict[str, str]:
     """The points expiry run's checkpoint."""
     return {"PK": "POINTSEXPIRY", "SK": "CHECKPOINT"}
+
+
+def birthday_programmes() -> str:
+    """GSI2's partition of the programmes whose settings have a birthday rule (the birthday run's walk)."""
+    return "POINTSBIRTHDAY"
+
+
+def birthday_programme(merchant_id: str) -> dict[str, str]:
+    """GSI2 keys of a programme's settings while they have a birthday rule."""
+    return {"GSI2PK": birthday_programmes(), "GSI2SK": merchant_id}
+
+
+def points_birthdays_done(merchant_id: str) -> dict[str, str]:
+    """The last local day whose birthdays a programme's birthday run credited."""
+    return {"PK": f"MERCHANT#{merchant_id}", "SK": "POINTSBIRTHDAYS"}

@@ -94,3 +94,16 @@ class PointsSettingsItem(BaseModel):
     time_zone: str = "UTC"
     updated_at: str | None = None
     updated_by: str | None = None
+    birthday_since: str | None = None  # since when the birthday rule stands (kept while it does)
+
+
+class BirthdaysDoneItem(BaseModel):
+    """The last local day whose birthdays a programme's birthday run credited (`MERCHANT#{merchantId}` /
+    `POINTSBIRTHDAYS`): it only moves forward."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+
+    merchant_id: str
+    day: str  # YYYY-MM-DD in the programme's time zone
+    at: str
+    credited: int = 0  # customers credited by the run that finished the day

@@ -103,3 +103,15 @@ def refund_points(earned: int, order_amount: int, refund_amount: int) -> int:
     if order_amount <= 0:
         return 0
     return earned * min(refund_amount, order_amount) // order_amount
+
+
+def birthday_days(today: date, done: date | None, since: date | None, catch_up: int) -> list[date]:
+    """The local days whose birthdays a run credits: those after the last day done, up to today, at most
+    `catch_up` days (today included), none before the rule stood (`since`); today alone the first time."""
+    start = today - timedelta(days=catch_up - 1)
+    if done is None and since is None:
+        start = today
+    for bound in (done + timedelta(days=1) if done else None, since):
+        if bound is not None and bound > start:
+            start = bound
+    return [start + timedelta(days=n) for n in range((today - start).days + 1)]

@@ -13,14 +13,13 @@ a new pack (the next generation, part of the issuing key); otherwise it leaves t
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.customers import CustomerDirectory
+from coupon_service.customers import CustomerDirectory, birthdays_on
 from coupon_service.issuance.apply import Applied, RuleWorker
 from coupon_service.issuance.matching import Issue, birthday_key, pack_key
 from coupon_service.items import ClaimItem
@@ -41,14 +40,6 @@ class RunReport:
     packs: int = 0
     unfinished: bool = False
     outcomes: dict[str, int] = field(default_factory=dict)
-
-
-def birthdays_on(day: date) -> list[str]:
-    """The MM-DD birthdays kept on `day`: its own, and 02-29 on 28 February of a year without one."""
-    kept = [day.strftime("%m-%d")]
-    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-        kept.append("02-29")
-    return kept
 
 
 def unused_and_ended(pack: RulePackItem, claims: list[ClaimItem], now: str) -> bool:

@@ -111,11 +111,17 @@ class Points:
         return PointsSettingsOut.from_item(self.settings_store.settings(programme))
 
     def replace_settings(self, caller: Caller, programme: str, body: PointsSettings) -> PointsSettingsOut:
+        now = to_iso(self.clock.now())
+        since = None
+        if body.earning.birthday:  # since when the rule stands: a birthday run credits no day before it
+            before = self.settings_store.settings(programme)
+            since = (before.earning.get("birthday") and before.birthday_since) or now
         item = PointsSettingsItem(
             merchant_id=programme,
             **body.model_dump(mode="json", exclude_none=True),
-            updated_at=to_iso(self.clock.now()),
+            updated_at=now,
             updated_by=caller.user_id,
+            birthday_since=since,
         )
         self.settings_store.replace(item)
         return self.settings(programme)

@@ -1,5 +1,6 @@
 """A programme's points settings in the table (`MERCHANT#{merchantId}` / `POINTS`), read with the merchant's
-time zone (its settings) and, for a check-in, the customer's balance, in one request."""
+time zone (its settings) and, for a check-in, the customer's balance, in one request; those with a birthday
+rule also on GSI2 (`coupon_service.store.point_birthdays` walks them)."""
 
 from __future__ import annotations
 
@@ -42,5 +43,10 @@ class PointSettingsStore:
         return settings, PointsBalanceItem.model_validate(balance)
 
     def replace(self, settings: PointsSettingsItem) -> None:
+        """The settings as given; with a birthday rule they are on the birthday run's index (GSI2), and a
+        put without it takes them off."""
         data = settings.model_dump(exclude={"time_zone"}, exclude_none=True)
-        self.table.put({**keys.points_settings(settings.merchant_id), "type": "points_settings", **data})
+        record = {**keys.points_settings(settings.merchant_id), "type": "points_settings", **data}
+        if settings.earning.get("birthday"):
+            record.update(keys.birthday_programme(settings.merchant_id))
+        self.table.put(record)
