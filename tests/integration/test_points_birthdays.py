@@ -74,7 +74,16 @@ def test_the_run_credits_each_customer_on_their_day_in_the_merchants_zone_once_a
     directory.record("m2", "elsewhere", birthday="06-15")  # another merchant's directory
     # When the run runs at 00:30 in Shanghai (still 14 June in UTC, so 06-15 is tomorrow there), twice
     clock.set(SHANGHAI_MIDNIGHT + timedelta(minutes=30))
+    dynamodb_requests.reset()
     first = run(clock)
+    # (the index, a batch of time zones and days done, the day's birthdays, a batch of the entries credited
+    # before, one transaction for both ledgers, the day's mark)
+    assert dict(dynamodb_requests.calls) == {
+        "Query": 2,
+        "BatchGetItem": 2,
+        "TransactWriteItems": 1,
+        "UpdateItem": 1,
+    }
     dynamodb_requests.reset()
     again = run(clock)
     # Then the customers born on 06-15 are credited once each, for 2027; 14 June (before the rule) is not
