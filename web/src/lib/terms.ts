@@ -1,4 +1,4 @@
-// What a coupon gives, as the API answers it (models/rules.py `Terms`): one shape for both areas.
+// What a coupon gives, as the API answers it (models/terms.py `Terms`): one shape for both areas.
 export type Terms =
   | { kind: "discount"; percent_off: number; max_discount?: number | null }
   | { kind: "cash_value"; amount_off: number; min_spend?: number | null }

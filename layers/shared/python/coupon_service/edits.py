@@ -16,7 +16,8 @@ from coupon_service.items import ClaimWindow, CouponItem
 from coupon_service.models.common import DEFERRED
 from coupon_service.models.coupons import AudienceAdditions, CouponPatch, OptionsPatch
 from coupon_service.models.history import SECRET
-from coupon_service.models.rules import GIFTABLE_KINDS, Window
+from coupon_service.models.rules import Window
+from coupon_service.models.terms import GIFTABLE_KINDS
 from coupon_service.secret import hmac_key
 from coupon_service.self_service import store_code_hashes
 from coupon_service.validity import (

@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from coupon_service.items import ClaimItem
-from coupon_service.models import rules as models
+from coupon_service.models import rules
+from coupon_service.models import terms as models
 from coupon_service.models.common import DEFERRED, Name, Strict
 
 MAX_MINOR_UNITS = 100_000_000_00
@@ -88,15 +89,15 @@ class NotApplicable(BaseModel):
 
 
 _terms: TypeAdapter[models.Terms] = TypeAdapter(models.Terms, config=DEFERRED)
-_scope: TypeAdapter[models.Scope] = TypeAdapter(models.Scope, config=DEFERRED)
+_scope: TypeAdapter[rules.Scope] = TypeAdapter(rules.Scope, config=DEFERRED)
 
 
 def order_total(order: Order) -> int:
     return sum(line.total for line in order.lines) + order.shipping_fee
 
 
-def in_scope(scope: models.WholeOrder | models.Items, line: OrderLine) -> bool:
-    if isinstance(scope, models.WholeOrder):
+def in_scope(scope: rules.WholeOrder | rules.Items, line: OrderLine) -> bool:
+    if isinstance(scope, rules.WholeOrder):
         return True
     return (
         line.sku in scope.products
@@ -122,7 +123,7 @@ def allocate(amount: int, line_totals: list[int]) -> list[int]:
 
 def price(
     terms: models.Terms | dict[str, Any],
-    scope: models.WholeOrder | models.Items | dict[str, Any],
+    scope: rules.WholeOrder | rules.Items | dict[str, Any],
     currency: str,
     order: Order,
     *,

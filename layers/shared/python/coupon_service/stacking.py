@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coupon_service.items import ClaimItem
-from coupon_service.models.rules import KINDS
+from coupon_service.models.terms import KINDS
 from coupon_service.order_items import OrderCouponsItem
 from coupon_service.pricing import NotApplicable, Order, Priced, Taken, price_claim
 

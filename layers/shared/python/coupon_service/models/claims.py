@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import WalletStatus, wallet_status
 from coupon_service.models.common import DEFERRED, Strict, Text
-from coupon_service.models.rules import Scope, SelfServiceVerification, Terms, TimeFrame
+from coupon_service.models.rules import Scope, SelfServiceVerification, TimeFrame
+from coupon_service.models.terms import Terms
 from coupon_service.self_service import self_service_of
 
 # --- claims and the wallet -----------------------------------------------------------------------

@@ -17,10 +17,7 @@ from pydantic import (
 from coupon_service.items import CouponItem, ShardItem
 from coupon_service.models.common import DEFERRED, MAX_INVENTORY, Name, Strict, Text
 from coupon_service.models.rules import (
-    GIFTABLE_KINDS,
-    MONEY_KINDS,
     Audience,
-    Codes,
     Everyone,
     Options,
     Passphrase,
@@ -30,12 +27,12 @@ from coupon_service.models.rules import (
     SelfServiceVerification,
     Stacking,
     StoreList,
-    Terms,
     TimeFrame,
     TimeFrames,
     WholeOrder,
     Window,
 )
+from coupon_service.models.terms import GIFTABLE_KINDS, MONEY_KINDS, Codes, Terms
 from coupon_service.validity import Validity, is_valid_time_zone
 
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from coupon_service.items import GiftItem, GiftState
 from coupon_service.models.common import DEFERRED
-from coupon_service.models.rules import Scope, Terms
+from coupon_service.models.rules import Scope
+from coupon_service.models.terms import Terms
 from coupon_service.validity import from_iso
 
 

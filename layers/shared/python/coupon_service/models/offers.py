@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from coupon_service.models.common import DEFERRED
-from coupon_service.models.rules import Scope, Terms, Window
+from coupon_service.models.rules import Scope, Window
+from coupon_service.models.terms import Terms
 from coupon_service.offer_items import OfferItem
 from coupon_service.validity import Validity
 
