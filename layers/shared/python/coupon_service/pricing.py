@@ -236,6 +236,12 @@ def _granted(terms: models.Terms) -> dict[str, Any]:
     return {}
 
 
+def points_granted(terms: models.Terms | dict[str, Any]) -> int | None:
+    """The points a `points` coupon grants, whatever the order (a redemption without one grants them too)."""
+    terms = _terms.validate_python(terms) if isinstance(terms, dict) else terms
+    return terms.points if isinstance(terms, models.PointsTerms) else None
+
+
 def price_claim(claim: ClaimItem, order: Order, taken: Taken | None = None) -> Priced | NotApplicable:
     """What a claimed coupon takes off ``order`` (after what ``taken`` took), by the terms it was claimed
     with."""

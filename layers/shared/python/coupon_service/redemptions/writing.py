@@ -16,7 +16,7 @@ from coupon_service.errors import Conflict, Invalid, NotFound
 from coupon_service.items import ClaimItem, RedemptionItem
 from coupon_service.models.redemptions import RedemptionOut
 from coupon_service.order_items import OrderCouponsItem
-from coupon_service.pricing import NotApplicable, Order, Taken, order_total, price_claim
+from coupon_service.pricing import NotApplicable, Order, Taken, order_total, points_granted, price_claim
 from coupon_service.redemptions.placement import refuse_store, refuse_time
 from coupon_service.store.guards import Reservation
 from coupon_service.store.redemptions import ClaimMoved, OrderChanged, OrderTaken, RedemptionStore
@@ -76,8 +76,8 @@ def out(item: RedemptionItem) -> RedemptionOut:
 def priced(claim: ClaimItem, order: Order | None, taken: Taken | None = None) -> dict[str, Any]:
     """The redemption's amounts for the order (after what the order's other coupons `taken`); an order
     that does not meet the terms is a 422."""
-    if order is None:
-        return {}
+    if order is None:  # nothing priced; a points coupon's points are granted all the same
+        return {"points": points_granted(claim.terms)}
     result = price_claim(claim, order, taken)
     if isinstance(result, NotApplicable):
         raise Invalid(
