@@ -83,6 +83,17 @@ def test_a_record_read_twice_has_the_same_event_id_so_consumers_can_drop_the_dup
     assert first[0].event_id == events.event_id("RedemptionReversed", "r1")
 
 
+def test_a_reversal_names_the_customer_and_the_points_its_redemption_credited():
+    # A points coupon's redemption, reversed: the points worker takes back what it credited, from whom
+    credited = {**REDEMPTION, "points": 50}
+    record = _lambda_record("MODIFY", {**credited, "reversed_at": "2026-01-02T00:00:00Z"}, credited)
+    (reversal,) = events.derive(record)
+    assert (reversal.customer_id, reversal.points, reversal.redeemed_at) == ("u1", 50, "2026-01-01T00:00:00Z")
+    # Another kind of coupon's reversal carries no points
+    (plain,) = events.derive(_lambda_record("MODIFY", {**REDEMPTION, "reversed_at": "x"}, REDEMPTION))
+    assert plain.points is None and plain.customer_id == "u1"
+
+
 ORDER = {
     "type": "reported_order",
     "order_id": "o-1",

@@ -53,6 +53,7 @@ export const REASONS = [
   "coupon_claim",
   "claim_voided",
   "points_coupon",
+  "points_coupon_reversed",
   "adjustment",
   "expiry",
 ] as const;

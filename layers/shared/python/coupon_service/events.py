@@ -190,6 +190,9 @@ def _redemption(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Eve
                 coupon_id=new["coupon_id"],
                 merchant_id=new["merchant_id"],
                 usable_again=bool(new.get("usable_again")),
+                customer_id=new.get("customer_id"),
+                redeemed_at=new.get("redeemed_at"),
+                points=new.get("points"),
             )
         )
     return found

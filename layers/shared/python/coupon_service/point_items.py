@@ -21,6 +21,7 @@ Reason = Literal[
     "coupon_claim",
     "claim_voided",
     "points_coupon",
+    "points_coupon_reversed",
     "adjustment",
     "expiry",
 ]
@@ -62,6 +63,12 @@ class PointsEntryItem(BaseModel):
     by_role: str | None = None
     note: str | None = None  # an adjustment's reason as the merchant wrote it
     detail: dict[str, Any] | None = None  # what the source tells (order id, coupon id, claim id...)
+    # An order's credit as its refunds come (each refund's transaction sets them, on condition `refund_count`
+    # is as read): the amount refunded so far, the points wanted back so far, and each refund counted.
+    refunded: int | None = None
+    taken_back: int | None = None
+    refund_count: int | None = None
+    refunds: dict[str, int] | None = None  # refund id -> its amount
 
 
 class PointsLotItem(BaseModel):

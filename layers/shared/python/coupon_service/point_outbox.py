@@ -29,7 +29,7 @@ def _entry(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
         kind = PointsExpired
     elif reason == "coupon_claim":
         kind = PointsSpent
-    elif reason in ("adjustment", "refund"):
+    elif reason in ("adjustment", "refund", "points_coupon_reversed"):
         kind = PointsAdjusted
         common.update(shortfall=new.get("shortfall", 0), by=new.get("by"))
     else:

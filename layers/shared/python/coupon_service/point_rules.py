@@ -98,11 +98,13 @@ def order_points(rule: Mapping[str, Any], amount: int, currency: str) -> int:
     return (amount // int(rule["per_amount"])) * int(rule["points"])
 
 
-def refund_points(earned: int, order_amount: int, refund_amount: int) -> int:
-    """What a refund takes back of an order's points: its share of the order, rounded down."""
+def refund_points(earned: int, order_amount: int, refunded: int) -> int:
+    """What refunds totalling `refunded` take back of an order's points, in all: their share of the order
+    (never more than the order), rounded down. Each refund takes what the total wants beyond what the
+    refunds before it took, so splitting a refund never keeps points."""
     if order_amount <= 0:
         return 0
-    return earned * min(refund_amount, order_amount) // order_amount
+    return earned * max(0, min(refunded, order_amount)) // order_amount
 
 
 def birthday_days(today: date, done: date | None, since: date | None, catch_up: int) -> list[date]:

@@ -92,6 +92,9 @@ class RedemptionReversed(Event):
     coupon_id: str
     merchant_id: str
     usable_again: bool
+    customer_id: str | None = Field(default=None, description="Who redeemed it (the redemption's customer)")
+    redeemed_at: str | None = Field(default=None, description="When the reversed redemption was made")
+    points: int | None = Field(default=None, description="A points coupon: the points it credited")
 
 
 class GiftAccepted(Event):

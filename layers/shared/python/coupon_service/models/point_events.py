@@ -38,8 +38,8 @@ class PointsExpired(PointsEvent):
 
 
 class PointsAdjusted(PointsEvent):
-    """A merchant's manual change, or points taken back for a refunded order (`shortfall`: what the balance
-    could not give back)."""
+    """A merchant's manual change, or points taken back for a refunded order or a reversed redemption of a
+    points coupon (`shortfall`: what the balance could not give back)."""
 
     detail_type: ClassVar[str] = "PointsAdjusted"
     shortfall: int = 0

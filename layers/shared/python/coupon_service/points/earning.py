@@ -1,7 +1,8 @@
 """Earning points from what a programme rewards, as its events arrive (each once per its source): an
-order's points per amount spent, taken back in proportion on its refunds (never below zero: the shortfall
-is on the entry), a points coupon's points once redeemed, an accepted invitation's both sides, a profile
-completed and a card bound once per customer, content shared or posted once per customer and content.
+order's points per amount spent (taken back in proportion as it is refunded, `points.take_backs`), a points
+coupon's points per redemption (taken back when it is reversed), an accepted invitation's both sides, a
+profile completed and a card bound once per customer, content shared or posted once per customer and
+content.
 
 Events come from the bus (the service's own, from the outbox), each delivered at least once: an event whose
 entry exists already is skipped after one BatchGetItem for the batch; one delivered twice at once meets the
@@ -11,18 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.errors import NotFound
 from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
-from coupon_service.point_rules import order_points, refund_points
+from coupon_service.point_rules import order_points
 from coupon_service.points.ledger import Ledger
-from coupon_service.store.order_feed import OrderBook
+from coupon_service.points.take_backs import TakeBacks
 from coupon_service.store.points import entry_id
 from coupon_service.store.table import Table
-from coupon_service.validity import to_iso
 
 CREDITS_PER_TRANSACTION = 33  # three parts each (balance, lot, entry): a transaction holds at most 100
 # The outside events that earn a rule's points once per their source: (rule, the detail naming the source,
@@ -33,7 +31,9 @@ ONCE: dict[str, tuple[Reason, str | None]] = {
     "ContentShared": ("content_shared", "content_id"),
     "ContentPosted": ("content_posted", "content_id"),
 }
-KINDS = frozenset({"OrderPlaced", "OrderRefunded", "CouponRedeemed", "InvitationAccepted", *ONCE})
+# Taking back goes after the batch's credits, so it finds the points of an order or redemption in the batch.
+LAST = frozenset({"OrderRefunded", "RedemptionReversed"})
+KINDS = frozenset({"OrderPlaced", "CouponRedeemed", "InvitationAccepted", *LAST, *ONCE})
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,13 @@ class Award:
     detail: dict[str, Any]
 
 
-class OrderNotCreditedYet(Exception):
-    """A refund's order will earn but has not yet: its message is delivered again."""
-
-
-# How long after an order came in its refund waits for its credit (the order's message retried meanwhile);
-# an older order without a credit earned nothing when it came (no rule then).
-CATCH_UP = timedelta(minutes=15)
-
-
 class Earning:
     def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.clock = clock
         self.table = table or Table()
         self.ledger = Ledger(self.table, clock=clock)
         self.settings: dict[str, PointsSettingsItem] = {}  # per programme, for one batch
+        self.take_backs = TakeBacks(self.ledger, clock=clock, programme=self.programme)
 
     def programme(self, merchant_id: str) -> PointsSettingsItem:
         if merchant_id not in self.settings:
@@ -74,28 +66,30 @@ class Earning:
     ) -> list[PointsEntryItem | Exception | None]:
         """Each event's last change (None: nothing to earn, or earned before), in order; an event that
         fails is its exception. The batch's earlier changes are found with one read and skipped; its new
-        credits are written together, several ledgers a transaction; refunds go last, so they find the
-        points of an order in the same batch."""
+        credits are written together, several ledgers a transaction; refunds and reversals go last, so
+        they find the points of an order or a redemption in the same batch."""
         results: list[PointsEntryItem | Exception | None] = [None] * len(events)
         credits: list[tuple[int, Award]] = []
         for index, (kind, detail) in enumerate(events):
-            if kind == "OrderRefunded":
+            if kind in LAST:
                 continue
             try:
                 credits += [(index, award) for award in self.awards(kind, detail)]
             except Exception as error:  # reported for that message alone; the queue delivers it again
                 results[index] = error
-        done = self.ledger.store.existing([_key(a) for _, a in credits])
+        found = self.ledger.store.found([_key(a) for _, a in credits] + _legacy_keys(credits))
+        done = set(found)
         fresh: list[tuple[int, Award]] = []
         for index, award in credits:
-            if _key(award) not in done:  # else delivered before (or twice in this batch): its change stands
+            # Else delivered before (or twice in this batch): its change stands
+            if _key(award) not in done and not _credited_per_claim(award, found):
                 done.add(_key(award))
                 fresh.append((index, award))
         for index, written in self._credit_together(fresh):
             if not isinstance(results[index], Exception):
                 results[index] = written
         for index, (kind, detail) in enumerate(events):
-            if kind == "OrderRefunded":
+            if kind in LAST:
                 results[index] = self._apply_or_error(kind, detail)
         return results
 
@@ -148,6 +142,10 @@ class Earning:
         return written
 
     def apply(self, kind: str, detail: Mapping[str, Any]) -> PointsEntryItem | None:
+        if kind == "OrderRefunded":
+            return self.take_backs.refund(detail)
+        if kind == "RedemptionReversed":
+            return self.take_backs.reversal(detail)
         last = None
         for award in self.awards(kind, detail):
             last = self.give(award)
@@ -156,12 +154,11 @@ class Earning:
     def awards(self, kind: str, detail: Mapping[str, Any]) -> list[Award]:
         if kind == "OrderPlaced":
             return self._order(detail)
-        if kind == "OrderRefunded":
-            return self._refund(detail)
         if kind == "CouponRedeemed" and detail.get("points"):
-            # A points coupon credits its points once per claimed coupon, whatever happens to the redemption.
-            source = f"points_coupon:{detail['claim_id']}"
-            about = {"coupon_id": detail["coupon_id"], "claim_id": detail["claim_id"]}
+            # A points coupon credits its points once per redemption; its reversal takes them back.
+            source = f"points_coupon:{detail['redemption_id']}"
+            about = {k: detail.get(k) for k in ("coupon_id", "claim_id", "redemption_id")}
+            about["redeemed_at"] = detail.get("occurred_at")
             return [
                 Award(
                     detail["customer_id"],
@@ -201,35 +198,6 @@ class Earning:
             if points
             else []
         )
-
-    def _refund(self, detail: Mapping[str, Any]) -> list[Award]:
-        customer, merchant = detail["customer_id"], detail["merchant_id"]
-        earned = self.ledger.store.entry(customer, merchant, f"order:{detail['order_id']}")
-        if earned is None:
-            self._order_not_credited_yet(detail)
-            return []  # the order earned nothing: nothing to take back
-        if earned.points <= 0:
-            return []
-        amount = int((earned.detail or {}).get("amount") or 0)
-        take = refund_points(earned.points, amount, int(detail["amount"]))
-        about = {"order_id": detail["order_id"], "refund_id": detail["refund_id"]}
-        source = f"refund:{detail['refund_id']}"
-        return [Award(customer, merchant, source, "refund", -take, about)] if take else []
-
-    def _order_not_credited_yet(self, detail: Mapping[str, Any]) -> None:
-        """A refund that overtook its order's credit (two batches at once, or the order's message being
-        retried) is refused, so the queue delivers it again after the credit, when the order would earn
-        and came in lately; else the order earned nothing and there is nothing to take back."""
-        rule = self.programme(detail["merchant_id"]).earning.get("order")
-        if not rule:
-            return
-        try:
-            order = OrderBook(self.table).order_of(detail["merchant_id"], detail["order_id"])
-        except NotFound:
-            return
-        recent = order.received_at >= to_iso(self.clock.now() - CATCH_UP)
-        if recent and order_points(rule, order.amount, order.currency) > 0:
-            raise OrderNotCreditedYet(f"order {detail['order_id']}'s points are not credited yet")
 
     def _invitation(self, detail: Mapping[str, Any]) -> list[Award]:
         rule = self.programme(detail["merchant_id"]).earning.get("invitation_accepted")
@@ -276,3 +244,22 @@ class Earning:
 
 def _key(award: Award) -> tuple[str, str, str]:
     return (award.customer_id, award.programme, entry_id(award.source))
+
+
+def _legacy_keys(credits: list[tuple[int, Award]]) -> list[tuple[str, str, str]]:
+    """The per-claim credits (`points_coupon:{claimId}`) written before points coupons credited each
+    redemption, which the batch's points coupons read beside their own."""
+    return [
+        (a.customer_id, a.programme, entry_id(f"points_coupon:{a.detail['claim_id']}"))
+        for _, a in credits
+        if a.reason == "points_coupon"
+    ]
+
+
+def _credited_per_claim(award: Award, found: Mapping[tuple[str, str, str], PointsEntryItem]) -> bool:
+    """A redemption made before its claim's per-claim credit was written is the one that credit stands for."""
+    if award.reason != "points_coupon":
+        return False
+    (key,) = _legacy_keys([(0, award)])
+    legacy = found.get(key)
+    return legacy is not None and legacy.at >= str(award.detail.get("redeemed_at") or "")

@@ -146,10 +146,15 @@ class PointsStore:
 
     def existing(self, wanted: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
         """Which of (customer, programme, entry id) the ledgers hold already: one BatchGetItem per 100."""
+        return set(self.found(wanted))
+
+    def found(self, wanted: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], PointsEntryItem]:
+        """The entries the ledgers hold of (customer, programme, entry id): one BatchGetItem per 100."""
         if not wanted:
-            return set()
+            return {}
         found = self.table.batch_get([keys.points_entry(*key) for key in dict.fromkeys(wanted)])
-        return {(item["customer_id"], item["programme"], item["entry_id"]) for item in found}
+        entries = (PointsEntryItem.model_validate(item) for item in found)
+        return {(e.customer_id, e.programme, e.entry_id): e for e in entries}
 
     def entry(self, customer_id: str, programme: str, source: str) -> PointsEntryItem | None:
         found = self.table.get(keys.points_entry(customer_id, programme, entry_id(source)))

@@ -1,0 +1,123 @@
+"""What the points worker takes back, never below zero (what the balance cannot give is the entry's
+shortfall): an order's points as it is refunded, and a points coupon's credit when its redemption is
+reversed.
+
+Refunds are cumulative: after refunds totalling R of an order of amount A that earned E, the points wanted
+back are floor(E * min(R, A) / A) in all, however the refunds were split, ordered, repeated or applied at
+once. The order's credit entry holds the totals and the refunds counted; each refund's transaction moves
+them on condition they are as read (read again otherwise), so a refund counts once.
+
+A points coupon credits each redemption (`points_coupon:{redemptionId}`) and its reversal takes that back
+(`points_coupon_reversed:{redemptionId}`), so the customer holds the points of the redemptions that stand.
+A reversal that overtook its redemption's credit goes back to the queue and is applied after it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from coupon_service.clock import Clock
+from coupon_service.errors import Changed, NotFound
+from coupon_service.point_items import PointsEntryItem, PointsSettingsItem
+from coupon_service.point_rules import order_points, refund_points
+from coupon_service.points.ledger import Ledger
+from coupon_service.store.order_feed import OrderBook
+from coupon_service.store.point_refunds import PointRefunds, Refund, Refused
+from coupon_service.validity import to_iso
+
+TRIES = 8  # a refund's reads and transaction, again while other refunds of its order move the totals
+
+# How long after an order came in its refund waits for its credit (the order's message retried meanwhile);
+# an older order without a credit earned nothing when it came (no rule then).
+CATCH_UP = timedelta(minutes=15)
+
+
+class OrderNotCreditedYet(Exception):
+    """A refund's order will earn but has not yet: its message is delivered again."""
+
+
+class RedemptionNotCreditedYet(Exception):
+    """A reversal's redemption credits points but has not yet: its message is delivered again."""
+
+
+class TakeBacks:
+    def __init__(
+        self, ledger: Ledger, *, clock: Clock, programme: Callable[[str], PointsSettingsItem]
+    ) -> None:
+        self.ledger = ledger
+        self.store = ledger.store
+        self.refunds = PointRefunds(ledger.table)
+        self.clock = clock
+        self.programme = programme
+
+    def refund(self, detail: Mapping[str, Any]) -> PointsEntryItem | None:
+        """The refund's entry (None: nothing to take back yet, or counted before)."""
+        customer, merchant = detail["customer_id"], detail["merchant_id"]
+        refund_id, amount = str(detail["refund_id"]), int(detail["amount"])
+        source = f"refund:{refund_id}"
+        about = {"order_id": detail["order_id"], "refund_id": refund_id}
+        held: int | None = None  # the balance a refused debit found
+        for _ in range(TRIES):
+            order = self.store.entry(customer, merchant, f"order:{detail['order_id']}")
+            if order is None:
+                self._order_not_credited_yet(detail)
+                return None  # the order earned nothing: nothing to take back
+            if order.points <= 0 or refund_id in (order.refunds or {}):
+                return None
+            order_amount = int((order.detail or {}).get("amount") or 0)
+            total = refund_points(order.points, order_amount, (order.refunded or 0) + amount)
+            want = total - (order.taken_back or 0)
+            entry = None
+            if want > 0:
+                taken = want if held is None else max(0, min(held, want))
+                entry = self.ledger.entry(
+                    customer,
+                    merchant,
+                    source,
+                    "refund",
+                    -taken,
+                    shortfall=want - taken,
+                    wanted=want,
+                    detail=about,
+                )
+            answer = self.refunds.record(order, Refund(refund_id, amount, total), entry)
+            if not isinstance(answer, Refused):
+                return answer
+            held = answer.held
+        raise Changed(f"order {detail['order_id']}'s refunds kept moving; try again")
+
+    def _order_not_credited_yet(self, detail: Mapping[str, Any]) -> None:
+        """A refund that overtook its order's credit (two batches at once, or the order's message being
+        retried) is refused, so the queue delivers it again after the credit, when the order would earn
+        and came in lately; else the order earned nothing and there is nothing to take back."""
+        rule = self.programme(detail["merchant_id"]).earning.get("order")
+        if not rule:
+            return
+        try:
+            order = OrderBook(self.ledger.table).order_of(detail["merchant_id"], detail["order_id"])
+        except NotFound:
+            return
+        recent = order.received_at >= to_iso(self.clock.now() - CATCH_UP)
+        if recent and order_points(rule, order.amount, order.currency) > 0:
+            raise OrderNotCreditedYet(f"order {detail['order_id']}'s points are not credited yet")
+
+    def reversal(self, detail: Mapping[str, Any]) -> PointsEntryItem | None:
+        """A reversed redemption of a points coupon: its credit taken back, once."""
+        if int(detail.get("points") or 0) <= 0:
+            return None
+        customer, programme = detail["customer_id"], detail["merchant_id"]
+        redemption, claim = detail["redemption_id"], detail["claim_id"]
+        credit = self.store.entry(customer, programme, f"points_coupon:{redemption}")
+        source = f"points_coupon_reversed:{redemption}"
+        if credit is None:
+            # A claim credited once before credits were per redemption (`points_coupon:{claimId}`) stands
+            # for the redemptions made before that credit: their reversal takes it back, once.
+            credit = self.store.entry(customer, programme, f"points_coupon:{claim}")
+            if credit is None or credit.at < str(detail.get("redeemed_at") or ""):
+                raise RedemptionNotCreditedYet(f"redemption {redemption}'s points are not credited yet")
+            source = f"points_coupon_reversed:{claim}"
+        about = {"coupon_id": detail["coupon_id"], "claim_id": claim, "redemption_id": redemption}
+        return self.ledger.take_back(
+            customer, programme, source, "points_coupon_reversed", credit.points, detail=about
+        )
