@@ -161,3 +161,17 @@ class NotEnoughPoints(Conflict):
 
     def __init__(self, wanted: int) -> None:
         super().__init__("not enough points", field="points", details={"points": wanted})
+
+
+class PointsDue(Conflict):
+    """A debit refused because the ledger holds points whose expiry instant has passed and that the hourly
+    run has not expired yet: the caller expires that ledger (`store.point_expiry`) and tries once more. It
+    never reaches a caller of the API (a second refusal is a 503 `busy`)."""
+
+    code = "points_due"
+
+    def __init__(self, customer_id: str, programme: str, balance: dict[str, Any] | None = None) -> None:
+        super().__init__("points of this ledger are due to expire", field="points")
+        self.customer_id = customer_id
+        self.programme = programme
+        self.balance = balance  # the balance as the refusal found it (the expiry's first read)

@@ -572,11 +572,6 @@ def points_lot_prefix() -> str:
     return "LOT#"
 
 
-def points_lots_due_bound(now: str) -> str:
-    """The sort key bound of a ledger's lots due by `now` (a lot that never expires sorts after it)."""
-    return f"LOT#{now}~"
-
-
 def points_due(day: str, shard_index: int) -> str:
     return f"POINTSDUE#{day}#{shard_index:02d}"
 

@@ -41,6 +41,9 @@ class PointsBalanceItem(BaseModel):
     version: int = 0
     check_in_day: str | None = None  # the merchant's local day of the last check-in (YYYY-MM-DD)
     streak: int = 0  # consecutive days ending on check_in_day
+    # The soonest lot's instant: a debit is refused once it has passed, until that lot is expired. Set by a
+    # credit when absent, reset by an expiry to the next lot's instant (absent: no lot that expires).
+    expires_next: str | None = None
 
 
 class PointsEntryItem(BaseModel):

@@ -12,26 +12,19 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from coupon_service import keys
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import Busy
-from coupon_service.point_rules import expire
-from coupon_service.points.ledger import Ledger
-from coupon_service.store.point_expiry import PointsExpiryStore
-from coupon_service.store.points import MAX_LOTS, PointsStore
+from coupon_service.store.point_expiry import Outcome, PointsExpiryStore
 from coupon_service.store.reminders import ReminderStore
 from coupon_service.store.table import Table
 from coupon_service.validity import from_iso, to_iso
 
 FIRST_RUN_LOOKBACK = timedelta(days=7)
-TRIES = 5
 WORKERS = 8
-
-Outcome = Literal["expired", "nothing", "deferred"]
 
 
 class ExpirySummary(BaseModel):
@@ -52,8 +45,6 @@ class PointsExpiry:
     def __init__(self, table: Table | None = None, *, clock: Clock = SYSTEM) -> None:
         self.table = table or Table()
         self.clock = clock
-        self.ledger = Ledger(self.table, clock=clock)
-        self.store = PointsStore(self.table)
         self.expiries = PointsExpiryStore(self.table)
         self.checkpoints = ReminderStore(self.table)
 
@@ -85,27 +76,6 @@ class PointsExpiry:
             return "deferred", 0
 
     def expire_ledger(self, customer_id: str, programme: str, now: str) -> tuple[Outcome, int]:
-        """Expire the ledger's lots due by `now` (at most MAX_LOTS a transaction); what this call took off
-        the balance."""
-        taken, tries = 0, 0
-        while tries < TRIES:
-            balance = self.store.balance(customer_id, programme)
-            due = self.store.lots(customer_id, programme, due_by=now)
-            if not due:
-                return ("expired" if taken else "nothing"), taken
-            lots = due[:MAX_LOTS]
-            result = expire(sum(lot.points for lot in lots), balance.consumed)
-            last = lots[-1].expires_at
-            entry = self.ledger.entry(
-                customer_id,
-                programme,
-                f"expiry:{last}",
-                "expiry",
-                -result.expired,
-                detail={"lots": {lot.expires_at: lot.points for lot in lots}},
-            )
-            if self.expiries.expire(balance, lots, result.expired, result.consumed, entry):
-                taken += result.expired
-            else:
-                tries += 1  # changed meanwhile (a credit, a debit, an overlapping run): read again
-        return "deferred", taken
+        """Expire the ledger's lots due by `now`; what this call took off the balance (the store's expiry of
+        one ledger, which a debit refused for due points runs too)."""
+        return self.expiries.expire_ledger(customer_id, programme, now)

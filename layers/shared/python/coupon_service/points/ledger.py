@@ -1,14 +1,17 @@
 """The ledger's changes as the points service makes them: a credit with its lot's expiry, a debit that
-never goes below zero, a take-back that takes what is there and records the shortfall."""
+never goes below zero nor spends points already due to expire (it expires them first), a take-back that
+takes what is there and records the shortfall."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
 from coupon_service.errors import NotEnoughPoints
 from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
 from coupon_service.point_rules import expiry_instant
+from coupon_service.store.point_expiry import PointsExpiryStore
 from coupon_service.store.point_settings import PointSettingsStore
 from coupon_service.store.points import PointsStore, entry_id
 from coupon_service.store.table import Table
@@ -22,6 +25,7 @@ class Ledger:
         self.table = table or Table()
         self.store = PointsStore(self.table)
         self.settings_store = PointSettingsStore(self.table)
+        self.expiries = PointsExpiryStore(self.table)
         self.clock = clock
 
     def entry(
@@ -68,7 +72,12 @@ class Ledger:
         self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any
     ) -> PointsEntryItem:
         """`points` (> 0) fewer, once per `source`; NotEnoughPoints (nothing taken) past the balance."""
-        return self.store.change(self.entry(customer_id, programme, source, reason, -points, **extra))
+        return self._debit(self.entry(customer_id, programme, source, reason, -points, **extra))
+
+    def _debit(self, entry: PointsEntryItem) -> PointsEntryItem:
+        """The debit; refused for points already due, the ledger's due lots expire first, then once more."""
+        change = partial(self.store.change, entry)
+        return self.expiries.after_expiring(entry.customer_id, entry.programme, entry.at, change)
 
     def take_back(
         self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any
@@ -92,7 +101,7 @@ class Ledger:
                 **extra,
             )
             try:
-                return self.store.change(entry)
+                return self._debit(entry)
             except NotEnoughPoints:
                 continue  # spent meanwhile: read the balance again
         entry = self.entry(

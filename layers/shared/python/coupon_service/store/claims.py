@@ -2,7 +2,9 @@
 
 A claim is one transaction of three parts, each refusal read by the part's name (never by its place in
 the list): the shard's part (a unit taken, or a pool position's mark released), the customer's holding
-(the per-customer limit) and the claim's put (its id, derived from the Idempotency-Key, unique).
+(the per-customer limit) and the claim's put (its id, derived from the Idempotency-Key, unique). A coupon
+priced in points adds the ledger's debit and entry; the debit refused for points already due to expire, the
+ledger's due lots are expired at once and the transaction is tried once more.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from typing import Any
 
 from coupon_service import keys
 from coupon_service.claim_watch import DeviceLimitReached
-from coupon_service.errors import DuplicateClaim, LimitReached, NotEnoughPoints, NotFound
+from coupon_service.errors import Busy, DuplicateClaim, LimitReached, NotEnoughPoints, NotFound
 from coupon_service.items import ClaimItem, CouponItem
 from coupon_service.lifecycle import WalletStatus, wallet_view
 from coupon_service.store.claim_watch import watch_parts
+from coupon_service.store.point_expiry import PointsExpiryStore
 from coupon_service.store.points import claim_debit_parts as points_parts
+from coupon_service.store.points import points_due
 from coupon_service.store.pool import Pool
 from coupon_service.store.shards import OPEN, open_values, refuse_closed, shard_as_read
 from coupon_service.store.table import (
@@ -133,12 +137,11 @@ class ClaimStore:
             },
         )
         self._holding_and_claim(transaction, claim, limit)
-        try:
-            self.table.transact(transaction.operations)
+        cancelled = self._commit(transaction, claim)
+        if cancelled is None:
             return True
-        except Cancelled as cancelled:
-            refused = transaction.refused(cancelled)
-        _raise_for_claim(refused, limit, claim.per_device_limit, claim.points_price)
+        refused = transaction.refused(cancelled)
+        _raise_for_claim(refused, limit, claim)
         refuse_closed(shard_as_read(refused.get("shard")), now, expected)
         return False
 
@@ -151,19 +154,35 @@ class ClaimStore:
         transaction.add("release", Pool.release(claim.coupon_id, claim.shard, position, claim.claim_id))
         self._holding_and_claim(transaction, claim, limit)
         try:
-            self.table.transact(transaction.operations)
-            return
-        except Cancelled as cancelled:
-            # Refused for sure (a repeat of a committed transaction succeeds by its request token).
-            self.pool.give_back(claim.coupon_id, claim.shard, position, claim.claim_id)
-            _raise_for_claim(
-                transaction.refused(cancelled), limit, claim.per_device_limit, claim.points_price
-            )
-            raise
+            cancelled = self._commit(transaction, claim)
         except StoreBusy as busy:
             if not busy.unknown_outcome:  # never applied: the position goes back before we answer
                 self.pool.give_back(claim.coupon_id, claim.shard, position, claim.claim_id)
             raise
+        if cancelled is None:
+            return
+        # Refused for sure (a repeat of a committed transaction succeeds by its request token).
+        self.pool.give_back(claim.coupon_id, claim.shard, position, claim.claim_id)
+        _raise_for_claim(transaction.refused(cancelled), limit, claim)
+        raise cancelled
+
+    def _commit(self, transaction: _Transaction, claim: ClaimItem) -> Cancelled | None:
+        """The claim's transaction: None once written, else its refusal. A points debit refused only for
+        points already due to expire (what the hourly run has not reached yet) expires that ledger's due
+        lots, exactly once as the run does, and the transaction is tried once more."""
+        for attempt in range(2):
+            try:
+                self.table.transact(transaction.operations)
+                return None
+            except Cancelled as cancelled:
+                refused = transaction.refused(cancelled)
+                if attempt or not _only_points_due(refused, claim.claimed_at):
+                    return cancelled
+            programme = claim.points_programme or claim.merchant_id
+            PointsExpiryStore(self.table).expire_ledger(
+                claim.claimer_id, programme, claim.claimed_at, read=refused["points"]
+            )
+        raise AssertionError("the second attempt returns")
 
     @staticmethod
     def _holding_and_claim(transaction: _Transaction, claim: ClaimItem, limit: int) -> None:
@@ -196,18 +215,20 @@ class ClaimStore:
         )
 
 
-def _raise_for_claim(
-    refused: Mapping[str, dict[str, Any] | None],
-    limit: int,
-    device_limit: int | None = None,
-    price: int | None = None,
-) -> None:
+def _only_points_due(refused: Mapping[str, dict[str, Any] | None], now: str) -> bool:
+    """Refused for points due to expire, and for nothing that answers first (a duplicate, a limit)."""
+    return points_due(refused.get("points"), now) and not {"claim", "holding", "device"} & set(refused)
+
+
+def _raise_for_claim(refused: Mapping[str, dict[str, Any] | None], limit: int, claim: ClaimItem) -> None:
     """Duplicate key beats the limit: a retry of a claim that succeeded returns that claim."""
     if "claim" in refused:
         raise DuplicateClaim(refused["claim"] or {})
     if "holding" in refused:
         raise LimitReached(limit)
     if "device" in refused:
-        raise DeviceLimitReached(device_limit or 0)
+        raise DeviceLimitReached(claim.per_device_limit or 0)
     if "points" in refused:
-        raise NotEnoughPoints(price or 0)
+        if points_due(refused["points"], claim.claimed_at):  # expired once already, and due again
+            raise Busy("points of this ledger are being expired; try again", field="points")
+        raise NotEnoughPoints(claim.points_price or 0)

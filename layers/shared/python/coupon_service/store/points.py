@@ -1,7 +1,8 @@
 """The points ledger's DynamoDB side: one balance counter per (customer, programme), an entry per change
 and a lot per expiry instant, each change one transaction.
 
-A change is the balance's update (a debit conditioned on `balance >= points`, so it never goes below zero),
+A change is the balance's update (a debit conditioned on `balance >= points`, so it never goes below zero,
+and on the soonest lot's instant, `expires_next`, not having passed: points due to expire are never spent),
 the lot's (a credit) and the entry's put, conditioned on its absence: the entry's id is derived from its
 source, so a source changes a ledger once. A refused entry is the source's earlier change (another request,
 or this one's own attempt whose answer was lost): its entry is answered as if just written.
@@ -13,7 +14,7 @@ import hashlib
 from typing import Any, Literal
 
 from coupon_service import keys
-from coupon_service.errors import Changed, NotEnoughPoints
+from coupon_service.errors import Changed, DomainError, NotEnoughPoints, PointsDue
 from coupon_service.items import ClaimItem
 from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem, Reason
 from coupon_service.point_rules import NEVER
@@ -21,6 +22,8 @@ from coupon_service.store.table import Cancelled, Table, to_item, values
 
 FAILED = "ConditionalCheckFailed"
 MAX_LOTS = 90  # lots one expiry transaction takes (a transaction holds at most 100 parts)
+NOT_DUE = "(attribute_not_exists(expires_next) OR expires_next > :now)"
+SOONEST = "expires_next = if_not_exists(expires_next, :next)"  # a credit's lot, when no lot's instant is set
 
 
 def entry_id(source: str) -> str:
@@ -61,14 +64,22 @@ def lot_part(customer_id: str, programme: str, expires_at: str | None, points: i
     }
 
 
+def expires(expires_at: str | None) -> bool:
+    return expires_at is not None and expires_at != NEVER
+
+
 def _add_balance(entry: PointsEntryItem, points: int, consumed: int) -> dict[str, Any]:
     named = {**_balance_names(entry), "p": points}
-    expression = "SET #t = :type, customer_id = :c, programme = :g ADD balance :p, version :one"
+    expression = "SET #t = :type, customer_id = :c, programme = :g"
+    if points > 0 and expires(entry.expires_at):
+        expression += ", " + SOONEST
+        named["next"] = entry.expires_at
+    expression += " ADD balance :p, version :one"
     request: dict[str, Any] = {"Key": to_item(keys.points_balance(entry.customer_id, entry.programme))}
     if consumed:
         expression += ", #u :took"
-        named.update(took=consumed, need=consumed)
-        request["ConditionExpression"] = "balance >= :need"
+        named.update(took=consumed, need=consumed, now=entry.at)
+        request["ConditionExpression"] = "balance >= :need AND " + NOT_DUE
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     request.update(
         UpdateExpression=expression,
@@ -125,6 +136,19 @@ def entry_put(entry: PointsEntryItem) -> dict[str, Any]:
     }
 
 
+def points_due(old: dict[str, Any] | None, now: str) -> bool:
+    """Whether a debit's refused balance (its old image) holds a lot due by `now` not yet expired."""
+    due = (old or {}).get("expires_next")
+    return isinstance(due, str) and due <= now
+
+
+def debit_refusal(old: dict[str, Any] | None, entry: PointsEntryItem) -> DomainError:
+    """Why a debit's balance refused it: points due to expire first (expire them, try again), or too few."""
+    if points_due(old, entry.at):
+        return PointsDue(entry.customer_id, entry.programme, old)
+    return NotEnoughPoints(-entry.points)
+
+
 def refused_parts(names: list[str], cancelled: Cancelled) -> dict[str, dict[str, Any] | None]:
     return {name: old for name, (code, old) in zip(names, cancelled.reasons, strict=False) if code == FAILED}
 
@@ -160,10 +184,10 @@ class PointsStore:
         found = self.table.get(keys.points_entry(customer_id, programme, entry_id(source)))
         return None if found is None else PointsEntryItem.model_validate(found)
 
-    def lots(self, customer_id: str, programme: str, due_by: str | None = None) -> list[PointsLotItem]:
-        """The ledger's lots, soonest first (only those due by `due_by` if given)."""
+    def lots(self, customer_id: str, programme: str) -> list[PointsLotItem]:
+        """The ledger's lots, soonest first (`never` last)."""
         partition = keys.points_ledger(customer_id, programme)
-        bound = keys.points_lots_due_bound(due_by) if due_by else keys.points_lot_prefix() + "~"
+        bound = keys.points_lot_prefix() + "~"
         found = self.table.query_all(
             key_condition="PK = :p AND SK BETWEEN :lo AND :hi",
             ConsistentRead=True,
@@ -209,7 +233,7 @@ class PointsStore:
             if "entry" in refused:  # the source changed the ledger already: that change is the answer
                 return PointsEntryItem.model_validate(refused["entry"] or {})
             if "balance" in refused:
-                raise NotEnoughPoints(-entry.points) from cancelled
+                raise debit_refusal(refused["balance"], entry) from cancelled
             raise Changed("the ledger changed meanwhile; try again") from cancelled
         return entry
 
@@ -221,6 +245,9 @@ class PointsStore:
         one's whose answer was lost); `changed` when the last check-in changed meanwhile (read again)."""
         first = entries[0]
         named = {**_balance_names(first), "p": sum(e.points for e in entries), "day": day, "s": streak}
+        soonest = ""
+        if expires(first.expires_at):
+            soonest, named["next"] = ", " + SOONEST, first.expires_at
         if read.check_in_day is None:
             condition = "attribute_not_exists(check_in_day)"
         else:
@@ -229,7 +256,7 @@ class PointsStore:
             "Update": {
                 "Key": to_item(keys.points_balance(first.customer_id, first.programme)),
                 "UpdateExpression": "SET #t = :type, customer_id = :c, programme = :g, check_in_day = :day, "
-                "streak = :s ADD balance :p, version :one",
+                f"streak = :s{soonest} ADD balance :p, version :one",
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#t": "type"},
                 "ExpressionAttributeValues": values(**named),

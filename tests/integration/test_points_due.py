@@ -1,0 +1,168 @@
+"""Points whose instant has passed are never spent, even before the hourly run expires them: the balance
+carries the soonest lot's instant (`expires_next`), a debit is refused once it has passed, and the refused
+debit expires that ledger at once (exactly once, as the run does) and tries again. Under many real threads,
+with the run overlapping the claims, faults and lost answers: every due point expires once, the balance is
+the sum of the entries and never below zero."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from coupon_service import keys
+from coupon_service.errors import NotEnoughPoints
+from coupon_service.points.expiry import PointsExpiry
+from coupon_service.points.ledger import Ledger
+from coupon_service.store.points import entry_id
+from coupon_service.store.table import Table
+from coupon_service.validity import to_iso
+
+from tests.builders import claim, claim_items, claim_now, make_coupon, shards
+from tests.integration.test_points_ledger import assert_consistent, ledger_items
+from tests.support import call, concurrently, customer, inject
+
+pytestmark = pytest.mark.usefixtures("stack")
+
+PRICED = {"points_price": 30, "per_customer_limit": 10}
+
+
+def instants():
+    """A lot's instant a minute ago (due) and one a month ahead."""
+    now = datetime.now(UTC)
+    return to_iso(now - timedelta(minutes=1)), to_iso(now + timedelta(days=30))
+
+
+def ledger(customer_id, lots, consumed=0):
+    """A ledger as credits and debits leave it: a lot and a credit entry per instant, `consumed` spent."""
+    balance = sum(lots.values()) - consumed
+    yield {
+        **keys.points_balance(customer_id, "m1"),
+        "type": "points_balance",
+        "customer_id": customer_id,
+        "programme": "m1",
+        "balance": balance,
+        "consumed": consumed,
+        "version": len(lots) + 1,
+        "expires_next": min(lots),
+    }
+    changes = [(f"earn:{at}", points, at) for at, points in lots.items()]
+    changes += [("spend", -consumed, None)] if consumed else []
+    for source, points, at in changes:
+        yield {
+            **keys.points_entry(customer_id, "m1", entry_id(source)),
+            "type": "points_entry",
+            "entry_id": entry_id(source),
+            "customer_id": customer_id,
+            "programme": "m1",
+            "source": source,
+            "reason": "order" if points > 0 else "coupon_claim",
+            "points": points,
+            "at": "2026-01-01T00:00:00Z",
+            **({"expires_at": at} if at else {}),
+        }
+    for at, points in lots.items():
+        yield {
+            **keys.points_lot(customer_id, "m1", at),
+            **keys.points_due_index(customer_id, "m1", at),
+            "type": "points_lot",
+            "customer_id": customer_id,
+            "programme": "m1",
+            "expires_at": at,
+            "points": points,
+        }
+
+
+def expired(customer_id):
+    return [e["points"] for e in ledger_items(customer_id, "m1")[1] if e["reason"] == "expiry"]
+
+
+def test_points_due_a_minute_ago_are_not_spent_but_expired_once_and_the_run_expires_nothing_more(
+    emulator, stack
+):
+    from coupon_service.events import derive
+
+    from devstack.streams import StreamReader
+
+    due, later = instants()
+    # Given u1 with 40 points due a minute ago (the hourly run has not come) and 10 due next month, and u2
+    # with 40 due, 35 of them spent already, and 40 next month
+    Table().batch_write([*ledger("u1", {due: 40, later: 10}), *ledger("u2", {due: 40, later: 40}, 35)])
+    coupon = make_coupon(options=PRICED, shard_count=2)
+    reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
+    reader.drain()
+    # Then u1 is shown 10 points, not 50, and only what is still to expire
+    shown = call("GET", "/me/points?programme=m1", claims=customer("u1")).json
+    assert shown["balance"] == 10 and shown["expiring"] == [{"expires_at": later, "points": 10}]
+    # And a credit meanwhile is taken as ever (a credit is never refused)
+    Ledger().credit("u1", "m1", "gift", "adjustment", 5)
+    # When u1 claims the coupon priced at 30: 15 left once the due 40 expire
+    refused = claim(coupon["coupon_id"], user="u1")
+    # Then it is refused naming the points, takes no unit, writes no claim and no debit
+    assert refused.status == 409, refused.json
+    assert refused.json["error"]["code"] == "insufficient_points"
+    assert refused.json["error"]["field"] == "points"
+    assert claim_items(coupon["coupon_id"]) == [] and sum(s["claimed"] for s in shards(coupon)) == 0
+    # And the due lot expired at once, once; the balance now names the next lot's instant
+    balance, entries = assert_consistent("u1", "m1")
+    assert expired("u1") == [-40] and balance["balance"] == 15 and balance["expires_next"] == later
+    assert not any(e["reason"] == "coupon_claim" for e in entries)
+    # When u2 claims it: the debit is refused for the due lot, which expires (5 left of it), then taken
+    taken = claim(coupon["coupon_id"], user="u2")
+    assert taken.status == 201, taken.json
+    balance, entries = assert_consistent("u2", "m1")
+    assert expired("u2") == [-5] and balance["balance"] == 80 - 35 - 5 - 30
+    assert [e["points"] for e in entries if e["source"].startswith("claim:")] == [-30]
+    # And a merchant's debit is treated the same: u3's due 10 expire first, then 5 of 5 can be taken
+    Table().batch_write(ledger("u3", {due: 10, later: 5}))
+    with pytest.raises(NotEnoughPoints):
+        Ledger().debit("u3", "m1", "adjustment:too-much", "adjustment", 6)
+    assert Ledger().debit("u3", "m1", "adjustment:all", "adjustment", 5).points == -5
+    assert expired("u3") == [-10] and assert_consistent("u3", "m1")[0]["balance"] == 0
+    # Then the scheduled run finds nothing more to expire, and each expiry was one PointsExpired
+    assert PointsExpiry().run().points_expired == 0
+    assert (expired("u1"), expired("u2"), expired("u3")) == ([-40], [-5], [-10])
+    events = [e for record in reader.drain() for e in derive(record)]
+    assert Counter((e.customer_id, e.points) for e in events if e.detail_type == "PointsExpired") == {
+        ("u1", -40): 1,
+        ("u2", -5): 1,
+        ("u3", -10): 1,
+    }
+
+
+@pytest.mark.concurrency
+@pytest.mark.parametrize("mode", ["clean", "lost"])  # lost: 30% refused, throttled or applied, answer lost
+def test_concurrent_claims_and_expiry_runs_expire_every_due_point_once_and_never_spend_one(emulator, mode):
+    # Given 10 customers with 20 points due a minute ago and 50 next month: 70 held, 50 spendable
+    due, later = instants()
+    customers = [f"c{n:02d}" for n in range(10)]
+    Table().batch_write(item for c in customers for item in ledger(c, {due: 20, later: 50}))
+    coupon = make_coupon(options=PRICED, codes={"mode": "random_on_claim", "inventory": 100}, shard_count=2)
+    # When each claims the coupon priced at 30 three times while three expiry runs overlap them
+    inject(emulator, mode)
+
+    def work(i):
+        if i < 3 * len(customers):
+            return claim_now(coupon["coupon_id"], customers[i % len(customers)])
+        return PointsExpiry().run()
+
+    results = concurrently(work, 3 * len(customers) + 3, threads=12)
+    injected = emulator.faults.injected
+    emulator.faults.set(0.0)
+    claims, runs = results[: 3 * len(customers)], results[3 * len(customers) :]
+    assert [r for r in runs if isinstance(r, BaseException)] == []
+    # Then each customer got exactly one coupon (the due 20 were never spent: 50 pay for one, not two)
+    assert Counter(r.status for r in claims) == {201: len(customers), 409: 2 * len(customers)}, [
+        r.json for r in claims if r.status != 201
+    ]
+    assert {r.json["error"]["code"] for r in claims if r.status == 409} == {"insufficient_points"}
+    stored = claim_items(coupon["coupon_id"])
+    assert Counter(c["claimer_id"] for c in stored) == dict.fromkeys(customers, 1)
+    assert sum(s["claimed"] for s in shards(coupon)) == len(customers)
+    # And every due point expired once, the balance is the sum of the entries, never below zero
+    for c in customers:
+        balance, _ = assert_consistent(c, "m1")
+        assert expired(c) == [-20], c
+        assert balance["balance"] == 20 and balance["expires_next"] == later
+        assert [lot["expires_at"] for lot in ledger_items(c, "m1")[2]] == [later]
+    assert (injected > 0) == (mode != "clean")
