@@ -166,3 +166,32 @@ def test_concurrent_claims_and_expiry_runs_expire_every_due_point_once_and_never
         assert balance["balance"] == 20 and balance["expires_next"] == later
         assert [lot["expires_at"] for lot in ledger_items(c, "m1")[2]] == [later]
     assert (injected > 0) == (mode != "clean")
+
+
+def test_a_refund_after_points_fell_due_expires_them_first_and_takes_back_only_what_is_left():
+    from coupon_service.point_items import PointsSettingsItem
+    from coupon_service.store.point_settings import PointSettingsStore
+
+    from tests.support import bus_message, invoke
+
+    # Given u1 with 20 points due a minute ago, 5 next month, and an order that earned 10 (never expiring)
+    due, later = instants()
+    Table().batch_write(ledger("u1", {due: 20, later: 5}))
+    rule = {"order": {"points": 1, "per_amount": 100}}
+    PointSettingsStore().replace(PointsSettingsItem(merchant_id="m1", earning=rule, updated_at=due))
+    order = {"order_id": "o1", "merchant_id": "m1", "customer_id": "u1", "amount": 1_000, "currency": "CNY"}
+    refund = {"order_id": "o1", "merchant_id": "m1", "customer_id": "u1", "refund_id": "r1", "amount": 1_000}
+
+    def deliver(kind, detail):
+        answer = invoke("points_worker", {"Records": [bus_message(kind, detail, message_id=kind)]})
+        assert answer == {"batchItemFailures": []}, answer
+
+    deliver("OrderPlaced", order)
+    # When the whole order is refunded: its 10 points are wanted back of 35 held, 15 spendable
+    deliver("OrderRefunded", refund)
+    # Then the due 20 expired once, first, and the refund took its 10 of what was left
+    balance, entries = assert_consistent("u1", "m1")
+    assert expired("u1") == [-20]
+    (taken,) = [e for e in entries if e["reason"] == "refund"]
+    assert taken["points"] == -10 and taken.get("shortfall", 0) == 0
+    assert balance["balance"] == 5 and balance["expires_next"] == later

@@ -13,14 +13,16 @@ from typing import Any
 from coupon_service import keys
 from coupon_service.errors import Changed
 from coupon_service.point_items import PointsEntryItem
-from coupon_service.store.points import debit_parts, entry_put, refused_parts
+from coupon_service.store.point_expiry import PointsExpiryStore
+from coupon_service.store.points import debit_parts, entry_put, points_due, refused_parts
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
 
 @dataclass(frozen=True)
 class Refused:
-    """The refund's change was not written: the order's refunds moved meanwhile (`held` None: read the
-    order again), or the balance holds fewer points than the debit asked (`held`: what it holds)."""
+    """The refund's change was not written: the order's refunds moved meanwhile, or the balance held points
+    due to expire, now expired (`held` None: read the order again), or the balance holds fewer points than
+    the debit asked (`held`: what it holds)."""
 
     held: int | None = None
 
@@ -81,7 +83,12 @@ class PointRefunds:
             if "entry" in refused:  # counted before: that change is the answer
                 return PointsEntryItem.model_validate(refused["entry"] or {})
             if "balance" in refused:
-                return Refused(held=int((refused["balance"] or {}).get("balance", 0)))
+                old = refused["balance"]
+                if entry is not None and points_due(old, entry.at):  # due points first: expired, read again
+                    expiries = PointsExpiryStore(self.table)
+                    expiries.expire_ledger(entry.customer_id, entry.programme, entry.at, read=old)
+                    return Refused()
+                return Refused(held=int((old or {}).get("balance", 0)))
             if "order" in refused:
                 return Refused()
             raise Changed("the ledger changed meanwhile; try again") from cancelled
