@@ -195,3 +195,16 @@ def test_a_refund_after_points_fell_due_expires_them_first_and_takes_back_only_w
     (taken,) = [e for e in entries if e["reason"] == "refund"]
     assert taken["points"] == -10 and taken.get("shortfall", 0) == 0
     assert balance["balance"] == 5 and balance["expires_next"] == later
+
+
+def test_a_balance_naming_an_instant_past_with_no_lot_due_is_mended_not_stuck():
+    # Given a balance whose expires_next has passed though no lot is due (a lot expired by another path)
+    due, later = instants()
+    items = list(ledger("u5", {later: 50}))
+    items[0]["expires_next"] = due
+    Table().batch_write(items)
+    # When a debit comes: it is refused for it, the expiry finds nothing to expire and moves the instant on
+    assert Ledger().debit("u5", "m1", "adjustment:x", "adjustment", 10).points == -10
+    # Then the debit is taken, nothing expired, and the balance names the lot still to expire
+    balance, _ = assert_consistent("u5", "m1")
+    assert balance["balance"] == 40 and balance["expires_next"] == later and expired("u5") == []

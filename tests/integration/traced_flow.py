@@ -466,6 +466,22 @@ def points_flow(m1: dict[str, str]) -> None:
     assert invoke("points_worker", {"Records": [bus_message("OrderPlaced", placed)]}) == {
         "batchItemFailures": []
     }
+    due_points_flow(m1)
+
+
+def due_points_flow(m1: dict[str, str]) -> None:
+    """Points fallen due before the hourly run: a claim priced in points and a merchant's debit each expire
+    the ledger's due lots first (the claim and points functions' own expiry of one ledger)."""
+    from coupon_service.store.table import Table
+
+    from tests.integration.test_points_due import instants, ledger
+
+    due, later = instants()
+    Table().batch_write([*ledger("u-due", {due: 20, later: 50}), *ledger("u-due2", {due: 20, later: 50})])
+    priced = ok(call("POST", "/coupons", claims=m1, body=coupon_body(options={"points_price": 30})))
+    ok(call("POST", f"/coupons/{priced['coupon_id']}/claims", claims=customer("u-due")))
+    body = {"points": -30, "reason": "correction"}
+    ok(call("POST", "/merchant/points/customers/u-due2/adjustments", claims=m1, body=body))
 
 
 def consumers(records: list[dict[str, Any]]) -> None:
