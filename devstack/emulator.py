@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from devstack import bus_events, items, parsing, queries, queues, responses, s3_events, transactions
+from devstack.keepalive import KeepAliveHandler
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
@@ -134,7 +135,7 @@ class Emulator:
         self.requests = 0
         self._app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(
-            host, port, self._serialized, threaded=True, request_handler=MotoRequestHandler
+            host, port, self._serialized, threaded=True, request_handler=KeepAliveHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
 
