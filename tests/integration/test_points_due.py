@@ -208,3 +208,84 @@ def test_a_balance_naming_an_instant_past_with_no_lot_due_is_mended_not_stuck():
     # Then the debit is taken, nothing expired, and the balance names the lot still to expire
     balance, _ = assert_consistent("u5", "m1")
     assert balance["balance"] == 40 and balance["expires_next"] == later and expired("u5") == []
+
+
+def test_a_lot_recreated_at_an_instant_already_expired_expires_again_and_never_jams_the_ledger():
+    from coupon_service.errors import Busy
+    from coupon_service.point_items import PointsEntryItem
+    from coupon_service.store.points import PointsStore
+
+    # Given u6 with 10 points due a minute ago, which a debit expires (too few left to take it)
+    due, _ = instants()
+    Table().batch_write(ledger("u6", {due: 10}))
+    with pytest.raises(NotEnoughPoints):
+        Ledger().debit("u6", "m1", "adjustment:first", "adjustment", 1)
+    assert expired("u6") == [-10]
+    # When a late credit names that same instant (end_of_year: earned in the year's last seconds, credited
+    # after midnight) and recreates its lot
+    late = PointsEntryItem(
+        entry_id=entry_id("late"),
+        customer_id="u6",
+        programme="m1",
+        source="late",
+        reason="order",
+        points=5,
+        at=due,
+        expires_at=due,
+    )
+    PointsStore().change(late)
+    # Then the next debit expires the recreated lot (not a 503 forever) and is refused for too few points
+    try:
+        Ledger().debit("u6", "m1", "adjustment:second", "adjustment", 1)
+    except Busy as busy:
+        pytest.fail(f"the ledger is jammed: {busy}")
+    except NotEnoughPoints:
+        pass
+    balance, _ = assert_consistent("u6", "m1")
+    assert sorted(expired("u6")) == [-10, -5] and balance["balance"] == 0
+    assert "expires_next" not in balance
+    # And a credit recreating it once more is expired by the run, which leaves nothing deferred
+    PointsStore().change(late.model_copy(update={"source": "later", "entry_id": entry_id("later")}))
+    summary = PointsExpiry().run()
+    assert summary.deferred == 0 and summary.points_expired >= 5
+    assert sorted(expired("u6")) == [-10, -5, -5] and PointsExpiry().run().deferred == 0
+    assert_consistent("u6", "m1")
+
+
+def test_a_claim_whose_expiry_loses_its_answer_gives_its_pool_position_back_and_answers_busy(
+    emulator, monkeypatch
+):
+    from coupon_service.store.point_expiry import PointsExpiryStore
+
+    # Given u7 with 20 points due a minute ago and 50 next month, and the one code of a pooled coupon
+    due, later = instants()
+    Table().batch_write(ledger("u7", {due: 20, later: 50}))
+    coupon = make_coupon(options=PRICED, codes={"mode": "generated", "inventory": 1}, shard_count=1)
+    real = PointsExpiryStore.expire
+
+    def answer_lost(self, *args, **kwargs):
+        # every attempt of the expiry's transaction is applied and its answer lost, until the deadline
+        emulator.faults.set(1.0, ("lost",), operations=frozenset({"TransactWriteItems"}))
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            emulator.faults.set(0.0)
+
+    monkeypatch.setattr(PointsExpiryStore, "expire", answer_lost)
+    # When u7 claims it without an Idempotency-Key: the claim's transaction is refused for the due points
+    # and the expiry it runs stays unanswered
+    path = f"/coupons/{coupon['coupon_id']}/claims"
+    busy = call("POST", path, claims=customer("u7"), remaining_ms=2_000)
+    monkeypatch.setattr(PointsExpiryStore, "expire", real)
+    # Then the answer is a 503 to retry, no claim is written and the code's position is back in the pool
+    assert busy.status == 503 and busy.json["error"]["code"] == "busy", busy.json
+    assert claim_items(coupon["coupon_id"]) == []
+    (shard,) = shards(coupon)
+    assert shard["claimed"] == 0 and shard["remaining"] == 1
+    assert not [name for name in shard if name.startswith("taker_")]
+    # And the expiry was applied once; a new claim takes the one code and 30 of the 50 left
+    assert expired("u7") == [-20]
+    again = claim(coupon["coupon_id"], user="u7")
+    assert again.status == 201, again.json
+    balance, _ = assert_consistent("u7", "m1")
+    assert balance["balance"] == 20 and expired("u7") == [-20]

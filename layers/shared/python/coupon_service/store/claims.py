@@ -169,7 +169,9 @@ class ClaimStore:
     def _commit(self, transaction: _Transaction, claim: ClaimItem) -> Cancelled | None:
         """The claim's transaction: None once written, else its refusal. A points debit refused only for
         points already due to expire (what the hourly run has not reached yet) expires that ledger's due
-        lots, exactly once as the run does, and the transaction is tried once more."""
+        lots, exactly once as the run does, and the transaction is tried once more. The expiry itself busy
+        (its own outcome unknown or not), the claim's transaction still was refused: that refusal is the
+        answer (a 503 once the caller gave back what it took)."""
         for attempt in range(2):
             try:
                 self.table.transact(transaction.operations)
@@ -178,10 +180,14 @@ class ClaimStore:
                 refused = transaction.refused(cancelled)
                 if attempt or not _only_points_due(refused, claim.claimed_at):
                     return cancelled
+                first = cancelled
             programme = claim.points_programme or claim.merchant_id
-            PointsExpiryStore(self.table).expire_ledger(
-                claim.claimer_id, programme, claim.claimed_at, read=refused["points"]
-            )
+            try:
+                PointsExpiryStore(self.table).expire_ledger(
+                    claim.claimer_id, programme, claim.claimed_at, read=refused["points"]
+                )
+            except StoreBusy:
+                return first
         raise AssertionError("the second attempt returns")
 
     @staticmethod

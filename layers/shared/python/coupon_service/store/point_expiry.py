@@ -40,8 +40,9 @@ class PointsExpiryStore:
         """Expire the ledger's lots due by `now` (at most MAX_LOTS a transaction), charging them first what
         debits took; what this call took off the balance. Exactly once per lot, however many runs and
         refused debits expire the same ledger at once: each transaction deletes the lots it read and is
-        conditioned on the balance's version as read. `read`: the balance as a refused debit found it (its
-        old image), which spares the first read."""
+        conditioned on the balance's version as read (the entry's source names that version, so a lot
+        recreated at an instant already expired expires as a new entry). `read`: the balance as a refused
+        debit found it (its old image), which spares the first read."""
         taken, tries = 0, 0
         while tries < TRIES:
             if read is not None:
@@ -56,7 +57,9 @@ class PointsExpiryStore:
                 return ("expired" if taken else "nothing"), taken
             after = [lot.expires_at for lot in lots[len(due) :] if expires(lot.expires_at)]
             result = expire(sum(lot.points for lot in due), balance.consumed)
-            source = f"expiry:{due[-1].expires_at if due else now}"
+            # The version read, not the instant alone: a late credit can recreate a lot at an instant that
+            # expired already, and its expiry is another entry (the version's condition keeps it once).
+            source = f"expiry:{due[-1].expires_at if due else now}:{balance.version or 0}"
             entry = PointsEntryItem(
                 entry_id=entry_id(source),
                 customer_id=customer_id,
