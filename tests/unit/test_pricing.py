@@ -115,6 +115,20 @@ def test_gift_generic_and_points_take_nothing_off_and_say_what_they_grant():
     assert (generic.discount, generic.terms_text) == (0, "free parking for two hours")
 
 
+def test_the_points_a_redemption_without_an_order_grants_are_read_as_claimed_never_validated_again():
+    from coupon_service.pricing import points_granted
+
+    assert points_granted({"kind": "points", "points": 500}) == 500
+    # terms as claimed are not validated again: a shape today's models refuse answers, it never raises
+    assert points_granted({"kind": "points", "points": 500, "note": "stored before a field went"}) == 500
+    assert points_granted({"kind": "cash", "amount": "not money"}) is None
+    assert points_granted({"kind": "percent"}) is None
+    assert points_granted({"kind": "points", "points": "500"}) is None
+    assert points_granted({"kind": "points", "points": True}) is None
+    assert points_granted({"kind": "points", "points": 0}) is None
+    assert points_granted({}) is None
+
+
 def test_each_refusal_names_its_reason_and_numbers():
     cart = order(("tea", 1000, 1), merchant_id="m2")
     assert priced({"kind": "cash", "amount": 100}, cart, currency="USD") == NotApplicable(

@@ -237,9 +237,13 @@ def _granted(terms: models.Terms) -> dict[str, Any]:
 
 
 def points_granted(terms: models.Terms | dict[str, Any]) -> int | None:
-    """The points a `points` coupon grants, whatever the order (a redemption without one grants them too)."""
-    terms = _terms.validate_python(terms) if isinstance(terms, dict) else terms
-    return terms.points if isinstance(terms, models.PointsTerms) else None
+    """The points a `points` coupon grants, whatever the order (a redemption without one grants them too).
+    Terms as claimed are read as stored, not validated again: a redemption without an order prices nothing,
+    and terms of another kind (or a shape older than today's models) must not cost it a 5xx."""
+    if not isinstance(terms, dict):
+        return terms.points if isinstance(terms, models.PointsTerms) else None
+    points = terms.get("points") if terms.get("kind") == "points" else None
+    return points if isinstance(points, int) and not isinstance(points, bool) and points > 0 else None
 
 
 def price_claim(claim: ClaimItem, order: Order, taken: Taken | None = None) -> Priced | NotApplicable:
