@@ -268,3 +268,32 @@ def test_a_points_coupon_redeemed_reversed_and_redeemed_again_through_the_outbox
     deliver(messages[::-1] + messages)
     # Then the customer holds the 50 points once: the standing redemption's
     holds(50, "reason", ["points_coupon", "points_coupon", "points_coupon_reversed"])
+
+
+def test_a_reversal_of_a_redemption_never_credited_takes_nothing_once_past_the_catch_up_window():
+    from datetime import UTC, datetime, timedelta
+
+    from coupon_service.clock import ManualClock
+    from coupon_service.validity import to_iso
+
+    now = datetime.now(UTC)
+    hour_ago, two_hours_ago = to_iso(now - timedelta(hours=1)), now - timedelta(hours=2)
+    # Given c1 credited once under the old per-claim source two hours ago, for a redemption before it
+    Ledger(clock=ManualClock(two_hours_ago)).credit("u1", "m1", "points_coupon:c1", "points_coupon", 50)
+    # When reversals come of redemptions an hour old that no credit stands for: r1 redeemed after c1's
+    # per-claim credit (it predates per-redemption credits), and r9 of a claim never credited at all
+    stale = [
+        bus_message("RedemptionReversed", reversed_("r1", hour_ago, to_iso(now)), "x1"),
+        bus_message("RedemptionReversed", reversed_("r9", hour_ago, to_iso(now), claim_id="c9"), "x9"),
+    ]
+    # Then each is taken at its first delivery (never back to the queue), and takes nothing
+    assert invoke("points_worker", {"Records": stale * 2}) == {"batchItemFailures": []}
+    holds(50, "source", ["points_coupon:c1"])
+    # But a reversal of a redemption a minute old without its credit yet goes back to the queue, and takes
+    # its credit back once the credit is there
+    recent = to_iso(now - timedelta(minutes=1))
+    x2 = bus_message("RedemptionReversed", reversed_("r2", recent, to_iso(now)), "x2")
+    answer = invoke("points_worker", {"Records": [x2]})
+    assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == ["x2"]
+    deliver([bus_message("CouponRedeemed", redeemed("r2", recent), "r2"), x2])
+    holds(50, "source", ["points_coupon:c1", "points_coupon:r2", "points_coupon_reversed:r2"])

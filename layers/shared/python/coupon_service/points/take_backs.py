@@ -9,7 +9,8 @@ them on condition they are as read (read again otherwise), so a refund counts on
 
 A points coupon credits each redemption (`points_coupon:{redemptionId}`) and its reversal takes that back
 (`points_coupon_reversed:{redemptionId}`), so the customer holds the points of the redemptions that stand.
-A reversal that overtook its redemption's credit goes back to the queue and is applied after it."""
+A reversal that overtook its redemption's credit goes back to the queue and is applied after it; one of a
+redemption older than CATCH_UP without a credit takes nothing (it was never credited)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from coupon_service.validity import to_iso
 TRIES = 8  # a refund's reads and transaction, again while other refunds of its order move the totals
 
 # How long after an order came in its refund waits for its credit (the order's message retried meanwhile);
-# an older order without a credit earned nothing when it came (no rule then).
+# an older order without a credit earned nothing when it came (no rule then). The same for a reversal and its
+# redemption's credit. The queue's 4 deliveries 180 s apart end well within it.
 CATCH_UP = timedelta(minutes=15)
 
 
@@ -115,9 +117,19 @@ class TakeBacks:
             # for the redemptions made before that credit: their reversal takes it back, once.
             credit = self.store.entry(customer, programme, f"points_coupon:{claim}")
             if credit is None or credit.at < str(detail.get("redeemed_at") or ""):
-                raise RedemptionNotCreditedYet(f"redemption {redemption}'s points are not credited yet")
+                self._redemption_not_credited_yet(detail)
+                return None  # never credited: nothing to take back
             source = f"points_coupon_reversed:{claim}"
         about = {"coupon_id": detail["coupon_id"], "claim_id": claim, "redemption_id": redemption}
         return self.ledger.take_back(
             customer, programme, source, "points_coupon_reversed", credit.points, detail=about
         )
+
+    def _redemption_not_credited_yet(self, detail: Mapping[str, Any]) -> None:
+        """A reversal that finds no credit of its redemption goes back to the queue while the redemption is
+        recent (its credit may be on its way: two batches at once, or its message being retried); a
+        redemption older than CATCH_UP was never credited (it predates per-redemption credits, or came
+        before the worker took points coupons), so there is nothing to take back."""
+        if str(detail.get("redeemed_at") or "") >= to_iso(self.clock.now() - CATCH_UP):
+            redemption = detail["redemption_id"]
+            raise RedemptionNotCreditedYet(f"redemption {redemption}'s points are not credited yet")
