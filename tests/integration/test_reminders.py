@@ -17,7 +17,7 @@ from coupon_service.validity import to_iso
 
 from bench.reminders import seeded
 from devstack.streams import StreamReader, published
-from tests.builders import GIFTABLE, claim, make_coupon, scan, stored_claim
+from tests.builders import GIFTABLE, claim, make_coupon, scan, seed, stored_claim
 from tests.support import call, concurrently, customer, inject, invoke, merchant
 
 pytestmark = pytest.mark.usefixtures("stack")
@@ -36,10 +36,9 @@ def reminded_events(records: list[dict[str, Any]]) -> Counter:
 
 def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(emulator, stack, clock):
     # Given 5,000 claimed coupons with reminder times over two days, each valid six hours after it
-    table = Table()
     spread = timedelta(hours=48) / 5000
     seeds = [seeded(i, T0 + spread * i, T0 + spread * i + timedelta(hours=6)) for i in range(5000)]
-    table.batch_write(seeds)
+    seed(seeds)
     # And real ones: claimed with a reminder 12 hours before expiry, some redeemed, some redeemed and reversed
     clock.set(T0)
     coupon = make_coupon(
@@ -74,9 +73,7 @@ def test_every_due_coupon_over_two_days_is_reminded_once_at_or_after_its_time(em
 @pytest.mark.parametrize("fault_mode", ["clean", "lost"])
 def test_three_overlapping_runs_remind_each_coupon_once(emulator, stack, fault_mode):
     now = T0 + timedelta(hours=3)
-    Table().batch_write(
-        seeded(i, T0 + timedelta(seconds=7 * i), now + timedelta(days=1)) for i in range(1000)
-    )
+    seed(seeded(i, T0 + timedelta(seconds=7 * i), now + timedelta(days=1)) for i in range(1000))
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     # (and again with writes refused, or applied with their answer lost: 15% each)
@@ -95,7 +92,7 @@ def test_a_coupon_the_store_stays_busy_on_is_left_for_the_next_run_and_the_check
 ):
     # Given three due coupons, a run's first checkpoint, and a store that refuses every write for a while
     now = T0 + timedelta(hours=1)
-    Table().batch_write(seeded(i, T0 + timedelta(seconds=i + 1), now + timedelta(days=1)) for i in range(3))
+    seed(seeded(i, T0 + timedelta(seconds=i + 1), now + timedelta(days=1)) for i in range(3))
     Reminders().run(T0)
     checkpoint = Table().get(keys.reminder_checkpoint())["checkpoint"]
     monkeypatch.setattr(store, "DEFAULT_BUDGET", 0.2)
@@ -115,7 +112,7 @@ def test_a_deferred_coupon_whose_write_was_applied_counts_as_reminded_by_its_run
 ):
     # Given one due coupon, and a store that applies each write but loses every answer
     now = T0 + timedelta(hours=1)
-    Table().batch_write([seeded(0, T0, now + timedelta(days=1))])
+    seed([seeded(0, T0, now + timedelta(days=1))])
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     monkeypatch.setattr(store, "DEFAULT_BUDGET", 0.2)
@@ -164,7 +161,7 @@ class _FlakyBus:
 
 def test_events_that_fail_to_publish_are_delivered_on_retry_and_none_twice(emulator, stack, monkeypatch):
     now = T0 + timedelta(hours=1)
-    Table().batch_write(seeded(i, T0 + timedelta(seconds=i), now + timedelta(days=1)) for i in range(120))
+    seed(seeded(i, T0 + timedelta(seconds=i), now + timedelta(days=1)) for i in range(120))
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     Reminders().run(now)
@@ -190,7 +187,7 @@ def test_after_twelve_hours_without_a_run_one_run_catches_up_and_reminds_nothing
         )
         for i in range(100)
     ]
-    Table().batch_write(seeds)
+    seed(seeds)
     reader = StreamReader(emulator.url, stack.tables["CouponsTable"])
     reader.drain()
     # When one run comes 12 hours later
@@ -207,12 +204,9 @@ def test_after_twelve_hours_without_a_run_one_run_catches_up_and_reminds_nothing
 def test_a_run_reads_what_is_due_and_little_else(dynamodb_items_read):
     # Given 100,000 claimed coupons of which 1,000 are due
     now = T0 + timedelta(hours=5)
-    table = Table()
     ends = now + timedelta(days=90)
-    table.batch_write(
-        seeded(i, now - timedelta(seconds=0.8 * (i + 1)), ends) for i in range(1000)
-    )  # since the last run
-    table.batch_write(seeded(i, now + timedelta(minutes=i), ends) for i in range(1000, 100_000))
+    seed(seeded(i, now - timedelta(seconds=0.8 * (i + 1)), ends) for i in range(1000))  # since the last run
+    seed(seeded(i, now + timedelta(minutes=i), ends) for i in range(1000, 100_000))
     Reminders().run(now - timedelta(minutes=15))
     # When a run comes
     dynamodb_items_read.reset()
