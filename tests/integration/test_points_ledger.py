@@ -31,8 +31,12 @@ def ledger_items(customer_id, programme):
 
 def assert_consistent(customer_id, programme):
     balance, entries, lots = ledger_items(customer_id, programme)
-    assert balance["balance"] == sum(e["points"] for e in entries), (balance, entries)
+    # A credit's `repaid` went to the debt, not the balance; the debt is the shortfalls not yet repaid
+    assert balance["balance"] == sum(e["points"] - e.get("repaid", 0) for e in entries), (balance, entries)
+    owed = sum(e.get("shortfall", 0) - e.get("repaid", 0) for e in entries)
+    assert balance.get("owed", 0) == owed >= 0, (balance, entries)
     assert balance["balance"] >= 0
+    assert owed == 0 or balance["balance"] == 0  # a debt stands only beside an empty balance
     assert balance["balance"] == sum(lot["points"] for lot in lots) - balance.get("consumed", 0)
     assert len({e["source"] for e in entries}) == len(entries)
     return balance, entries

@@ -64,3 +64,11 @@ def test_the_days_a_birthday_run_credits():
     # 02-29 is kept on 28 February in a year without one, on its own day in a leap year
     assert birthdays_on(date(2027, 2, 28)) == ["02-28", "02-29"]
     assert birthdays_on(date(2028, 2, 28)) == ["02-28"] and birthdays_on(date(2028, 2, 29)) == ["02-29"]
+
+
+def test_a_debt_is_paid_by_the_first_credits_until_it_is_paid():
+    from coupon_service.point_rules import repaid_shares
+
+    assert repaid_shares(5, [1, 7]) == [1, 4]  # a check-in's day, then its streak bonus
+    assert repaid_shares(0, [1, 7]) == [0, 0]
+    assert repaid_shares(20, [1, 7]) == [1, 7]

@@ -44,6 +44,9 @@ class PointsBalanceItem(BaseModel):
     # The soonest lot's instant: a debit is refused once it has passed, until that lot is expired. Set by a
     # credit when absent, reset by an expiry to the next lot's instant (absent: no lot that expires).
     expires_next: str | None = None
+    # What take-backs could not take (their shortfalls), not yet paid by later credits: a credit pays it
+    # first (its entry's `repaid`). Only ever beside an empty balance.
+    owed: int = 0
 
 
 class PointsEntryItem(BaseModel):
@@ -62,6 +65,7 @@ class PointsEntryItem(BaseModel):
     expires_at: str | None = None  # a credit's lot ("never": it does not expire)
     shortfall: int = 0  # a debit that found fewer points than it wanted: what it could not take
     wanted: int | None = None  # such a debit's whole amount
+    repaid: int = 0  # a credit's points that paid the ledger's debt (`owed`) instead of the balance
     by: str | None = None  # an adjustment's author (user id) and role
     by_role: str | None = None
     note: str | None = None  # an adjustment's reason as the merchant wrote it

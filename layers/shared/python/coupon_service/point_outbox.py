@@ -23,6 +23,7 @@ def _entry(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
         "entry_id": new["entry_id"],
         "reason": reason,
         "points": points,
+        "repaid": new.get("repaid", 0),
     }
     kind: type[Event]
     if reason == "expiry":

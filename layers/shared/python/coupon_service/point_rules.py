@@ -117,3 +117,13 @@ def birthday_days(today: date, done: date | None, since: date | None, catch_up: 
         if bound is not None and bound > start:
             start = bound
     return [start + timedelta(days=n) for n in range((today - start).days + 1)]
+
+
+def repaid_shares(owed: int, credits: Iterable[int]) -> list[int]:
+    """What of each credit (in order) pays a debt of `owed` first: the first credits pay until it is paid."""
+    shares, left = [], max(owed, 0)
+    for points in credits:
+        share = min(left, max(points, 0))
+        shares.append(share)
+        left -= share
+    return shares

@@ -16,6 +16,9 @@ class PointsEvent(Event):
     entry_id: str = Field(description="The ledger entry (one per source: the same source never twice)")
     reason: str
     points: int = Field(description="Signed: a debit is negative")
+    repaid: int = Field(
+        default=0, description="Of a credit's points, what paid the debt take-backs left (not the balance)"
+    )
 
 
 class PointsEarned(PointsEvent):

@@ -34,6 +34,7 @@ class PointsOut(BaseModel):
     check_in_day: str | None = None
     streak: int = 0
     time_zone: str = "UTC"  # the programme's (its merchant's settings): the zone its times are shown in
+    owed: int = 0  # what take-backs could not take, paid first by the next credits
 
 
 class PointsEntryOut(BaseModel):
@@ -45,6 +46,7 @@ class PointsEntryOut(BaseModel):
     expires_at: str | None = None
     shortfall: int = 0
     wanted: int | None = None
+    repaid: int = 0  # a credit's points that paid the debt (`owed`) instead of the balance
     by: str | None = None
     note: str | None = None
     detail: dict[str, object] | None = None
@@ -85,6 +87,7 @@ class CheckInOut(BaseModel):
     points: int  # the day's points
     bonus: int  # the streak bonus earned with it
     first: bool  # False: the day's check-in was made before (this answers it again)
+    repaid: int = 0  # of points + bonus, what paid the ledger's debt first
 
 
 class ExpirySetting(Strict):

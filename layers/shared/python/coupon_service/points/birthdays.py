@@ -104,6 +104,5 @@ class BirthdayPoints:
             return len(entries)
         written = 0
         for entry in entries:
-            if self.ledger.store.change(entry) is entry:
-                written += 1
+            written += self.ledger.store.changed(entry)[1]
         return written

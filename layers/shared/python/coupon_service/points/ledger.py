@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
-from coupon_service.errors import NotEnoughPoints
+from coupon_service.errors import Changed, NotEnoughPoints
 from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
 from coupon_service.point_rules import expiry_instant
 from coupon_service.store.point_expiry import PointsExpiryStore
@@ -83,7 +83,8 @@ class Ledger:
         self, customer_id: str, programme: str, source: str, reason: Reason, points: int, **extra: Any
     ) -> PointsEntryItem:
         """Up to `points` fewer, once per `source`: what the balance holds, never below zero; the entry
-        records what it could not take (`shortfall`)."""
+        records what it could not take (`shortfall`), which the ledger then owes (`owed`, paid first by
+        later credits), in the same transaction."""
         for _ in range(TAKE_BACK_TRIES):
             done = self.store.entry(customer_id, programme, source)
             if done is not None:
@@ -103,8 +104,5 @@ class Ledger:
             try:
                 return self._debit(entry)
             except NotEnoughPoints:
-                continue  # spent meanwhile: read the balance again
-        entry = self.entry(
-            customer_id, programme, source, reason, 0, shortfall=points, wanted=points, **extra
-        )
-        return self.store.change(entry)
+                continue  # spent or credited meanwhile: read the balance again
+        raise Changed("the ledger kept changing under a take-back; try again")

@@ -20,7 +20,7 @@ from coupon_service.models.points import (
     PointsSettingsOut,
 )
 from coupon_service.point_items import PointsBalanceItem, PointsSettingsItem
-from coupon_service.point_rules import NEVER, check_in, expiring, local_day
+from coupon_service.point_rules import NEVER, check_in, expiring, local_day, repaid_shares
 from coupon_service.points.ledger import Ledger
 from coupon_service.store.customers import CustomerBook
 from coupon_service.store.table import Table
@@ -71,6 +71,7 @@ class Points:
             check_in_day=balance.check_in_day,
             streak=balance.streak,
             time_zone=settings.time_zone,
+            owed=balance.owed,
         )
 
     def entries(self, customer_id: str, programme: str, limit: int, token: str | None) -> PointsEntryPage:
@@ -157,7 +158,11 @@ class Points:
             )
             entries.append(bonus)
         expires = self.ledger.expires_at(settings)
-        entries = [e.model_copy(update={"expires_at": expires}) for e in entries]
+        repaid = repaid_shares(balance.owed, (e.points for e in entries))  # the debt read is paid first
+        entries = [
+            e.model_copy(update={"expires_at": expires, "repaid": r})
+            for e, r in zip(entries, repaid, strict=True)
+        ]
         outcome = self.store.check_in(entries, balance, day, earned.streak)
         if outcome == "changed":
             return None
@@ -170,6 +175,7 @@ class Points:
             points=earned.daily,
             bonus=earned.bonus,
             first=True,
+            repaid=sum(repaid),
         )
 
     def _answer(self, customer: str, programme: str, day: str, streak: int, *, first: bool) -> CheckInOut:
@@ -182,6 +188,7 @@ class Points:
             points=daily.points if daily else 0,
             bonus=bonus.points if bonus else 0,
             first=first,
+            repaid=sum(e.repaid for e in (daily, bonus) if e),
         )
 
 

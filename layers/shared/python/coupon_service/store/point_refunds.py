@@ -14,7 +14,7 @@ from coupon_service import keys
 from coupon_service.errors import Changed
 from coupon_service.point_items import PointsEntryItem
 from coupon_service.store.point_expiry import PointsExpiryStore
-from coupon_service.store.points import debit_parts, entry_put, points_due, refused_parts
+from coupon_service.store.point_parts import debit_parts, points_due, refused_parts
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
 
@@ -74,7 +74,7 @@ class PointRefunds:
         delivery, or this call's own attempt whose answer was lost), or Refused."""
         parts: list[tuple[str, dict[str, Any]]] = [("order", _order_update(order, refund))]
         if entry is not None:
-            parts += debit_parts(entry) if entry.points < 0 else [("entry", entry_put(entry))]
+            parts += debit_parts(entry)  # a shortfall onto the debt with it
         names = [name for name, _ in parts]
         try:
             self.table.transact([operation for _, operation in parts])

@@ -5,94 +5,40 @@ A change is the balance's update (a debit conditioned on `balance >= points`, so
 and on the soonest lot's instant, `expires_next`, not having passed: points due to expire are never spent),
 the lot's (a credit) and the entry's put, conditioned on its absence: the entry's id is derived from its
 source, so a source changes a ledger once. A refused entry is the source's earlier change (another request,
-or this one's own attempt whose answer was lost): its entry is answered as if just written.
+or this one's own attempt whose answer was lost): its entry is answered as if just written. A credit pays
+the ledger's debt (`owed`, what take-backs could not take) first: written blind to it, refused only when
+there is one, then again paying it (`store.point_parts`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Literal
 
 from coupon_service import keys
-from coupon_service.errors import Changed, DomainError, NotEnoughPoints, PointsDue
+from coupon_service.errors import Changed
 from coupon_service.items import ClaimItem
 from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem, Reason
-from coupon_service.point_rules import NEVER
+from coupon_service.store.point_parts import (
+    NO_DEBT,
+    SETTLE_TRIES,
+    SOONEST,
+    DebtMoved,
+    Written,
+    balance_names,
+    credit_parts,
+    debit_parts,
+    debit_refusal,
+    lot_part,
+    refused_parts,
+    settling,
+)
+from coupon_service.store.point_parts import entry_id as entry_id
+from coupon_service.store.point_parts import entry_put as entry_put
+from coupon_service.store.point_parts import expires as expires
+from coupon_service.store.point_parts import points_due as points_due
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
-FAILED = "ConditionalCheckFailed"
 MAX_LOTS = 90  # lots one expiry transaction takes (a transaction holds at most 100 parts)
-NOT_DUE = "(attribute_not_exists(expires_next) OR expires_next > :now)"
-SOONEST = "expires_next = if_not_exists(expires_next, :next)"  # a credit's lot, when no lot's instant is set
-
-
-def entry_id(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:32]
-
-
-def _balance_names(entry: PointsEntryItem) -> dict[str, Any]:
-    return {"type": "points_balance", "c": entry.customer_id, "g": entry.programme, "one": 1}
-
-
-def credit_parts(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
-    """The parts of a credit (or of a debit's entry when `points` <= 0): the balance, the lot, the entry."""
-    parts: list[tuple[str, dict[str, Any]]] = []
-    if entry.points > 0:
-        parts.append(("balance", _add_balance(entry, entry.points, 0)))
-        parts.append(("lot", lot_part(entry.customer_id, entry.programme, entry.expires_at, entry.points)))
-    parts.append(("entry", entry_put(entry)))
-    return parts
-
-
-def lot_part(customer_id: str, programme: str, expires_at: str | None, points: int) -> dict[str, Any]:
-    """A lot's update: `points` more that expire at `expires_at` (indexed by its day unless `never`)."""
-    expires = expires_at or NEVER
-    named: dict[str, Any] = {"p": points, "type": "points_lot", "x": expires, "c": customer_id}
-    named["g"] = programme
-    expression = "ADD points :p SET #t = :type, customer_id = :c, programme = :g, expires_at = :x"
-    if expires != NEVER:
-        index = keys.points_due_index(customer_id, programme, expires)
-        expression += ", GSI2PK = :ipk, GSI2SK = :isk"
-        named.update(ipk=index["GSI2PK"], isk=index["GSI2SK"])
-    return {
-        "Update": {
-            "Key": to_item(keys.points_lot(customer_id, programme, expires)),
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": {"#t": "type"},
-            "ExpressionAttributeValues": values(**named),
-        }
-    }
-
-
-def expires(expires_at: str | None) -> bool:
-    return expires_at is not None and expires_at != NEVER
-
-
-def _add_balance(entry: PointsEntryItem, points: int, consumed: int) -> dict[str, Any]:
-    named = {**_balance_names(entry), "p": points}
-    expression = "SET #t = :type, customer_id = :c, programme = :g"
-    if points > 0 and expires(entry.expires_at):
-        expression += ", " + SOONEST
-        named["next"] = entry.expires_at
-    expression += " ADD balance :p, version :one"
-    request: dict[str, Any] = {"Key": to_item(keys.points_balance(entry.customer_id, entry.programme))}
-    if consumed:
-        expression += ", #u :took"
-        named.update(took=consumed, need=consumed, now=entry.at)
-        request["ConditionExpression"] = "balance >= :need AND " + NOT_DUE
-        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    request.update(
-        UpdateExpression=expression,
-        ExpressionAttributeNames={"#t": "type", **({"#u": "consumed"} if consumed else {})},
-        ExpressionAttributeValues=values(**named),
-    )
-    return {"Update": request}
-
-
-def debit_parts(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
-    """The parts of a debit of -`entry.points`: the balance (never below zero) and the entry."""
-    taken = -entry.points
-    return [("balance", _add_balance(entry, -taken, taken)), ("entry", entry_put(entry))]
 
 
 def claim_debit_parts(claim: ClaimItem) -> list[tuple[str, dict[str, Any]]]:
@@ -118,39 +64,6 @@ def claim_entry(claim: ClaimItem, reason: Reason, points: int, at: str) -> Point
         at=at,
         detail={"coupon_id": claim.coupon_id, "claim_id": claim.claim_id},
     )
-
-
-def entry_put(entry: PointsEntryItem) -> dict[str, Any]:
-    item = {
-        **keys.points_entry(entry.customer_id, entry.programme, entry.entry_id),
-        **keys.points_entry_index(entry.customer_id, entry.programme, entry.at, entry.entry_id),
-        "type": "points_entry",
-        **entry.model_dump(exclude_none=True),
-    }
-    return {
-        "Put": {
-            "Item": to_item(item),
-            "ConditionExpression": "attribute_not_exists(PK)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-
-
-def points_due(old: dict[str, Any] | None, now: str) -> bool:
-    """Whether a debit's refused balance (its old image) holds a lot due by `now` not yet expired."""
-    due = (old or {}).get("expires_next")
-    return isinstance(due, str) and due <= now
-
-
-def debit_refusal(old: dict[str, Any] | None, entry: PointsEntryItem) -> DomainError:
-    """Why a debit's balance refused it: points due to expire first (expire them, try again), or too few."""
-    if points_due(old, entry.at):
-        return PointsDue(entry.customer_id, entry.programme, old)
-    return NotEnoughPoints(-entry.points)
-
-
-def refused_parts(names: list[str], cancelled: Cancelled) -> dict[str, dict[str, Any] | None]:
-    return {name: old for name, (code, old) in zip(names, cancelled.reasons, strict=False) if code == FAILED}
 
 
 class PointsStore:
@@ -210,13 +123,34 @@ class PointsStore:
 
     def change(self, entry: PointsEntryItem) -> PointsEntryItem:
         """Credit (points > 0) or debit (points < 0) the ledger with `entry`, once per its source: the entry
-        written, or the source's entry written before. A debit past the balance: NotEnoughPoints."""
-        parts = credit_parts(entry) if entry.points >= 0 else debit_parts(entry)
-        return self.commit(parts, entry)
+        written, or the source's entry written before. A debit past the balance: NotEnoughPoints. A credit
+        pays the ledger's debt first (the entry written says how much, `repaid`)."""
+        return self.changed(entry)[0]
+
+    def changed(self, entry: PointsEntryItem) -> tuple[PointsEntryItem, bool]:
+        """`change`, and whether this call wrote the entry (False: the source's earlier entry).
+
+        A credit is first written blind to the debt (one transaction, refused only when there is one); the
+        refusal's old image holds the debt, which the credit then pays, conditioned on it as read."""
+        owed = 0
+        for _ in range(SETTLE_TRIES):
+            if entry.points > 0:
+                entry = settling(entry, owed)
+                parts = credit_parts(entry, owed)
+            else:
+                parts = debit_parts(entry)
+            try:
+                return self._commit(parts, entry), True
+            except DebtMoved as moved:
+                owed = moved.owed
+            except Written as earlier:
+                return earlier.entry, False
+        raise Changed("the ledger's debt kept changing; try again")
 
     def change_together(self, entries: list[PointsEntryItem]) -> bool:
-        """Credits of distinct ledgers in one transaction: True, or False when any part was refused
-        (nothing written: the caller writes them one by one)."""
+        """Credits of distinct ledgers in one transaction, each blind to its ledger's debt: True, or False
+        when any part was refused (a duplicate, or a ledger in debt; nothing written: the caller writes them
+        one by one, where a debt is paid first)."""
         parts = [part for entry in entries for part in credit_parts(entry)]
         try:
             self.table.transact([operation for _, operation in parts])
@@ -224,14 +158,16 @@ class PointsStore:
             return False
         return True
 
-    def commit(self, parts: list[tuple[str, dict[str, Any]]], entry: PointsEntryItem) -> PointsEntryItem:
+    def _commit(self, parts: list[tuple[str, dict[str, Any]]], entry: PointsEntryItem) -> PointsEntryItem:
         names = [name for name, _ in parts]
         try:
             self.table.transact([operation for _, operation in parts])
         except Cancelled as cancelled:
             refused = refused_parts(names, cancelled)
             if "entry" in refused:  # the source changed the ledger already: that change is the answer
-                return PointsEntryItem.model_validate(refused["entry"] or {})
+                raise Written(PointsEntryItem.model_validate(refused["entry"] or {})) from cancelled
+            if "balance" in refused and entry.points > 0:  # a debt, or the debt read moved: pay it first
+                raise DebtMoved(int((refused["balance"] or {}).get("owed", 0))) from cancelled
             if "balance" in refused:
                 raise debit_refusal(refused["balance"], entry) from cancelled
             raise Changed("the ledger changed meanwhile; try again") from cancelled
@@ -240,31 +176,39 @@ class PointsStore:
     def check_in(
         self, entries: list[PointsEntryItem], read: PointsBalanceItem, day: str, streak: int
     ) -> Literal["written", "exists", "changed"]:
-        """Today's check-in entries with the balance's streak, on condition the last check-in is still the
-        one read: `written`; `exists` when the day's entry is there already (another request's, or this
-        one's whose answer was lost); `changed` when the last check-in changed meanwhile (read again)."""
+        """Today's check-in entries with the balance's streak, on condition the last check-in and the debt
+        are still the ones read (the entries' `repaid` pay that debt first): `written`; `exists` when the
+        day's entry is there already (another request's, or this one's whose answer was lost); `changed`
+        when the last check-in or the debt changed meanwhile (read again)."""
         first = entries[0]
-        named = {**_balance_names(first), "p": sum(e.points for e in entries), "day": day, "s": streak}
+        total = sum(e.points - e.repaid for e in entries)  # the entries' `repaid` pay the debt read first
+        named = {**balance_names(first), "p": total, "day": day, "s": streak}
         soonest = ""
-        if expires(first.expires_at):
+        if total > 0 and expires(first.expires_at):
             soonest, named["next"] = ", " + SOONEST, first.expires_at
         if read.check_in_day is None:
             condition = "attribute_not_exists(check_in_day)"
         else:
             condition, named["last"] = "check_in_day = :last", read.check_in_day
+        debt = ""
+        if read.owed:
+            condition += " AND owed = :was"
+            debt, named["was"], named["back"] = ", owed :back", read.owed, -sum(e.repaid for e in entries)
+        else:
+            condition, named["zero"] = f"{condition} AND {NO_DEBT}", 0
         balance = {
             "Update": {
                 "Key": to_item(keys.points_balance(first.customer_id, first.programme)),
                 "UpdateExpression": "SET #t = :type, customer_id = :c, programme = :g, check_in_day = :day, "
-                f"streak = :s{soonest} ADD balance :p, version :one",
+                f"streak = :s{soonest} ADD balance :p, version :one{debt}",
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#t": "type"},
                 "ExpressionAttributeValues": values(**named),
             }
         }
-        total = sum(e.points for e in entries)
-        lot = lot_part(first.customer_id, first.programme, first.expires_at, total)
-        parts: list[tuple[str, dict[str, Any]]] = [("streak", balance), ("lot", lot)]
+        parts: list[tuple[str, dict[str, Any]]] = [("streak", balance)]
+        if total > 0:
+            parts.append(("lot", lot_part(first.customer_id, first.programme, first.expires_at, total)))
         parts += [("entry", entry_put(entry)) for entry in entries]
         names = [name for name, _ in parts]
         try:

@@ -10,7 +10,7 @@ from coupon_service.errors import Changed
 from coupon_service.items import ClaimItem
 from coupon_service.lifecycle import Condition, voidable_condition
 from coupon_service.point_items import PointsEntryItem
-from coupon_service.store.points import credit_parts
+from coupon_service.store.point_parts import SETTLE_TRIES, credit_parts, refused_debt, settling
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
 
@@ -56,16 +56,27 @@ class VoidStore:
         if gift_id:
             lapsed = claim.gift_expires_at is not None and claim.gift_expires_at <= now
             operations.append(_settle_gift(gift_id, lapsed=lapsed, now=now))
-        if refund is not None:  # a coupon claimed for points: they go back to its claimer, once
-            operations += [operation for _, operation in credit_parts(refund)]
-        try:
-            self.table.transact(operations)
-        except Cancelled:
-            raise Changed("this coupon changed while it was voided; try again") from None
+        self._transact(operations, refund)
         voided = {**claim.record(), "state": "void", "voided_at": now, "voided_by": by, "void_reason": reason}
         for gone in ("GSI3PK", "GSI3SK", "gift_id", "gift_expires_at", "gift_retires"):
             voided.pop(gone, None)
         return ClaimItem.model_validate(voided)
+
+    def _transact(self, operations: list[dict[str, Any]], refund: PointsEntryItem | None) -> None:
+        """The void's transaction, with a coupon claimed for points returning them to its claimer, once: blind
+        to the claimer's debt first; refused for it alone, the return pays that debt first."""
+        owed = 0
+        for _ in range(SETTLE_TRIES):
+            returned = [] if refund is None else credit_parts(settling(refund, owed), owed)
+            try:
+                self.table.transact(operations + [operation for _, operation in returned])
+                return
+            except Cancelled as cancelled:
+                debt = None if refund is None else refused_debt(cancelled, len(operations))
+                if debt is None:
+                    raise Changed("this coupon changed while it was voided; try again") from None
+                owed = debt
+        raise Changed("this coupon changed while it was voided; try again")
 
 
 def _settle_gift(gift_id: str, *, lapsed: bool, now: str) -> dict[str, Any]:
