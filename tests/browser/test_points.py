@@ -202,3 +202,54 @@ def test_points_expiring_at_a_shanghai_midnight_show_that_day_to_the_customer_an
 def check(page, assert_accessible) -> None:
     assert_accessible(page)
     assert horizontal_overflow(page) <= 0, page.url
+
+
+def test_points_a_refund_could_not_take_back_are_owed_and_the_next_credit_pays_them_first(
+    web_stack, open_page, assert_accessible
+):
+    from tests.support import bus_message
+
+    # Given an order that earned 30 points, the points spent, then the order refunded whole: 30 owed
+    merchant, customer = unique("ow"), unique("sam")
+    owner = mint("merchant", f"owner-{merchant}", merchant=merchant)
+    rule = {"earning": {"order": {"points": 1, "per_amount": 100}}}
+    call(web_stack.url, "PUT", "/merchant/points/settings", owner, rule)
+    order = {
+        "order_id": "o1",
+        "merchant_id": merchant,
+        "customer_id": customer,
+        "amount": 3000,
+        "currency": "CNY",
+    }
+    assert web_stack.invoke("PointsWorkerFunction", {"Records": [bus_message("OrderPlaced", order)]}) == {
+        "batchItemFailures": []
+    }
+    path = f"/merchant/points/customers/{customer}"
+    spent = {"points": -30, "reason": "Spent at the till"}
+    call(web_stack.url, "POST", f"{path}/adjustments", owner, spent, key=unique("k"))
+    refunded = {**order, "refund_id": "r1"}
+    web_stack.invoke("PointsWorkerFunction", {"Records": [bus_message("OrderRefunded", refunded, "m-2")]})
+    # When the merchant then gives 10 points: they pay the debt first
+    thanks = {"points": 10, "reason": "Thanks"}
+    call(web_stack.url, "POST", f"{path}/adjustments", owner, thanks, key=unique("k"))
+    assert (
+        call(web_stack.url, "GET", path, owner)["balance"],
+        call(web_stack.url, "GET", path, owner)["owed"],
+    ) == (0, 20)
+    # Then the customer sees no points, the 20 owed, and what of the 10 paid it
+    phone = open_page(role="customer", user=customer, phone=True)
+    phone.goto(f"/c/points?programme={merchant}")
+    phone.get_by_text("0 points", exact=True).wait_for()
+    phone.get_by_text("You owe 20 points that a refund could not take back").wait_for()
+    entry = phone.get_by_role("listitem").filter(has_text="Adjusted by the shop: Thanks")
+    assert "10 paid points owed" in entry.inner_text()
+    refund = phone.get_by_role("listitem").filter(has_text="Order refunded")
+    assert "30 could not be taken back" in refund.inner_text()
+    check(phone, assert_accessible)
+    # And so does the merchant
+    console = open_page(role="merchant", user=f"owner-{merchant}", merchant=merchant)
+    console.goto("/console/points")
+    console.get_by_label("Customer id").fill(customer)
+    console.get_by_role("button", name="Look up").click()
+    console.get_by_text("Owed: 20 points").wait_for()
+    assert_accessible(console)

@@ -16,6 +16,7 @@ addMessages({
     "console.points.customerId": "Customer id",
     "console.points.find": "Look up",
     "console.points.balance": "Balance: {points} points",
+    "console.points.owed": "Owed: {points} points that take-backs could not take (the next credits pay them first)",
     "console.points.expiring": "{points} points expire on {when}",
     "console.points.entries": "Entries",
     "console.points.adjust": "Adjust points",
@@ -36,6 +37,7 @@ addMessages({
     "console.points.customerId": "顾客编号",
     "console.points.find": "查询",
     "console.points.balance": "余额：{points} 积分",
+    "console.points.owed": "欠分：{points} 积分未能扣回（之后入账的积分优先抵扣）",
     "console.points.expiring": "{points} 积分将于 {when} 过期",
     "console.points.entries": "积分明细",
     "console.points.adjust": "调整积分",
@@ -95,6 +97,7 @@ function CustomerLedger({ customer, timeZone }: { customer: string; timeZone: st
   return (
     <div className="card">
       <p className="value">{t("console.points.balance", { points: data.balance.toLocaleString(locale) })}</p>
+      {data.owed ? <p className="hint">{t("console.points.owed", { points: data.owed.toLocaleString(locale) })}</p> : null}
       <ul className="facts">
         {expiryLines(data.expiring, zone, locale).map((line) => (
           <li key={line.when}>{t("console.points.expiring", { points: line.points.toLocaleString(locale), when: line.when })}</li>

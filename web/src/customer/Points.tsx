@@ -21,6 +21,7 @@ addMessages({
     "customer.points.open": "Show",
     "customer.points.balance": "Balance",
     "customer.points.balanceValue": "{points} points",
+    "customer.points.owed": "You owe {points} points that a refund could not take back: the next points you earn pay them first.",
     "customer.points.expiring": "Expiring",
     "customer.points.expiringLine": "{points} points on {when}",
     "customer.points.noExpiry": "None of your points expire.",
@@ -44,6 +45,7 @@ addMessages({
     "customer.points.open": "查看",
     "customer.points.balance": "积分余额",
     "customer.points.balanceValue": "{points} 积分",
+    "customer.points.owed": "您有 {points} 积分因退款未能扣回，之后获得的积分将优先抵扣。",
     "customer.points.expiring": "即将过期",
     "customer.points.expiringLine": "{points} 积分将于 {when} 过期",
     "customer.points.noExpiry": "您的积分均不会过期。",
@@ -106,6 +108,7 @@ function Ledger({ programme }: { programme: string }) {
       <section className="card balance" aria-labelledby="points-balance">
         <h2 id="points-balance">{t("customer.points.balance")}</h2>
         <p className="value">{t("customer.points.balanceValue", { points: data.balance.toLocaleString(locale) })}</p>
+        {data.owed ? <p className="hint">{t("customer.points.owed", { points: data.owed.toLocaleString(locale) })}</p> : null}
         <h3>{t("customer.points.expiring")}</h3>
         {lines.length === 0 ? (
           <p>{t("customer.points.noExpiry")}</p>

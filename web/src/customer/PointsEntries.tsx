@@ -1,5 +1,5 @@
 // A ledger's entries (customer and console): when, why, the signed points, a credit's expiry, a take-back's
-// shortfall, an adjustment's author.
+// shortfall, what of a credit paid points owed, an adjustment's author.
 import { addMessages, useLocale } from "../lib/i18n";
 import { formatTime } from "../lib/format";
 import { say } from "./offerText";
@@ -10,6 +10,7 @@ addMessages({
     "customer.points.none": "No points yet.",
     "customer.points.expires": "expires {when}",
     "customer.points.shortfall": "{points} could not be taken back",
+    "customer.points.repaid": "{points} paid points owed",
     "customer.points.by": "by {by}",
     "customer.points.reason.order": "Order",
     "customer.points.reason.refund": "Order refunded",
@@ -34,6 +35,7 @@ addMessages({
     "customer.points.none": "暂无积分记录。",
     "customer.points.expires": "{when} 过期",
     "customer.points.shortfall": "{points} 积分未能扣回",
+    "customer.points.repaid": "其中 {points} 积分用于抵扣欠分",
     "customer.points.by": "操作人 {by}",
     "customer.points.reason.order": "订单积分",
     "customer.points.reason.refund": "订单退款",
@@ -67,8 +69,9 @@ export function EntryList({ entries, timeZone, showBy = false }: { entries: Poin
           <span className={entry.points < 0 ? "entry-points debit" : "entry-points credit"}>{signedPoints(entry.points, locale)}</span>
           <small className="entry-when">
             {formatTime(entry.at, timeZone, locale)}
-            {entry.expires_at ? ` · ${t("customer.points.expires", { when: formatTime(entry.expires_at, timeZone, locale) })}` : ""}
+            {entry.expires_at && entry.expires_at !== "never" ? ` · ${t("customer.points.expires", { when: formatTime(entry.expires_at, timeZone, locale) })}` : ""}
             {entry.shortfall ? ` · ${t("customer.points.shortfall", { points: entry.shortfall })}` : ""}
+            {entry.repaid ? ` · ${t("customer.points.repaid", { points: entry.repaid })}` : ""}
             {showBy && entry.by ? ` · ${t("customer.points.by", { by: entry.by })}` : ""}
           </small>
         </li>

@@ -16,6 +16,7 @@ export interface PointsSummary {
   check_in_day?: string | null;
   streak: number;
   time_zone?: string; // the programme's: every time of the ledger is shown in it
+  owed?: number; // what take-backs could not take: the next points earned pay it first
 }
 
 export interface PointsEntry {
@@ -25,6 +26,7 @@ export interface PointsEntry {
   at: string;
   expires_at?: string | null;
   shortfall?: number;
+  repaid?: number; // of a credit's points, what paid the points owed
   wanted?: number | null;
   by?: string | null;
   note?: string | null;
