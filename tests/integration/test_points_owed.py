@@ -134,10 +134,11 @@ def test_a_batch_of_credits_with_a_ledger_in_debt_pays_that_debt_and_credits_the
 @pytest.mark.concurrency
 @pytest.mark.parametrize("mode", ["faults", "lost"])
 def test_credits_and_take_backs_at_once_keep_balance_and_debt_the_entries_sums(emulator, mode):
-    # Given 5 points left of 20 earned
+    # Given 20 points earned, 15 spent, and a take-back of 15 that found 5: 10 owed
     ledger = Ledger()
     ledger.credit("u1", "m1", "seed", "order", 20)
     ledger.debit("u1", "m1", "spent", "coupon_claim", 15)
+    assert ledger.take_back("u1", "m1", "refund:before", "refund", 15).shortfall == 10
     inject(emulator, mode)
 
     # When two take-backs of 30 and 10, and eight credits of 10, each delivered twice, run at once
@@ -156,10 +157,12 @@ def test_credits_and_take_backs_at_once_keep_balance_and_debt_the_entries_sums(e
     injected = emulator.faults.injected
     emulator.faults.set(0.0)
     assert [r for r in results if isinstance(r, Exception)] == []
-    # Then every point is in the balance or owed: 20 - 15 + 80 - 40 = 45, whatever the order
+    # Then every point is in the balance or owed: 20 - 15 - 15 + 80 - 40 = 30, whatever the order; the debt
+    # (the 10 and whatever the take-backs at once could not take) was repaid by the credits
     (balance, owed), entries = ledger_state()
-    assert (balance, owed) == (45, 0)
-    assert sum(e["shortfall"] for e in entries.values()) == sum(e["repaid"] for e in entries.values())
+    assert (balance, owed) == (30, 0)
+    repaid = sum(e["repaid"] for e in entries.values())
+    assert repaid == sum(e["shortfall"] for e in entries.values()) >= 10
     assert injected > 0
 
 
