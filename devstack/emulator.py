@@ -18,7 +18,17 @@ from typing import Any, cast
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack import bus_events, items, parsing, queries, queues, responses, s3_events, transactions
+from devstack import (
+    bus_events,
+    items,
+    parsing,
+    queries,
+    queues,
+    responses,
+    s3_events,
+    stream_records,
+    transactions,
+)
 from devstack.keepalive import KeepAliveHandler
 
 DYNAMODB_TARGET = "DynamoDB_20120810."
@@ -130,6 +140,7 @@ class Emulator:
         bus_events.install()
         queues.install()
         parsing.install()
+        stream_records.install()
         self.faults = Faults()
         self.lock = threading.Lock()
         self.requests = 0
