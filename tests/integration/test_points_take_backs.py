@@ -286,9 +286,11 @@ def test_a_reversal_of_a_redemption_never_credited_takes_nothing_once_past_the_c
         bus_message("RedemptionReversed", reversed_("r1", hour_ago, to_iso(now)), "x1"),
         bus_message("RedemptionReversed", reversed_("r9", hour_ago, to_iso(now), claim_id="c9"), "x9"),
     ]
-    # Then each is taken at its first delivery (never back to the queue), and takes nothing
+    # Then each is taken at its first delivery (never back to the queue), and takes nothing: its entry
+    # says so with 0 points
     assert invoke("points_worker", {"Records": stale * 2}) == {"batchItemFailures": []}
-    holds(50, "source", ["points_coupon:c1"])
+    holds(50, "source", ["points_coupon:c1", "points_coupon_reversed:r1", "points_coupon_reversed:r9"])
+    assert credit_entry("points_coupon_reversed:r9")["points"] == 0
     # But a reversal of a redemption a minute old without its credit yet goes back to the queue, and takes
     # its credit back once the credit is there
     recent = to_iso(now - timedelta(minutes=1))
@@ -296,4 +298,14 @@ def test_a_reversal_of_a_redemption_never_credited_takes_nothing_once_past_the_c
     answer = invoke("points_worker", {"Records": [x2]})
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == ["x2"]
     deliver([bus_message("CouponRedeemed", redeemed("r2", recent), "r2"), x2])
-    holds(50, "source", ["points_coupon:c1", "points_coupon:r2", "points_coupon_reversed:r2"])
+    holds(
+        50,
+        "source",
+        [
+            "points_coupon:c1",
+            "points_coupon:r2",
+            "points_coupon_reversed:r1",
+            "points_coupon_reversed:r2",
+            "points_coupon_reversed:r9",
+        ],
+    )

@@ -175,3 +175,15 @@ class PointsDue(Conflict):
         self.customer_id = customer_id
         self.programme = programme
         self.balance = balance  # the balance as the refusal found it (the expiry's first read)
+
+
+class CreditUndone(Conflict):
+    """A credit refused because its source was undone before it landed (a points coupon's redemption
+    reversed first: the reversal's entry stands): nothing to credit. It never reaches a caller of the API
+    (the points worker answers the event with nothing written)."""
+
+    code = "credit_undone"
+
+    def __init__(self, source: str) -> None:
+        super().__init__("the credit's source was undone before it landed", field="source")
+        self.source = source

@@ -15,6 +15,8 @@ def _entry(new: dict[str, Any], old: dict[str, Any], name: str) -> list[Event]:
     if name != "INSERT":
         return []  # entries are never rewritten
     reason, points = new["reason"], new["points"]
+    if not points and not new.get("shortfall"):
+        return []  # changed nothing: a reversal or a refund that came before the credit it undoes
     common = {
         "event_id": "",
         "occurred_at": new["at"],

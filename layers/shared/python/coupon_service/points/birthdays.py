@@ -98,11 +98,11 @@ class BirthdayPoints:
         return len(born), credited
 
     def _credit(self, entries: list[PointsEntryItem]) -> int:
-        """Credits of distinct ledgers in one transaction; refused (a concurrent run credited one of them),
-        one by one, each then answered by the entry there. How many this call wrote."""
-        if len(entries) > 1 and self.ledger.store.change_together(entries):
-            return len(entries)
-        written = 0
-        for entry in entries:
-            written += self.ledger.store.changed(entry)[1]
+        """Credits of distinct ledgers in one transaction; those its refusal named (a concurrent run credited
+        one of them, a ledger in debt) one by one, each then answered by the entry there. How many this call
+        wrote."""
+        left = self.ledger.store.change_together(entries)
+        written = len(entries) - len(left)
+        for n, owed in left.items():
+            written += self.ledger.store.changed(entries[n], owed=owed)[1]
         return written

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from coupon_service.clock import SYSTEM, Clock
+from coupon_service.errors import CreditUndone
 from coupon_service.point_items import PointsEntryItem, PointsSettingsItem, Reason
 from coupon_service.point_rules import order_points
 from coupon_service.points.ledger import Ledger
 from coupon_service.points.take_backs import TakeBacks
-from coupon_service.store.points import entry_id
+from coupon_service.store.points import entry_id, undone_by
 from coupon_service.store.table import Table
 
 CREDITS_PER_TRANSACTION = 33  # three parts each (balance, lot, entry): a transaction holds at most 100
@@ -77,12 +78,19 @@ class Earning:
                 credits += [(index, award) for award in self.awards(kind, detail)]
             except Exception as error:  # reported for that message alone; the queue delivers it again
                 results[index] = error
-        found = self.ledger.store.found([_key(a) for _, a in credits] + _legacy_keys(credits))
+        awards = [a for _, a in credits]
+        found = self.ledger.store.found(
+            [_key(a) for a in awards] + _legacy_keys(credits) + _undone_keys(awards)
+        )
         done = set(found)
         fresh: list[tuple[int, Award]] = []
         for index, award in credits:
-            # Else delivered before (or twice in this batch): its change stands
-            if _key(award) not in done and not _credited_per_claim(award, found):
+            # Else delivered before (or twice in this batch), or undone before it landed: nothing to credit
+            if (
+                _key(award) not in done
+                and not _credited_per_claim(award, found)
+                and not _undone(award, found)
+            ):
                 done.add(_key(award))
                 fresh.append((index, award))
         for index, written in self._credit_together(fresh):
@@ -101,23 +109,26 @@ class Earning:
 
     def _credit_together(
         self, awards: list[tuple[int, Award]]
-    ) -> list[tuple[int, PointsEntryItem | Exception]]:
-        """Credits of distinct ledgers in one transaction each chunk; a chunk refused (a duplicate raced
-        in) is written one by one, each then answered by its own entry."""
-        written: list[tuple[int, PointsEntryItem | Exception]] = []
+    ) -> list[tuple[int, PointsEntryItem | Exception | None]]:
+        """Credits of distinct ledgers in one transaction each chunk; the credits a chunk's refusal named (a
+        duplicate raced in, a ledger in debt, a source undone) are written one by one, each then answered
+        by its own entry (None: undone, nothing credited)."""
+        written: list[tuple[int, PointsEntryItem | Exception | None]] = []
         chunk: list[tuple[int, PointsEntryItem]] = []
         ledgers: set[tuple[str, str]] = set()
 
         def flush() -> None:
-            entries = [entry for _, entry in chunk]
-            if len(entries) > 1 and self.ledger.store.change_together(entries):
-                written.extend(chunk)
-            else:
-                for index, entry in chunk:
-                    try:
-                        written.append((index, self.ledger.store.change(entry)))
-                    except Exception as error:
-                        written.append((index, error))
+            left = self.ledger.store.change_together([entry for _, entry in chunk])
+            for n, (index, entry) in enumerate(chunk):
+                if n not in left:
+                    written.append((index, entry))
+                    continue
+                try:
+                    written.append((index, self.ledger.store.change(entry, owed=left[n])))
+                except CreditUndone:
+                    written.append((index, None))
+                except Exception as error:
+                    written.append((index, error))
             chunk.clear()
             ledgers.clear()
 
@@ -225,18 +236,22 @@ class Earning:
             if int(rule.get(side) or 0) > 0
         ]
 
-    def give(self, award: Award) -> PointsEntryItem:
+    def give(self, award: Award) -> PointsEntryItem | None:
+        """The award's change (None: a credit undone before it landed, nothing credited)."""
         if award.points > 0:
             settings = self.programme(award.programme)
-            return self.ledger.credit(
-                award.customer_id,
-                award.programme,
-                award.source,
-                award.reason,
-                award.points,
-                settings=settings,
-                detail=award.detail,
-            )
+            try:
+                return self.ledger.credit(
+                    award.customer_id,
+                    award.programme,
+                    award.source,
+                    award.reason,
+                    award.points,
+                    settings=settings,
+                    detail=award.detail,
+                )
+            except CreditUndone:
+                return None
         return self.ledger.take_back(
             award.customer_id, award.programme, award.source, award.reason, -award.points, detail=award.detail
         )
@@ -263,3 +278,14 @@ def _credited_per_claim(award: Award, found: Mapping[tuple[str, str, str], Point
     (key,) = _legacy_keys([(0, award)])
     legacy = found.get(key)
     return legacy is not None and legacy.at >= str(award.detail.get("redeemed_at") or "")
+
+
+def _undone_keys(awards: list[Award]) -> list[tuple[str, str, str]]:
+    """The entries that undo the batch's credits before they land (a redemption's reversal that took
+    nothing, its credit not there yet), read beside them."""
+    return [(a.customer_id, a.programme, entry_id(u)) for a in awards if (u := undone_by(a.source))]
+
+
+def _undone(award: Award, found: Mapping[tuple[str, str, str], PointsEntryItem]) -> bool:
+    undone = undone_by(award.source)
+    return undone is not None and (award.customer_id, award.programme, entry_id(undone)) in found

@@ -23,6 +23,7 @@ NOT_DUE = "(attribute_not_exists(expires_next) OR expires_next > :now)"
 SOONEST = "expires_next = if_not_exists(expires_next, :next)"  # a credit's lot, when no lot's instant is set
 NO_DEBT = "(attribute_not_exists(owed) OR owed = :zero)"  # a credit blind to the debt: when there is none
 SETTLE_TRIES = 5  # a credit refused for a debt that kept moving
+CREDIT, REVERSED = "points_coupon:", "points_coupon_reversed:"  # a points coupon's credit and its reversal
 
 
 def entry_id(source: str) -> str:
@@ -42,7 +43,30 @@ def credit_parts(entry: PointsEntryItem, owed: int = 0) -> list[tuple[str, dict[
     if net > 0:
         parts.append(("lot", lot_part(entry.customer_id, entry.programme, entry.expires_at, net)))
     parts.append(("entry", entry_put(entry)))
-    return parts
+    return parts + undone_check(entry)
+
+
+def undone_by(source: str) -> str | None:
+    """The source whose entry, standing, undoes a credit of `source` before it lands: a points coupon's
+    redemption (`points_coupon:{id}`) reversed first leaves its reversal's entry
+    (`points_coupon_reversed:{id}`, 0 points when nothing was credited to take back)."""
+    if source.startswith(CREDIT):
+        return REVERSED + source.removeprefix(CREDIT)
+    return None
+
+
+def undone_check(entry: PointsEntryItem) -> list[tuple[str, dict[str, Any]]]:
+    """A credit's check that its source was not undone first (the `undone` part), if it can be."""
+    undone = undone_by(entry.source)
+    if undone is None:
+        return []
+    return [("undone", absent(entry.customer_id, entry.programme, undone))]
+
+
+def absent(customer_id: str, programme: str, source: str) -> dict[str, Any]:
+    """A check that the ledger holds no entry of `source`."""
+    key = keys.points_entry(customer_id, programme, entry_id(source))
+    return {"ConditionCheck": {"Key": to_item(key), "ConditionExpression": "attribute_not_exists(PK)"}}
 
 
 def settling(entry: PointsEntryItem, owed: int) -> PointsEntryItem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from coupon_service import keys
-from coupon_service.errors import Changed
+from coupon_service.errors import Changed, CreditUndone
 from coupon_service.items import ClaimItem
 from coupon_service.point_items import PointsBalanceItem, PointsEntryItem, PointsLotItem, Reason
 from coupon_service.store.point_parts import (
@@ -24,6 +24,7 @@ from coupon_service.store.point_parts import (
     SOONEST,
     DebtMoved,
     Written,
+    absent,
     balance_names,
     credit_parts,
     debit_parts,
@@ -36,8 +37,10 @@ from coupon_service.store.point_parts import entry_id as entry_id
 from coupon_service.store.point_parts import entry_put as entry_put
 from coupon_service.store.point_parts import expires as expires
 from coupon_service.store.point_parts import points_due as points_due
+from coupon_service.store.point_parts import undone_by as undone_by
 from coupon_service.store.table import Cancelled, Table, to_item, values
 
+TOGETHER_TRIES = 2  # a chunk of credits, then once more without the ledgers refused
 MAX_LOTS = 90  # lots one expiry transaction takes (a transaction holds at most 100 parts)
 
 
@@ -121,18 +124,19 @@ class PointsStore:
 
     # --- changes --------------------------------------------------------------------------------
 
-    def change(self, entry: PointsEntryItem) -> PointsEntryItem:
+    def change(self, entry: PointsEntryItem, *, owed: int = 0) -> PointsEntryItem:
         """Credit (points > 0) or debit (points < 0) the ledger with `entry`, once per its source: the entry
         written, or the source's entry written before. A debit past the balance: NotEnoughPoints. A credit
-        pays the ledger's debt first (the entry written says how much, `repaid`)."""
-        return self.changed(entry)[0]
+        pays the ledger's debt first (the entry written says how much, `repaid`); a credit whose source was
+        undone first (`undone_by`): CreditUndone, nothing written."""
+        return self.changed(entry, owed=owed)[0]
 
-    def changed(self, entry: PointsEntryItem) -> tuple[PointsEntryItem, bool]:
+    def changed(self, entry: PointsEntryItem, *, owed: int = 0) -> tuple[PointsEntryItem, bool]:
         """`change`, and whether this call wrote the entry (False: the source's earlier entry).
 
-        A credit is first written blind to the debt (one transaction, refused only when there is one); the
-        refusal's old image holds the debt, which the credit then pays, conditioned on it as read."""
-        owed = 0
+        A credit is first written blind to the debt (one transaction, refused only when there is one), or
+        paying the debt `owed` a refusal showed already; the refusal's old image holds the debt, which the
+        credit then pays, conditioned on it as read."""
         for _ in range(SETTLE_TRIES):
             if entry.points > 0:
                 entry = settling(entry, owed)
@@ -147,16 +151,50 @@ class PointsStore:
                 return earlier.entry, False
         raise Changed("the ledger's debt kept changing; try again")
 
-    def change_together(self, entries: list[PointsEntryItem]) -> bool:
-        """Credits of distinct ledgers in one transaction, each blind to its ledger's debt: True, or False
-        when any part was refused (a duplicate, or a ledger in debt; nothing written: the caller writes them
-        one by one, where a debt is paid first)."""
-        parts = [part for entry in entries for part in credit_parts(entry)]
+    def change_together(self, entries: list[PointsEntryItem]) -> dict[int, int]:
+        """Credits of distinct ledgers in one transaction, each blind to its ledger's debt. A refusal names
+        the parts refused (a duplicate, a ledger in debt, a source undone): the chunk is sent once more
+        without those ledgers' credits. Answers the credits left unwritten, by position, each with the debt
+        its ledger's refusal showed (0: none seen), for the caller to write one by one (`change(owed=...)`:
+        the debt paid at once); all that are left when a chunk is refused twice or for no part of its own."""
+        chunk = list(range(len(entries)))
+        aside: dict[int, int] = {}
+        for _ in range(TOGETHER_TRIES):
+            if len(chunk) < 2:
+                break
+            parts = [(n, op) for n in chunk for _, op in credit_parts(entries[n])]
+            try:
+                self.table.transact([op for _, op in parts])
+                return aside
+            except Cancelled as cancelled:
+                refused: dict[int, int] = {}
+                for i in cancelled.failed():  # a balance refused shows its ledger's debt (ALL_OLD)
+                    n = parts[i][0]
+                    refused[n] = max(refused.get(n, 0), int((cancelled.old(i) or {}).get("owed", 0)))
+                if not refused:
+                    break
+                aside.update(refused)
+                chunk = [n for n in chunk if n not in refused]
+        return {**aside, **dict.fromkeys(chunk, 0)}
+
+    def undo(self, entry: PointsEntryItem, credit_source: str) -> PointsEntryItem | None:
+        """`entry` (nothing taken back: 0 points) put alone, on condition that the ledger holds no credit of
+        `credit_source`: standing, it keeps that credit from landing later (`undone_by`). The entry written,
+        or the source's entry written before; None when the credit is there (take it back instead)."""
+        parts = [
+            ("entry", entry_put(entry)),
+            ("credit", absent(entry.customer_id, entry.programme, credit_source)),
+        ]
         try:
             self.table.transact([operation for _, operation in parts])
-        except Cancelled:
-            return False
-        return True
+        except Cancelled as cancelled:
+            refused = refused_parts([name for name, _ in parts], cancelled)
+            if "entry" in refused:
+                return PointsEntryItem.model_validate(refused["entry"] or {})
+            if "credit" in refused:
+                return None
+            raise Changed("the ledger changed meanwhile; try again") from cancelled
+        return entry
 
     def _commit(self, parts: list[tuple[str, dict[str, Any]]], entry: PointsEntryItem) -> PointsEntryItem:
         names = [name for name, _ in parts]
@@ -166,6 +204,8 @@ class PointsStore:
             refused = refused_parts(names, cancelled)
             if "entry" in refused:  # the source changed the ledger already: that change is the answer
                 raise Written(PointsEntryItem.model_validate(refused["entry"] or {})) from cancelled
+            if "undone" in refused:  # its source was undone before it landed: nothing to credit
+                raise CreditUndone(entry.source) from cancelled
             if "balance" in refused and entry.points > 0:  # a debt, or the debt read moved: pay it first
                 raise DebtMoved(int((refused["balance"] or {}).get("owed", 0))) from cancelled
             if "balance" in refused:
