@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
+
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -212,3 +216,37 @@ def test_a_refused_transaction_is_not_remembered_by_its_token(emulator, stack):
     db.put_item(TableName=table, Item={"PK": {"S": "n"}, "SK": {"S": "X"}})
     db.transact_write_items(TransactItems=[{"Update": guarded}], ClientRequestToken="token-n")
     assert _get(db, table, "n")["n"] == {"N": "1"}
+
+
+def test_one_connection_carries_many_requests_each_answered_whole(emulator, stack):
+    """Keep-alive (devstack/keepalive.py): requests sent one after another on one connection, refused or
+    not, each get their own answer, and the connection stays open between them."""
+    url = urlsplit(emulator.url)
+    connection = HTTPConnection(url.hostname, url.port, timeout=30)
+    table = stack.tables["CouponsTable"]
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+
+    def send(operation, body):
+        data = json.dumps(body).encode()
+        connection.request(
+            "POST", "/", body=data, headers={**headers, "X-Amz-Target": f"DynamoDB_20120810.{operation}"}
+        )
+        reply = connection.getresponse()
+        return reply.status, json.loads(reply.read())
+
+    item = {"PK": {"S": "K#1"}, "SK": {"S": "A"}, "n": {"N": "1"}}
+    assert send("PutItem", {"TableName": table, "Item": item})[0] == 200
+    opened = connection.sock
+    emulator.faults.set(1.0, ("conflict",), limit=1)  # the next write is refused by the fault switch
+    refused = send("PutItem", {"TableName": table, "Item": {**item, "n": {"N": "2"}}})
+    emulator.faults.set(0.0)
+    assert refused[0] == 400 and refused[1]["__type"].endswith("TransactionConflictException")
+    status, got = send("GetItem", {"TableName": table, "Key": {"PK": item["PK"], "SK": item["SK"]}})
+    assert (status, got["Item"]["n"]) == (200, {"N": "1"})
+    assert send("GetItem", {"TableName": "no-such-table", "Key": {"PK": item["PK"]}})[0] == 400
+    assert connection.sock is opened  # never reconnected
+    connection.close()
