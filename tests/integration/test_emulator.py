@@ -248,5 +248,5 @@ def test_one_connection_carries_many_requests_each_answered_whole(emulator, stac
     status, got = send("GetItem", {"TableName": table, "Key": {"PK": item["PK"], "SK": item["SK"]}})
     assert (status, got["Item"]["n"]) == (200, {"N": "1"})
     assert send("GetItem", {"TableName": "no-such-table", "Key": {"PK": item["PK"]}})[0] == 400
-    assert connection.sock is opened  # never reconnected
+    assert opened is not None and connection.sock is opened  # kept open, never reconnected
     connection.close()
