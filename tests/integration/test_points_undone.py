@@ -141,3 +141,41 @@ def test_a_batch_of_ten_credits_with_one_ledger_in_debt_costs_three_transactions
         assert (stored["balance"], stored.get("owed", 0)) == ((6, 0) if n == 3 else (10, 0))
         credit = next(e for e in entries if e["source"] == f"order:o{n}")
         assert (credit["points"], credit["repaid"]) == (10, 4 if n == 3 else 0)
+
+
+@pytest.mark.concurrency
+def test_refunds_and_late_order_credits_at_once_with_lost_answers_credit_an_order_or_close_it(emulator):
+    # Given 6 orders of u1 (10 points each) that came in an hour ago, their credits late; each order's
+    # credit and a refund of 400 delivered twice, all at once, with lost answers
+    programme()
+    placed = ago(hours=1)
+    seed_orders([(f"o{n}", "u1", 1000, placed, 0) for n in range(6)])
+    deliver([bus_message("OrderPlaced", order("seed", 3000), "seed")])  # 30 points that stand
+    credits = {n: ("OrderPlaced", order(f"o{n}", 1000)) for n in range(6)}
+    refunds = {n: ("OrderRefunded", refund(f"o{n}", f"f{n}", 400)) for n in range(6)}
+    # the even orders' refunds first, the odd orders' credits first
+    jobs = [(refunds if n % 2 == 0 else credits)[n] for n in range(6)]
+    jobs = (jobs + [(credits if n % 2 == 0 else refunds)[n] for n in range(6)]) * 2
+    inject(emulator, "lost")
+
+    def work(i):
+        kind, detail = jobs[i]
+        for _ in range(30):  # the queue delivers a failed message again
+            (outcome,) = Earning().apply_all([(kind, detail)])
+            if not isinstance(outcome, Exception):
+                return outcome
+        raise outcome
+
+    results = concurrently(work, len(jobs), threads=6)
+    injected = emulator.faults.injected
+    emulator.faults.set(0.0)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    # Then each order is either credited 10 with its refund's 4 taken back, or closed with nothing credited
+    balance, entries = sources()
+    kept = 0
+    for n in range(6):
+        mine = {s: p for s, p in entries if s in (f"order:o{n}", f"refund:f{n}")}
+        assert mine in ({f"order:o{n}": 10, f"refund:f{n}": -4}, {f"order:o{n}": 0}), mine
+        kept += sum(mine.values())
+    assert balance == 30 + kept
+    assert injected > 0
