@@ -37,6 +37,18 @@ def ago(**delta):
     return to_iso(datetime.now(UTC) - timedelta(**delta))
 
 
+def delivered(kind, detail, *, alone=False):
+    """The event applied as the queue delivers it, again while it fails: in a batch of its own, or alone."""
+    for _ in range(30):
+        try:
+            outcome = Earning().apply(kind, detail) if alone else Earning().apply_all([(kind, detail)])[0]
+        except Exception as error:
+            outcome = error
+        if not isinstance(outcome, Exception):
+            return outcome
+    raise outcome
+
+
 def sources(customer="u1"):
     stored, entries = assert_consistent(customer, "m1")
     return stored["balance"], sorted((e["source"], e["points"]) for e in entries)
@@ -77,21 +89,8 @@ def test_reversals_and_late_credits_at_once_with_lost_answers_net_zero_per_redem
     ] * 2
     inject(emulator, "lost")
 
-    def work(i):
-        kind, detail = jobs[i]
-        for _ in range(30):  # the queue delivers a failed message again
-            try:
-                if i % 2:  # a batch (its read first) or the event alone (the transaction's check)
-                    (outcome,) = Earning().apply_all([(kind, detail)])
-                else:
-                    outcome = Earning().apply(kind, detail)
-                if not isinstance(outcome, Exception):
-                    return outcome
-            except Exception as error:
-                outcome = error
-        raise outcome
-
-    results = concurrently(work, len(jobs), threads=6)
+    # each in a batch (its read first) or alone (the transaction's check)
+    results = concurrently(lambda i: delivered(*jobs[i], alone=i % 2 == 0), len(jobs), threads=6)
     injected = emulator.faults.injected
     emulator.faults.set(0.0)
     assert [r for r in results if isinstance(r, Exception)] == []
@@ -158,15 +157,7 @@ def test_refunds_and_late_order_credits_at_once_with_lost_answers_credit_an_orde
     jobs = (jobs + [(credits if n % 2 == 0 else refunds)[n] for n in range(6)]) * 2
     inject(emulator, "lost")
 
-    def work(i):
-        kind, detail = jobs[i]
-        for _ in range(30):  # the queue delivers a failed message again
-            (outcome,) = Earning().apply_all([(kind, detail)])
-            if not isinstance(outcome, Exception):
-                return outcome
-        raise outcome
-
-    results = concurrently(work, len(jobs), threads=6)
+    results = concurrently(lambda i: delivered(*jobs[i]), len(jobs), threads=6)
     injected = emulator.faults.injected
     emulator.faults.set(0.0)
     assert [r for r in results if isinstance(r, Exception)] == []
