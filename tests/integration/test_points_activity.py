@@ -113,9 +113,10 @@ def test_each_event_credits_once_under_concurrent_redelivery_faults_and_lost_ans
     ]
     batches = [messages[i::9] for i in range(9)]
     inject(emulator, "lost")
-    concurrently(lambda i: deliver_until_done(batches[i]), len(batches), threads=4)
+    outcomes = concurrently(lambda i: deliver_until_done(batches[i]), len(batches), threads=4)
     injected = emulator.faults.injected
     emulator.faults.set(0.0)
+    assert [o for o in outcomes if o is not None] == []  # every batch delivered until none failed
     # Then each customer earned 50 + 30 + 5 (content a) + 5 (content b) + 8, once each
     for c in range(6):
         _, entries = assert_consistent(f"u{c}", "m1")
