@@ -41,9 +41,15 @@ def _month_day(value: str | None) -> str | None:
     return value
 
 
-class CustomerJoined(Strict):
+class OutsideDetail(Strict):
+    """What every event a merchant reports carries first: its id (retries dedupe on it) and, on the bus, the
+    merchant it is from."""
+
     event_id: Name = EventId
     merchant_id: str | None = MerchantId
+
+
+class CustomerJoined(OutsideDetail):
     customer_id: Name
     joined_at: Instant
     birthday: str | None = Field(default=None, description="MM-DD", examples=["07-14"])
@@ -52,9 +58,7 @@ class CustomerJoined(Strict):
     _birthday = field_validator("birthday")(_month_day)
 
 
-class InvitationAccepted(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class InvitationAccepted(OutsideDetail):
     invitation_id: Name
     inviter_id: Name = Field(description="The customer who invited")
     invitee_id: Name = Field(description="The customer who accepted")
@@ -67,40 +71,30 @@ class InvitationAccepted(Strict):
         return self
 
 
-class TierUpgraded(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class TierUpgraded(OutsideDetail):
     customer_id: Name
     tier: Name
     upgraded_at: Instant
 
 
-class ProfileCompleted(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class ProfileCompleted(OutsideDetail):
     customer_id: Name
     completed_at: Instant
 
 
-class CardBound(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class CardBound(OutsideDetail):
     customer_id: Name
     card_id: Name = Field(description="The loyalty card bound (points are earned for the first card only)")
     bound_at: Instant
 
 
-class ContentShared(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class ContentShared(OutsideDetail):
     customer_id: Name
     content_id: Name = Field(description="What was shared: points once per customer and content")
     shared_at: Instant
 
 
-class ContentPosted(Strict):
-    event_id: Name = EventId
-    merchant_id: str | None = MerchantId
+class ContentPosted(OutsideDetail):
     customer_id: Name
     content_id: Name = Field(description="What was posted: points once per customer and content")
     posted_at: Instant
